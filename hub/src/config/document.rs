@@ -1,0 +1,138 @@
+//! The whole file: syntax, the top-level tables, `[hub]`, and assembling the
+//! checked [`Config`] once every section is read.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+
+use super::fields::Fields;
+use super::model::{Config, Durability, HubConfig, LogFormat};
+use super::problem::{Problem, Report};
+use super::{connectors, endpoints, routes};
+
+/// Keys allowed at the top of the file.
+const TOP_KEYS: &[&str] = &["hub", "connectors", "endpoints", "routes"];
+/// Keys allowed in `[hub]`.
+const HUB_KEYS: &[&str] = &["data_dir", "listen", "log_format", "durability"];
+
+/// `data_dir` when not set.
+pub(crate) const DEFAULT_DATA_DIR: &str = "data";
+/// `listen` when not set: 127.0.0.1:8080.
+const DEFAULT_LISTEN: ([u8; 4], u16) = ([127, 0, 0, 1], 8080);
+
+/// Parses and checks `text`, the contents of `path`, resolving relative
+/// paths against `base_dir`. Returns every problem found and, unless the
+/// text is not valid TOML, the configuration as far as it could be built:
+/// entries with problems that keep them from being built are left out, and
+/// values with other problems are replaced by their defaults. That partial
+/// configuration is only good for [`check_files`](super::check_files) when
+/// there are problems.
+///
+/// Syntax errors are all reported, and then checking stops: the rest of a
+/// document that does not parse would only yield misleading follow-on
+/// problems.
+pub(crate) fn read_document(
+    path: &Path,
+    base_dir: &Path,
+    text: &str,
+) -> (Option<Config>, Vec<Problem>) {
+    let mut report = Report::new(path, text);
+    let (doc, syntax_errors) = DeTable::parse_recoverable(text);
+    if !syntax_errors.is_empty() {
+        for error in syntax_errors {
+            let pos = error.span().map(|span| report.pos(&span));
+            report.push(pos, format!("invalid TOML: {}", error.message()));
+        }
+        return (None, report.into_problems());
+    }
+
+    let root = Fields::new(
+        &mut report,
+        doc.get_ref(),
+        0..0,
+        "the top level".to_string(),
+        TOP_KEYS,
+    );
+    let hub = parse_hub(&mut report, &root, base_dir);
+    let connectors = connectors::parse(&mut report, &root, base_dir);
+    let endpoints = endpoints::parse(&mut report, &root, base_dir, &connectors.names);
+    let routes = routes::parse(&mut report, &root, &endpoints.transports);
+
+    let config = Config {
+        path: path.to_path_buf(),
+        base_dir: base_dir.to_path_buf(),
+        hub,
+        connectors: connectors.built,
+        endpoints: endpoints.built,
+        routes,
+    };
+    (Some(config), report.into_problems())
+}
+
+/// Reads `[hub]`; every key has a default, so the table may be left out.
+fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) -> HubConfig {
+    let mut hub = HubConfig {
+        data_dir: base_dir.join(DEFAULT_DATA_DIR),
+        data_dir_at: None,
+        listen: SocketAddr::from(DEFAULT_LISTEN),
+        log_format: LogFormat::default(),
+        durability: Durability::default(),
+    };
+    let Some(value) = root.get("hub") else {
+        return hub;
+    };
+    let DeValue::Table(table) = value.get_ref() else {
+        root.wrong_type(report, "hub", value, "a table");
+        return hub;
+    };
+    let fields = Fields::new(report, table, value.span(), "[hub]".to_string(), HUB_KEYS);
+
+    if let Some(data_dir) = fields.str(report, "data_dir")
+        && let Some(resolved) = resolve_path(report, &fields, "data_dir", &data_dir, base_dir)
+    {
+        hub.data_dir = resolved;
+        hub.data_dir_at = Some(report.pos(&data_dir.span()));
+    }
+    if let Some(listen) = fields.str(report, "listen") {
+        match listen.get_ref().parse::<SocketAddr>() {
+            Ok(addr) => hub.listen = addr,
+            Err(_) => fields.invalid(
+                report,
+                "listen",
+                &listen.span(),
+                "must be a socket address such as `127.0.0.1:8080` or `[::1]:8080`",
+            ),
+        }
+    }
+    hub.log_format = fields.choice(
+        report,
+        "log_format",
+        &[("text", LogFormat::Text), ("json", LogFormat::Json)],
+        LogFormat::default(),
+    );
+    hub.durability = fields.choice(
+        report,
+        "durability",
+        &[("flush", Durability::Flush), ("fsync", Durability::Fsync)],
+        Durability::default(),
+    );
+    hub
+}
+
+/// Resolves a path value against `base_dir` (absolute paths stay as they
+/// are); an empty path is recorded as a problem.
+pub(crate) fn resolve_path(
+    report: &mut Report<'_>,
+    fields: &Fields<'_, '_>,
+    key: &str,
+    value: &toml::Spanned<&str>,
+    base_dir: &Path,
+) -> Option<PathBuf> {
+    if value.get_ref().is_empty() {
+        fields.invalid(report, key, &value.span(), "must not be empty");
+        None
+    } else {
+        Some(base_dir.join(value.get_ref()))
+    }
+}

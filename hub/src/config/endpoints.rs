@@ -1,0 +1,290 @@
+//! `[endpoints.NAME]` tables: the transport, its settings, and the
+//! connector it names.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use toml::de::DeValue;
+
+use super::document::resolve_path;
+use super::fields::{Fields, NAME_RULE, is_valid_name};
+use super::glob::check_pattern;
+use super::http_out::parse_http_out;
+use super::model::{DirIn, DirOut, EndpointConfig, RetryPolicy, Transport};
+use super::problem::Report;
+
+/// Transports that exist.
+pub(crate) const TRANSPORTS: &[&str] = &["http", "dir", "dir-out", "http-out"];
+/// Transports the design names but this version does not have.
+const RESERVED_TRANSPORTS: &[&str] = &["fhir", "mllp", "sftp"];
+
+const HTTP_KEYS: &[&str] = &["transport", "connector"];
+const DIR_KEYS: &[&str] = &[
+    "transport",
+    "connector",
+    "path",
+    "poll_ms",
+    "processed_dir",
+    "failed_dir",
+    "pattern",
+];
+const DIR_OUT_KEYS: &[&str] = &["transport", "connector", "path", "retry", "batch_size"];
+pub(crate) const HTTP_OUT_KEYS: &[&str] = &[
+    "transport",
+    "connector",
+    "url",
+    "method",
+    "timeout_ms",
+    "headers",
+    "bearer_token",
+    "retry",
+    "batch_size",
+];
+const RETRY_KEYS: &[&str] = &["max_attempts", "initial_backoff_ms", "max_backoff_ms"];
+
+/// The endpoints read from the file.
+pub(crate) struct Endpoints {
+    /// Endpoints without problems, by name.
+    pub(crate) built: BTreeMap<String, EndpointConfig>,
+    /// Every endpoint name defined, valid or not, with its transport when
+    /// that is one of [`TRANSPORTS`], so that routes naming an endpoint with
+    /// problems get no second, misleading problem.
+    pub(crate) transports: BTreeMap<String, Option<&'static str>>,
+}
+
+/// Whether a transport (one of [`TRANSPORTS`]) brings messages in.
+pub(crate) fn is_inbound(transport: &str) -> bool {
+    matches!(transport, "http" | "dir")
+}
+
+/// Reads every `[endpoints.NAME]` table.
+pub(crate) fn parse(
+    report: &mut Report<'_>,
+    root: &Fields<'_, '_>,
+    base_dir: &Path,
+    connectors: &BTreeSet<String>,
+) -> Endpoints {
+    let mut endpoints = Endpoints {
+        built: BTreeMap::new(),
+        transports: BTreeMap::new(),
+    };
+    let Some(section) = root.map(report, "endpoints") else {
+        return endpoints;
+    };
+    for (key, value) in section.entries() {
+        let name = key.get_ref().to_string();
+        endpoints.transports.insert(name.clone(), None);
+        if !is_valid_name(&name) {
+            report.at(&key.span(), format!("endpoint name `{name}` {NAME_RULE}"));
+        }
+        let DeValue::Table(table) = value.get_ref() else {
+            section.wrong_type(report, &name, value, "a table");
+            continue;
+        };
+        let place = format!("[endpoints.{name}]");
+
+        // The transport decides which other keys are allowed, so read it first.
+        let transport = table.get("transport");
+        let known = match transport.map(|t| (t, t.get_ref())) {
+            Some((t, DeValue::String(s))) => {
+                match TRANSPORTS.iter().find(|known| **known == s.as_ref()) {
+                    Some(known) => Some(*known),
+                    None if RESERVED_TRANSPORTS.contains(&s.as_ref()) => {
+                        report.at(&t.span(), format!("transport `{s}` is not available yet"));
+                        None
+                    }
+                    None => {
+                        report.at(
+                            &t.span(),
+                            format!(
+                                "unknown transport `{s}` in {place} (expected one of: {})",
+                                TRANSPORTS.join(", ")
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        endpoints.transports.insert(name.clone(), known);
+
+        let allowed: Vec<&str> = match known {
+            Some(transport) => keys_of(transport).to_vec(),
+            None => all_keys(),
+        };
+        let fields = Fields::new(report, table, value.span(), place, &allowed);
+        // Reports a missing or mistyped `transport`.
+        fields.required_str(report, "transport");
+
+        let connector = fields.required_str(report, "connector");
+        if let Some(connector) = &connector
+            && !connectors.contains(*connector.get_ref())
+        {
+            report.at(
+                &connector.span(),
+                format!(
+                    "connector `{0}` is not defined (no [connectors.{0}] table)",
+                    connector.get_ref()
+                ),
+            );
+        }
+
+        let settings = match known {
+            Some("http") => Some(Transport::Http),
+            Some("dir") => parse_dir_in(report, &fields, base_dir).map(Transport::Dir),
+            Some("dir-out") => parse_dir_out(report, &fields, base_dir).map(Transport::DirOut),
+            Some("http-out") => parse_http_out(report, &fields, base_dir).map(Transport::HttpOut),
+            _ => None,
+        };
+        if let (Some(transport), Some(connector)) = (settings, connector) {
+            let endpoint = EndpointConfig {
+                name: name.clone(),
+                connector: connector.get_ref().to_string(),
+                transport,
+                at: report.pos(&fields.span()),
+            };
+            endpoints.built.insert(name, endpoint);
+        }
+    }
+    endpoints
+}
+
+/// Keys allowed for a transport in [`TRANSPORTS`].
+fn keys_of(transport: &str) -> &'static [&'static str] {
+    match transport {
+        "dir" => DIR_KEYS,
+        "dir-out" => DIR_OUT_KEYS,
+        "http-out" => HTTP_OUT_KEYS,
+        _ => HTTP_KEYS,
+    }
+}
+
+/// Keys allowed for some transport, when the transport is not known.
+fn all_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for key in [HTTP_KEYS, DIR_KEYS, DIR_OUT_KEYS, HTTP_OUT_KEYS].concat() {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// Settings of a `dir` endpoint.
+fn parse_dir_in(
+    report: &mut Report<'_>,
+    fields: &Fields<'_, '_>,
+    base_dir: &Path,
+) -> Option<DirIn> {
+    let path_value = fields.required_str(report, "path");
+    let path = path_value
+        .as_ref()
+        .and_then(|value| resolve_path(report, fields, "path", value, base_dir));
+    let poll_ms = fields.uint(report, "poll_ms", 10, 3_600_000, 1000);
+
+    let mut folder = |key: &str, default: &str| {
+        let value = fields.str(report, key);
+        let at = value.as_ref().map(|value| report.pos(&value.span()));
+        let resolved = match &value {
+            Some(value) => resolve_path(report, fields, key, value, base_dir),
+            None => path.as_ref().map(|path| path.join(default)),
+        };
+        (resolved, at)
+    };
+    let (processed_dir, processed_dir_at) = folder("processed_dir", "processed");
+    let (failed_dir, failed_dir_at) = folder("failed_dir", "failed");
+
+    let pattern = match fields.str(report, "pattern") {
+        Some(pattern) => {
+            if let Err(rule) = check_pattern(pattern.get_ref()) {
+                fields.invalid(report, "pattern", &pattern.span(), rule);
+            }
+            pattern.get_ref().to_string()
+        }
+        None => "*".to_string(),
+    };
+
+    Some(DirIn {
+        path_at: report.pos(&path_value?.span()),
+        path: path?,
+        poll_ms,
+        processed_dir: processed_dir?,
+        processed_dir_at,
+        failed_dir: failed_dir?,
+        failed_dir_at,
+        pattern,
+    })
+}
+
+/// Settings of a `dir-out` endpoint.
+fn parse_dir_out(
+    report: &mut Report<'_>,
+    fields: &Fields<'_, '_>,
+    base_dir: &Path,
+) -> Option<DirOut> {
+    let path_value = fields.required_str(report, "path");
+    let path = path_value
+        .as_ref()
+        .and_then(|value| resolve_path(report, fields, "path", value, base_dir));
+    let retry = parse_retry(report, fields);
+    let batch_size = parse_batch_size(report, fields);
+    Some(DirOut {
+        path_at: report.pos(&path_value?.span()),
+        path: path?,
+        retry,
+        batch_size,
+    })
+}
+
+/// The optional `retry` table of an outbound endpoint.
+pub(crate) fn parse_retry(report: &mut Report<'_>, fields: &Fields<'_, '_>) -> RetryPolicy {
+    let default = RetryPolicy::default();
+    let Some(retry) = fields.table(report, "retry", RETRY_KEYS) else {
+        return default;
+    };
+    let max_attempts = retry.uint(
+        report,
+        "max_attempts",
+        1,
+        100_000,
+        u64::from(default.max_attempts),
+    );
+    let policy = RetryPolicy {
+        max_attempts: u32::try_from(max_attempts).unwrap_or(default.max_attempts),
+        initial_backoff_ms: retry.uint(
+            report,
+            "initial_backoff_ms",
+            1,
+            3_600_000,
+            default.initial_backoff_ms,
+        ),
+        max_backoff_ms: retry.uint(
+            report,
+            "max_backoff_ms",
+            1,
+            86_400_000,
+            default.max_backoff_ms,
+        ),
+    };
+    if policy.max_backoff_ms < policy.initial_backoff_ms {
+        let at = retry
+            .get("max_backoff_ms")
+            .or_else(|| retry.get("initial_backoff_ms"))
+            .map_or_else(|| retry.span(), |value| value.span());
+        report.at(
+            &at,
+            format!(
+                "`max_backoff_ms` in {} must not be less than `initial_backoff_ms`",
+                retry.place()
+            ),
+        );
+    }
+    policy
+}
+
+/// The optional `batch_size` of an outbound endpoint.
+pub(crate) fn parse_batch_size(report: &mut Report<'_>, fields: &Fields<'_, '_>) -> usize {
+    let size = fields.uint(report, "batch_size", 1, 10_000, 100);
+    usize::try_from(size).unwrap_or(100)
+}

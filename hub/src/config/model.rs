@@ -1,0 +1,283 @@
+//! The checked configuration: what `parse` builds once every rule holds.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::Kind;
+use super::problem::Pos;
+use super::value::ConfigValue;
+
+/// A complete, checked `clearway.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The configuration file, as it was given.
+    pub path: PathBuf,
+    /// The folder relative paths in the file are resolved against.
+    pub base_dir: PathBuf,
+    /// The `[hub]` table.
+    pub hub: HubConfig,
+    /// The `[connectors.NAME]` tables, by name.
+    pub connectors: BTreeMap<String, ConnectorConfig>,
+    /// The `[endpoints.NAME]` tables, by name.
+    pub endpoints: BTreeMap<String, EndpointConfig>,
+    /// The `[[routes]]`, in file order.
+    pub routes: Vec<RouteConfig>,
+}
+
+/// The `[hub]` table: process-wide settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubConfig {
+    /// Folder of the store and the compiled-plugin cache, resolved against
+    /// the configuration file's folder.
+    pub data_dir: PathBuf,
+    /// Where `data_dir` was written, if it was.
+    pub data_dir_at: Option<Pos>,
+    /// Socket address of the HTTP API.
+    pub listen: SocketAddr,
+    /// Format of log lines.
+    pub log_format: LogFormat,
+    /// What an acknowledged message survives.
+    pub durability: Durability,
+}
+
+/// Format of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// What an acknowledged message survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Flushed to the operating system: survives a killed process.
+    Flush,
+    /// Also synced to the disk: survives power loss.
+    #[default]
+    Fsync,
+}
+
+/// A `[connectors.NAME]` table: one WebAssembly connector and its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorConfig {
+    /// The connector's name (the table key).
+    pub name: String,
+    /// The component file, resolved against the configuration file's folder.
+    pub plugin: PathBuf,
+    /// Where `plugin` was written.
+    pub plugin_at: Pos,
+    /// Optional SHA-256 pin of the component file, 64 lowercase hex digits.
+    pub sha256: Option<String>,
+    /// Where `sha256` was written.
+    pub sha256_at: Option<Pos>,
+    /// Resource limits for every call into the connector.
+    pub limits: Limits,
+    /// Operator-set values the connector reads through its `config` import.
+    pub config: BTreeMap<String, ConfigValue>,
+    /// Where each value of `config` was written, by key.
+    pub config_at: BTreeMap<String, Pos>,
+    /// The table header.
+    pub at: Pos,
+}
+
+/// Resource limits for calls into a connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Linear memory cap, in MiB (1..=4096, default 64).
+    pub memory_mib: u32,
+    /// Deadline of one call, in milliseconds (1..=600000, default 2000).
+    pub timeout_ms: u32,
+    /// Cap on the output of one call, in MiB (1..=1024, default 16).
+    pub max_output_mib: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_mib: 64,
+            timeout_ms: 2000,
+            max_output_mib: 16,
+        }
+    }
+}
+
+/// An `[endpoints.NAME]` table: one transport bound to one connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointConfig {
+    /// The endpoint's name (the table key).
+    pub name: String,
+    /// The connector that decodes or encodes this endpoint's payloads.
+    pub connector: String,
+    /// The transport and its settings.
+    pub transport: Transport,
+    /// The table header.
+    pub at: Pos,
+}
+
+/// A transport and its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// Inbound: payloads posted to the hub's HTTP API.
+    Http,
+    /// Inbound: files dropped into a folder.
+    Dir(DirIn),
+    /// Outbound: files written into a folder.
+    DirOut(DirOut),
+    /// Outbound: payloads sent to an HTTP server.
+    HttpOut(HttpOut),
+}
+
+impl Transport {
+    /// Whether messages enter the hub through this transport (and so it may
+    /// be a route's `from`); outbound transports may only be a route's `to`.
+    pub fn is_inbound(&self) -> bool {
+        matches!(self, Transport::Http | Transport::Dir(_))
+    }
+
+    /// The transport's name as written in `transport = "..."`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Transport::Http => "http",
+            Transport::Dir(_) => "dir",
+            Transport::DirOut(_) => "dir-out",
+            Transport::HttpOut(_) => "http-out",
+        }
+    }
+}
+
+/// Settings of an inbound `dir` endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirIn {
+    /// The folder watched for new files, resolved.
+    pub path: PathBuf,
+    /// Where `path` was written.
+    pub path_at: Pos,
+    /// Interval between scans, in milliseconds.
+    pub poll_ms: u64,
+    /// Where files go once their messages are stored, resolved.
+    pub processed_dir: PathBuf,
+    /// Where `processed_dir` was written, if it was.
+    pub processed_dir_at: Option<Pos>,
+    /// Where files go when they cannot be decoded, resolved.
+    pub failed_dir: PathBuf,
+    /// Where `failed_dir` was written, if it was.
+    pub failed_dir_at: Option<Pos>,
+    /// Glob over file names (`*`, `?`, `[a-z]`, `[!abc]`); see
+    /// [`DirIn::matches`].
+    pub pattern: String,
+}
+
+/// Settings of an outbound `dir-out` endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirOut {
+    /// The folder files are written to, resolved.
+    pub path: PathBuf,
+    /// Where `path` was written.
+    pub path_at: Pos,
+    /// How failed deliveries are retried.
+    pub retry: RetryPolicy,
+    /// Most messages handed to the connector's `encode` at once.
+    pub batch_size: usize,
+}
+
+/// Settings of an outbound `http-out` endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOut {
+    /// Target URL, `http://` or `https://`, without credentials.
+    pub url: String,
+    /// Request method.
+    pub method: HttpMethod,
+    /// Deadline of one request, in milliseconds.
+    pub timeout_ms: u64,
+    /// Extra request headers, by name.
+    pub headers: BTreeMap<String, ConfigValue>,
+    /// Where each header value was written, by name.
+    pub headers_at: BTreeMap<String, Pos>,
+    /// Token sent as `Authorization: Bearer ...`; always a reference.
+    pub bearer_token: Option<ConfigValue>,
+    /// Where `bearer_token` was written.
+    pub bearer_token_at: Option<Pos>,
+    /// How failed deliveries are retried.
+    pub retry: RetryPolicy,
+    /// Most messages handed to the connector's `encode` at once.
+    pub batch_size: usize,
+}
+
+/// Request method of an `http-out` endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpMethod {
+    /// `POST` (the default).
+    #[default]
+    Post,
+    /// `PUT`.
+    Put,
+}
+
+impl HttpMethod {
+    /// The method as sent on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+        }
+    }
+}
+
+/// How an outbound endpoint retries a failed delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Deliveries tried in all, the first included, before the message is
+    /// marked failed.
+    pub max_attempts: u32,
+    /// Wait after the first failed attempt, in milliseconds.
+    pub initial_backoff_ms: u64,
+    /// Longest wait between attempts, in milliseconds.
+    pub max_backoff_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 10,
+            initial_backoff_ms: 500,
+            max_backoff_ms: 300_000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after failed attempt number `attempt` (1-based; 0 counts as
+    /// 1): `initial_backoff_ms * 2^(attempt - 1)`, capped at `max_backoff_ms`.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let doublings = attempt.saturating_sub(1);
+        let ms = 2u64
+            .checked_pow(doublings)
+            .and_then(|factor| self.initial_backoff_ms.checked_mul(factor))
+            .map_or(self.max_backoff_ms, |ms| ms.min(self.max_backoff_ms));
+        Duration::from_millis(ms)
+    }
+}
+
+/// A `[[routes]]` entry: which messages from one endpoint go to which
+/// endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteConfig {
+    /// Optional label, unique among routes.
+    pub name: Option<String>,
+    /// The inbound endpoint messages come from.
+    pub from: String,
+    /// The message kinds this route takes; `None` takes every kind.
+    pub kinds: Option<Vec<Kind>>,
+    /// Dotted JSON paths into the normalized message, each with the exact
+    /// string value it must have; all must hold.
+    pub matches: BTreeMap<String, String>,
+    /// The outbound endpoints messages go to, without duplicates.
+    pub to: Vec<String>,
+    /// The `[[routes]]` header.
+    pub at: Pos,
+}

@@ -1,0 +1,508 @@
+//! Each class of problem in hub, connector and endpoint tables: the message
+//! and the position. (Routes are in `routes.rs`.)
+
+use std::path::PathBuf;
+
+use super::super::{ConfigErrors, Pos, Problem};
+use super::{BASE, only, problems, triples};
+
+#[test]
+fn a_syntax_error_has_tomls_message_and_position() {
+    let (line, column, message) = only("[hub]\nlisten = \"127.0.0.1:8080\nlog_format = \"text\"\n");
+    assert_eq!((line, column), (2, 25));
+    assert!(message.starts_with("invalid TOML: "), "{message}");
+}
+
+#[test]
+fn every_syntax_error_is_reported() {
+    let found = triples(&problems("[hub]\nlisten = \n[hub]\ndata_dir = \"d\" x\n"));
+    let places: Vec<(usize, usize)> = found.iter().map(|(l, c, _)| (*l, *c)).collect();
+    assert_eq!(places, vec![(2, 10), (3, 2), (4, 16)], "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .all(|(_, _, m)| m.starts_with("invalid TOML: "))
+    );
+}
+
+#[test]
+fn an_unknown_top_level_key_is_named_with_the_allowed_ones() {
+    assert_eq!(
+        only("hub.listen = \"127.0.0.1:1\"\nroute = []\n"),
+        (
+            2,
+            1,
+            "unknown key `route` in the top level (expected one of: hub, connectors, endpoints, routes)".into()
+        )
+    );
+}
+
+#[test]
+fn unknown_keys_are_reported_in_every_table_at_the_key() {
+    let text = "[hub]\n\
+                listen = \"127.0.0.1:1\"\n\
+                data-dir = \"x\"\n\
+                [connectors.json]\n\
+                plugin = \"json.wasm\"\n\
+                limits = { memory = 1 }\n\
+                wasm = true\n\
+                [endpoints.outbox]\n\
+                transport = \"dir-out\"\n\
+                connector = \"json\"\n\
+                path = \"out\"\n\
+                retries = 3\n\
+                retry = { max_attempts = 3, jitter = true }\n";
+    assert_eq!(
+        triples(&problems(text)),
+        vec![
+            (3, 1, "unknown key `data-dir` in [hub] (expected one of: data_dir, listen, log_format, durability)".into()),
+            (
+                6,
+                12,
+                "unknown key `memory` in [connectors.json].limits (expected one of: memory_mib, timeout_ms, max_output_mib)"
+                    .into()
+            ),
+            (7, 1, "unknown key `wasm` in [connectors.json] (expected one of: plugin, sha256, limits, config)".into()),
+            (
+                12,
+                1,
+                "unknown key `retries` in [endpoints.outbox] (expected one of: transport, connector, path, retry, batch_size)"
+                    .into()
+            ),
+            (
+                13,
+                29,
+                "unknown key `jitter` in [endpoints.outbox].retry (expected one of: max_attempts, initial_backoff_ms, max_backoff_ms)"
+                    .into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn keys_of_another_transport_are_unknown_keys() {
+    let (line, column, message) = only(&format!("{BASE}poll_ms = 100\n"));
+    assert_eq!((line, column), (12, 1));
+    assert_eq!(
+        message,
+        "unknown key `poll_ms` in [endpoints.outbox] (expected one of: transport, connector, path, retry, batch_size)"
+    );
+}
+
+#[test]
+fn wrong_types_name_the_expected_and_the_found_type() {
+    let text = "[hub]\nlisten = 8080\ndurability = true\n[connectors.c]\nplugin = [\"c.wasm\"]\nlimits = 5\n";
+    assert_eq!(
+        triples(&problems(text)),
+        vec![
+            (
+                2,
+                10,
+                "`listen` in [hub] must be a string, not an integer".into()
+            ),
+            (
+                3,
+                14,
+                "`durability` in [hub] must be a string, not a boolean".into()
+            ),
+            (
+                5,
+                10,
+                "`plugin` in [connectors.c] must be a string, not an array".into()
+            ),
+            (
+                6,
+                10,
+                "`limits` in [connectors.c] must be a table, not an integer".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn sections_of_the_wrong_type_are_reported() {
+    let found = triples(&problems(
+        "hub = 1\nconnectors = \"x\"\nroutes = { from = \"a\" }\n",
+    ));
+    assert_eq!(
+        found,
+        vec![
+            (
+                1,
+                7,
+                "`hub` in the top level must be a table, not an integer".into()
+            ),
+            (
+                2,
+                14,
+                "`connectors` in the top level must be a table, not a string".into()
+            ),
+            (
+                3,
+                10,
+                "`routes` in the top level must be an array, not a table".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn values_out_of_range_are_reported_at_the_value() {
+    let text = "[connectors.c]\nplugin = \"c.wasm\"\nlimits = { memory_mib = 0, timeout_ms = 600001, max_output_mib = -1 }\n";
+    assert_eq!(
+        triples(&problems(text)),
+        vec![
+            (
+                3,
+                25,
+                "`memory_mib` in [connectors.c].limits must be between 1 and 4096".into()
+            ),
+            (
+                3,
+                41,
+                "`timeout_ms` in [connectors.c].limits must be between 1 and 600000".into()
+            ),
+            (
+                3,
+                66,
+                "`max_output_mib` in [connectors.c].limits must be between 1 and 1024".into()
+            ),
+        ]
+    );
+    let text = format!("{BASE}batch_size = 0x2711\nretry = {{ max_attempts = 0 }}\n");
+    assert_eq!(
+        triples(&problems(&text)),
+        vec![
+            (
+                12,
+                14,
+                "`batch_size` in [endpoints.outbox] must be between 1 and 10000".into()
+            ),
+            (
+                13,
+                26,
+                "`max_attempts` in [endpoints.outbox].retry must be between 1 and 100000".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn enumerations_list_their_values() {
+    let text = "[hub]\nlog_format = \"yaml\"\ndurability = \"sync\"\nlisten = \"localhost:80\"\n";
+    assert_eq!(
+        triples(&problems(text)),
+        vec![
+            (2, 14, "`log_format` in [hub] must be one of: text, json".into()),
+            (3, 14, "`durability` in [hub] must be one of: flush, fsync".into()),
+            (
+                4,
+                10,
+                "`listen` in [hub] must be a socket address such as `127.0.0.1:8080` or `[::1]:8080`".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn missing_required_keys_point_at_the_table_header() {
+    let text = "[connectors.c]\nsha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"\n\n\
+                [endpoints.a]\nconnector = \"c\"\n\n  [endpoints.b]\ntransport = \"dir\"\n";
+    assert_eq!(
+        triples(&problems(text)),
+        vec![
+            (
+                1,
+                1,
+                "missing required key `plugin` in [connectors.c]".into()
+            ),
+            (
+                4,
+                1,
+                "missing required key `transport` in [endpoints.a]".into()
+            ),
+            (
+                7,
+                3,
+                "missing required key `connector` in [endpoints.b]".into()
+            ),
+            (7, 3, "missing required key `path` in [endpoints.b]".into()),
+        ]
+    );
+}
+
+#[test]
+fn invalid_names_are_reported_at_the_name() {
+    let rule = "must be 1 to 63 characters: lowercase letters, digits, `_` and `-`, starting with a letter or digit";
+    let long = "a".repeat(64);
+    let text = format!(
+        "[connectors.Json]\nplugin = \"j.wasm\"\n[endpoints.\"-in\"]\ntransport = \"http\"\nconnector = \"Json\"\n\
+         [endpoints.{long}]\ntransport = \"http\"\nconnector = \"Json\"\n"
+    );
+    assert_eq!(
+        triples(&problems(&text)),
+        vec![
+            (1, 13, format!("connector name `Json` {rule}")),
+            (3, 12, format!("endpoint name `-in` {rule}")),
+            (6, 12, format!("endpoint name `{long}` {rule}")),
+        ]
+    );
+}
+
+#[test]
+fn a_reserved_transport_is_not_available_yet() {
+    let text = "[connectors.c]\nplugin = \"c.wasm\"\n[endpoints.ehr]\ntransport = \"fhir\"\nconnector = \"c\"\n";
+    assert_eq!(
+        only(text),
+        (4, 13, "transport `fhir` is not available yet".into())
+    );
+    for reserved in ["mllp", "sftp"] {
+        let text = text.replace("fhir", reserved);
+        assert_eq!(
+            only(&text).2,
+            format!("transport `{reserved}` is not available yet")
+        );
+    }
+}
+
+#[test]
+fn an_unknown_transport_lists_the_transports() {
+    let text = "[connectors.c]\nplugin = \"c.wasm\"\n[endpoints.e]\ntransport = \"smtp\"\nconnector = \"c\"\n";
+    assert_eq!(
+        only(text),
+        (4, 13, "unknown transport `smtp` in [endpoints.e] (expected one of: http, dir, dir-out, http-out)".into())
+    );
+}
+
+#[test]
+fn an_endpoint_naming_a_missing_connector_is_reported_at_the_name() {
+    let text = "[connectors.json]\nplugin = \"j.wasm\"\n[endpoints.e]\ntransport = \"http\"\nconnector = \"x12\"\n";
+    assert_eq!(
+        only(text),
+        (
+            5,
+            13,
+            "connector `x12` is not defined (no [connectors.x12] table)".into()
+        )
+    );
+}
+
+#[test]
+fn a_connector_with_problems_still_counts_as_defined() {
+    // One problem (the missing plugin), not a second one at the endpoint.
+    let text =
+        "[connectors.c]\nlimits = {}\n[endpoints.e]\ntransport = \"http\"\nconnector = \"c\"\n";
+    assert_eq!(
+        only(text),
+        (
+            1,
+            1,
+            "missing required key `plugin` in [connectors.c]".into()
+        )
+    );
+}
+
+#[test]
+fn sha256_must_be_64_lowercase_hex_digits() {
+    let message =
+        "`sha256` in [connectors.c] must be 64 lowercase hexadecimal digits (a SHA-256 digest)";
+    for bad in ["abc", &"A".repeat(64), &"g".repeat(64), &"0".repeat(65)] {
+        let text = format!("[connectors.c]\nplugin = \"c.wasm\"\nsha256 = \"{bad}\"\n");
+        assert_eq!(only(&text), (3, 10, message.into()), "{bad}");
+    }
+}
+
+#[test]
+fn config_values_are_strings_and_references_are_well_formed() {
+    let text = "[connectors.c]\nplugin = \"c.wasm\"\nconfig = { batch = false, token = \"env:9X\", key = \"file:\" }\n";
+    assert_eq!(
+        triples(&problems(text)),
+        vec![
+            (3, 20, "values of [connectors.c].config must be strings (use quotes, e.g. \"true\" or \"10\")".into()),
+            (
+                3,
+                35,
+                "`token` in [connectors.c].config: `env:` must be followed by a variable name (letters, digits, `_`, not starting with a digit)"
+                    .into()
+            ),
+            (3, 51, "`key` in [connectors.c].config: `file:` must be followed by a path".into()),
+        ]
+    );
+}
+
+#[test]
+fn dir_endpoint_settings_are_checked() {
+    let text = format!(
+        "{BASE}[endpoints.drop]\ntransport = \"dir\"\nconnector = \"json\"\npath = \"\"\npoll_ms = 5\npattern = \"in/[a\"\n"
+    );
+    assert_eq!(
+        triples(&problems(&text)),
+        vec![
+            (15, 8, "`path` in [endpoints.drop] must not be empty".into()),
+            (
+                16,
+                11,
+                "`poll_ms` in [endpoints.drop] must be between 10 and 3600000".into()
+            ),
+            (
+                17,
+                11,
+                "`pattern` in [endpoints.drop] must match file names only, without `/` or `\\`"
+                    .into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn retry_backoffs_must_be_ordered() {
+    let text = format!("{BASE}retry = {{ initial_backoff_ms = 5000, max_backoff_ms = 10 }}\n");
+    assert_eq!(
+        only(&text),
+        (12, 55, "`max_backoff_ms` in [endpoints.outbox].retry must not be less than `initial_backoff_ms`".into())
+    );
+}
+
+/// An `http-out` endpoint on line 12 with `extra` after its `url`.
+fn http_out(url: &str, extra: &str) -> String {
+    format!(
+        "{BASE}[endpoints.api]\ntransport = \"http-out\"\nconnector = \"json\"\nurl = \"{url}\"\n{extra}"
+    )
+}
+
+#[test]
+fn http_out_urls_must_be_http_or_https_with_a_host() {
+    let cases = [
+        (
+            "ftp://example.org/x",
+            "must be an `http://` or `https://` URL",
+        ),
+        ("https:///claims", "must name a host"),
+        (
+            "https://example.org:http/x",
+            "has a port that is not a number from 0 to 65535",
+        ),
+        (
+            "https://example.org/a b",
+            "must not contain spaces or control characters",
+        ),
+        (
+            "https://[::1/x",
+            "has a `[` without a matching `]` in its host",
+        ),
+    ];
+    for (url, rule) in cases {
+        assert_eq!(
+            only(&http_out(url, "")),
+            (15, 7, format!("`url` in [endpoints.api] {rule}")),
+            "{url}"
+        );
+    }
+    let (_, _, message) = only(&http_out("https://SPECIALUSER:hunter2@example.org/", ""));
+    assert!(
+        message.contains("must not contain credentials"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("hunter2") && !message.contains("SPECIALUSER"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_literal_bearer_token_is_refused_without_repeating_it() {
+    let (line, column, message) = only(&http_out(
+        "https://x.org/",
+        "bearer_token = \"s3cr3t-t0ken\"\n",
+    ));
+    assert_eq!((line, column), (16, 16));
+    assert_eq!(
+        message,
+        "`bearer_token` in [endpoints.api] must be a reference (`env:NAME` or `file:PATH`), never a literal token"
+    );
+    assert!(!message.contains("s3cr3t"));
+}
+
+#[test]
+fn headers_are_checked_without_repeating_their_values() {
+    let extra = "headers = { \"Bad Name\" = \"x\", X-Key = \"line\\nbreak-secret\", X-Num = 5 }\n";
+    let found = triples(&problems(&http_out("https://x.org/", extra)));
+    assert_eq!(
+        found,
+        vec![
+            (16, 13, "header name `Bad Name` in [endpoints.api].headers is not a valid HTTP header name".into()),
+            (
+                16,
+                39,
+                "the value of header `X-Key` in [endpoints.api].headers must not contain line breaks or control characters"
+                    .into()
+            ),
+            (16, 69, "`X-Num` in [endpoints.api].headers must be a string, not an integer".into()),
+        ]
+    );
+    assert!(found.iter().all(|(_, _, m)| !m.contains("secret")));
+}
+
+#[test]
+fn bearer_token_and_an_authorization_header_exclude_each_other() {
+    let extra = "headers = { authorization = \"env:AUTH\" }\nbearer_token = \"env:TOKEN\"\n";
+    assert_eq!(
+        only(&http_out("https://x.org/", extra)),
+        (
+            16,
+            13,
+            "[endpoints.api] sets both `bearer_token` and an `Authorization` header; keep one"
+                .into()
+        )
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = "[hub]\nlisten = \"nowhere\"\nlog_format = 1\n[connectors.c]\nsha256 = \"x\"\n\
+                [endpoints.e]\ntransport = \"dir\"\nconnector = \"d\"\nfoo = 1\n\
+                [[routes]]\nfrom = \"nope\"\nto = []\n";
+    assert_eq!(problems(text).len(), 9, "{:#?}", triples(&problems(text)));
+}
+
+#[test]
+fn problems_display_as_file_line_column_message() {
+    let problem = Problem {
+        file: PathBuf::from("clearway.toml"),
+        pos: Some(Pos {
+            line: 12,
+            column: 5,
+        }),
+        message: "unknown key `retries` in [endpoints.outbox]".into(),
+    };
+    assert_eq!(
+        problem.to_string(),
+        "clearway.toml:12:5: unknown key `retries` in [endpoints.outbox]"
+    );
+    let unplaced = Problem {
+        pos: None,
+        ..problem.clone()
+    };
+    assert_eq!(
+        unplaced.to_string(),
+        "clearway.toml: unknown key `retries` in [endpoints.outbox]"
+    );
+    let errors = ConfigErrors(vec![problem, unplaced]);
+    assert_eq!(errors.to_string().lines().count(), 2);
+    let as_error: &dyn std::error::Error = &errors;
+    assert!(as_error.to_string().starts_with("clearway.toml:12:5: "));
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    // `é` is two bytes and `✓` three: counting bytes would give (2, 11)
+    // and (3, 25).
+    let (line, column, _) = only("[hub]\n\"é✓\" = 1 x\n");
+    assert_eq!((line, column), (2, 8));
+    let text = "[connectors.c]\nplugin = \"c.wasm\"\nlimits = { \"é✓\" = 1, memory = 2 }\n";
+    let places: Vec<(usize, usize)> = triples(&problems(text))
+        .iter()
+        .map(|t| (t.0, t.1))
+        .collect();
+    assert_eq!(places, vec![(3, 12), (3, 22)]);
+}

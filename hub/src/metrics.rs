@@ -1,0 +1,134 @@
+//! Prometheus metrics: per-endpoint message counts by status, decode and delivery
+//! latency histograms, queue depth. Labels are endpoint names and statuses only:
+//! never anything from a message.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::store::Status;
+
+/// Histogram bucket upper bounds: microseconds, and the `le` label in seconds.
+const BUCKETS: [(u64, &str); 14] = [
+    (1_000, "0.001"),
+    (2_500, "0.0025"),
+    (5_000, "0.005"),
+    (10_000, "0.01"),
+    (25_000, "0.025"),
+    (50_000, "0.05"),
+    (100_000, "0.1"),
+    (250_000, "0.25"),
+    (500_000, "0.5"),
+    (1_000_000, "1"),
+    (2_500_000, "2.5"),
+    (5_000_000, "5"),
+    (10_000_000, "10"),
+    (30_000_000, "30"),
+];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum_micros: u64,
+}
+
+impl Histogram {
+    fn observe(&mut self, d: Duration) {
+        let micros = d.as_micros() as u64;
+        for (i, (le, _)) in BUCKETS.iter().enumerate() {
+            if micros <= *le {
+                self.counts[i] += 1;
+            }
+        }
+        self.count += 1;
+        self.sum_micros += micros;
+    }
+}
+
+/// The hub's metrics.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    counts: Mutex<BTreeMap<(String, Status), u64>>,
+    decode: Mutex<BTreeMap<String, Histogram>>,
+    delivery: Mutex<BTreeMap<String, Histogram>>,
+}
+
+impl Metrics {
+    /// Count one message reaching `status` at `endpoint`.
+    pub fn count(&self, endpoint: &str, status: Status) {
+        let mut c = self.counts.lock().expect("metrics lock");
+        *c.entry((endpoint.to_owned(), status)).or_default() += 1;
+    }
+
+    /// Record how long a decode call took.
+    pub fn observe_decode(&self, endpoint: &str, d: Duration) {
+        self.decode.lock().expect("metrics lock").entry(endpoint.to_owned()).or_default().observe(d);
+    }
+
+    /// Record ingest-to-delivered latency of one message.
+    pub fn observe_delivery(&self, endpoint: &str, d: Duration) {
+        self.delivery.lock().expect("metrics lock").entry(endpoint.to_owned()).or_default().observe(d);
+    }
+
+    /// Prometheus text exposition; `queue_depths` is (endpoint, depth).
+    pub fn render(&self, queue_depths: &[(String, usize)]) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP clearway_messages_total Messages that reached a status, by endpoint.\n");
+        out.push_str("# TYPE clearway_messages_total counter\n");
+        for ((ep, st), n) in self.counts.lock().expect("metrics lock").iter() {
+            let _ = writeln!(out, "clearway_messages_total{{endpoint=\"{}\",status=\"{}\"}} {n}", escape(ep), st);
+        }
+        render_histograms(&mut out, "clearway_decode_duration_seconds", "Time spent in a connector's decode call.", &self.decode);
+        render_histograms(
+            &mut out,
+            "clearway_delivery_latency_seconds",
+            "From ingest to delivered, per destination endpoint.",
+            &self.delivery,
+        );
+        out.push_str("# HELP clearway_queue_depth Messages waiting in a destination's queue.\n");
+        out.push_str("# TYPE clearway_queue_depth gauge\n");
+        for (ep, d) in queue_depths {
+            let _ = writeln!(out, "clearway_queue_depth{{endpoint=\"{}\"}} {d}", escape(ep));
+        }
+        out
+    }
+}
+
+fn render_histograms(out: &mut String, name: &str, help: &str, h: &Mutex<BTreeMap<String, Histogram>>) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} histogram");
+    for (ep, h) in h.lock().expect("metrics lock").iter() {
+        let ep = escape(ep);
+        for (i, (_, le)) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(out, "{name}_bucket{{endpoint=\"{ep}\",le=\"{le}\"}} {}", h.counts[i]);
+        }
+        let _ = writeln!(out, "{name}_bucket{{endpoint=\"{ep}\",le=\"+Inf\"}} {}", h.count);
+        let _ = writeln!(out, "{name}_sum{{endpoint=\"{ep}\"}} {}.{:06}", h.sum_micros / 1_000_000, h.sum_micros % 1_000_000);
+        let _ = writeln!(out, "{name}_count{{endpoint=\"{ep}\"}} {}", h.count);
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counts_histograms_and_depth() {
+        let m = Metrics::default();
+        m.count("in", Status::Received);
+        m.count("in", Status::Received);
+        m.observe_decode("in", Duration::from_millis(3));
+        let text = m.render(&[("out".into(), 4)]);
+        assert!(text.contains("clearway_messages_total{endpoint=\"in\",status=\"received\"} 2"));
+        assert!(text.contains("clearway_decode_duration_seconds_bucket{endpoint=\"in\",le=\"0.0025\"} 0"));
+        assert!(text.contains("clearway_decode_duration_seconds_bucket{endpoint=\"in\",le=\"0.005\"} 1"));
+        assert!(text.contains("clearway_decode_duration_seconds_sum{endpoint=\"in\"} 0.003000"));
+        assert!(text.contains("clearway_queue_depth{endpoint=\"out\"} 4"));
+    }
+}

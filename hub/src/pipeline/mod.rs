@@ -1,0 +1,217 @@
+//! The hub's core: endpoints bound to their connectors, ingest (store, decode,
+//! route, enqueue), delivery workers, replay and crash recovery.
+
+mod delivery;
+mod ingest;
+pub mod router;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context as _;
+use tokio::sync::Notify;
+
+use crate::config::{Config, ConnectorConfig, Durability, EndpointConfig, Transport};
+use crate::metrics::Metrics;
+use crate::runtime::{Plugin, Runtime};
+use crate::store::{ErrorInfo, Status, Store, SyncMode};
+
+pub use ingest::{IngestOutcome, MessageOutcome};
+use router::Router;
+
+/// A failure of the hub itself (not of a message): the store or a task.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// The endpoint does not exist or cannot take this request.
+    #[error("no inbound endpoint `{0}`")]
+    UnknownEndpoint(String),
+    /// The record does not exist.
+    #[error("no record {0}")]
+    NotFound(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A blocking task died.
+    #[error("internal task failed: {0}")]
+    Task(String),
+}
+
+/// The running hub: config, store, loaded connectors and routes.
+pub struct Hub {
+    /// The checked config.
+    pub config: Arc<Config>,
+    /// The durable store.
+    pub store: Store,
+    /// Loaded connectors by name.
+    pub connectors: BTreeMap<String, Arc<Plugin>>,
+    /// Metrics for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    router: Router,
+    wakers: BTreeMap<String, Arc<Notify>>,
+    http: reqwest::Client,
+    ready: AtomicBool,
+}
+
+/// Resolve a connector's operator config (secret references included) to values.
+pub fn resolve_connector_config(c: &ConnectorConfig) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (k, v) in &c.config {
+        let value = v
+            .resolve()
+            .with_context(|| format!("connector `{}`: config key `{k}`", c.name))?;
+        out.insert(k.clone(), value);
+    }
+    Ok(out)
+}
+
+/// Convert config limits to runtime limits.
+pub fn runtime_limits(l: &crate::config::Limits) -> crate::runtime::Limits {
+    crate::runtime::Limits { memory_mib: l.memory_mib, timeout_ms: l.timeout_ms, max_output_mib: l.max_output_mib }
+}
+
+impl Hub {
+    /// Open the store, load every connector and prepare the routes. Does not start
+    /// any task: see [`Hub::start`].
+    pub fn build(config: Config) -> anyhow::Result<Arc<Hub>> {
+        let data_dir = &config.hub.data_dir;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating data_dir {}", data_dir.display()))?;
+        let mode = match config.hub.durability {
+            Durability::Flush => SyncMode::Flush,
+            Durability::Fsync => SyncMode::Fsync,
+        };
+        let store = Store::open(&data_dir.join("store"), mode)
+            .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+        let runtime = Runtime::new(&data_dir.join("plugin-cache")).context("starting the plugin runtime")?;
+        let mut connectors = BTreeMap::new();
+        for (name, c) in &config.connectors {
+            let values = resolve_connector_config(c)?;
+            let plugin = runtime
+                .load(name, &c.plugin, c.sha256.as_deref(), runtime_limits(&c.limits), values)
+                .with_context(|| format!("loading connector `{name}` from {}", c.plugin.display()))?;
+            tracing::info!(connector = %name, sha256 = %plugin.sha256(), version = %plugin.description().version, "connector loaded");
+            connectors.insert(name.clone(), plugin);
+        }
+        let wakers = config
+            .endpoints
+            .iter()
+            .filter(|(_, e)| !e.transport.is_inbound())
+            .map(|(n, _)| (n.clone(), Arc::new(Notify::new())))
+            .collect();
+        Ok(Arc::new(Hub {
+            router: Router::new(config.routes.clone()),
+            config: Arc::new(config),
+            store,
+            connectors,
+            metrics: Arc::new(Metrics::default()),
+            wakers,
+            http: reqwest::Client::builder().build().context("building the HTTP client")?,
+            ready: AtomicBool::new(false),
+        }))
+    }
+
+    /// Finish what a crash interrupted, then start a delivery worker per outbound
+    /// endpoint and a poller per `dir` endpoint. Returns the task handles.
+    pub async fn start(self: &Arc<Self>) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+        let pending = self.store.pending()?;
+        if !pending.is_empty() {
+            tracing::info!(count = pending.len(), "decoding inbound payloads stored before a restart");
+        }
+        for id in pending {
+            self.process_inbound(&id, "recovery").await?;
+        }
+        self.store.sync().await?;
+        let mut tasks = Vec::new();
+        for (name, ep) in &self.config.endpoints {
+            match &ep.transport {
+                Transport::DirOut(_) | Transport::HttpOut(_) => {
+                    let hub = self.clone();
+                    let name = name.clone();
+                    tasks.push(tokio::spawn(async move { delivery::run(hub, name).await }));
+                }
+                Transport::Dir(d) => {
+                    let hub = self.clone();
+                    let (name, d) = (name.clone(), d.clone());
+                    tasks.push(tokio::spawn(async move { crate::transport::dir_in::run(hub, name, d).await }));
+                }
+                Transport::Http => {}
+            }
+        }
+        self.ready.store(true, Ordering::SeqCst);
+        Ok(tasks)
+    }
+
+    /// Whether recovery is done and the workers run.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    /// An endpoint's config.
+    pub fn endpoint(&self, name: &str) -> Option<&EndpointConfig> {
+        self.config.endpoints.get(name)
+    }
+
+    /// The connector bound to an endpoint.
+    fn connector_of(&self, endpoint: &str) -> Option<&Arc<Plugin>> {
+        self.endpoint(endpoint).and_then(|e| self.connectors.get(&e.connector))
+    }
+
+    fn wake(&self, dest: &str) {
+        if let Some(n) = self.wakers.get(dest) {
+            n.notify_one();
+        }
+    }
+
+    /// The HTTP client used by `http-out`.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Queue a message again (the API's replay): re-route it with the current routes,
+    /// or, for an inbound payload, decode it again.
+    pub async fn replay(self: &Arc<Self>, id: &str) -> Result<crate::store::Record, HubError> {
+        let record = self.store.get(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))?;
+        match record.record_type {
+            crate::store::RecordType::Inbound => {
+                self.store.transact(|tx| {
+                    tx.update(id, |r| r.push(ingest::change(Status::Replayed, "api", None)))?;
+                    tx.set_pending(id, true)
+                })?;
+                self.process_inbound(id, "api").await?;
+            }
+            crate::store::RecordType::Message => self.reroute(id).await?,
+        }
+        self.store.sync().await?;
+        self.store.get(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))
+    }
+}
+
+/// The error info recorded for a failed connector call.
+pub fn call_error_info(stage: &str, e: &crate::runtime::CallError) -> ErrorInfo {
+    use crate::runtime::{CallError, ConnectorError};
+    let code = format!("{stage}.{}", e.code());
+    match e {
+        CallError::Connector(ce) => {
+            let (what, problems) = match ce {
+                ConnectorError::Malformed(p) => ("the input is not in the connector's format", p.clone()),
+                ConnectorError::Invalid(p) => ("the input breaks the rules of its format", p.clone()),
+                ConnectorError::Unsupported(s) => return ErrorInfo::new(code, format!("unsupported: {s}")),
+                ConnectorError::Config(s) => return ErrorInfo::new(code, format!("connector config: {s}")),
+                ConnectorError::Internal(s) => return ErrorInfo::new(code, format!("connector error: {s}")),
+            };
+            let first = problems.first().map(|p| format!(": {}", p.message)).unwrap_or_default();
+            let mut info = ErrorInfo::new(code, format!("{what} ({} problem(s)){first}", problems.len()));
+            info.details = serde_json::json!({ "problems": problems });
+            info
+        }
+        CallError::Trap { guest_stderr, .. } => {
+            let mut info = ErrorInfo::new(code, "the connector crashed (trap)");
+            if let Some(s) = guest_stderr {
+                info.details = serde_json::json!({ "guest_stderr": s });
+            }
+            info
+        }
+        other => ErrorInfo::new(code, other.to_string()),
+    }
+}

@@ -1,0 +1,370 @@
+//! The durable store on sled: inbound payloads, normalized messages, their full
+//! status history, indexes, and the per-destination delivery queues.
+//!
+//! Every change is one sled transaction across the trees it touches, so a record,
+//! its indexes and its queue entries never disagree. [`Store::sync`] makes
+//! everything written so far durable (group commit: concurrent callers share one
+//! flush); the hub calls it before acknowledging a sender.
+
+mod keys;
+mod query;
+pub mod record;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+
+pub use keys::seen_key;
+pub use query::{Filter, Page};
+pub use record::{Delivery, DeliveryState, ErrorInfo, Record, RecordType, Status, StatusChange};
+
+/// How hard [`Store::sync`] works before a sender is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// sled's `flush`: written to the OS; survives a killed process, not a power cut.
+    Flush,
+    /// `flush` and then `fsync` of the data file: also survives a power cut.
+    Fsync,
+}
+
+/// A store failure. Carries no message content.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled failed (disk full, corruption, I/O).
+    #[error("store: {0}")]
+    Sled(#[from] sled::Error),
+    /// An fsync of the data file failed.
+    #[error("store: fsync of {path} failed: {source}")]
+    Fsync {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A stored value did not decode (a bug or a corrupt store).
+    #[error("store: corrupt {what} record {id}: {reason}")]
+    Corrupt {
+        /// Which tree.
+        what: &'static str,
+        /// Which key.
+        id: String,
+        /// The decode error.
+        reason: String,
+    },
+    /// The record does not exist.
+    #[error("no record {0}")]
+    NotFound(String),
+}
+
+impl From<TransactionError<StoreError>> for StoreError {
+    fn from(e: TransactionError<StoreError>) -> Self {
+        match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => StoreError::Sled(e),
+        }
+    }
+}
+
+/// One entry in a destination's delivery queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    /// Not to be tried before this Unix time (ms).
+    pub due_ms: u64,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the message entered this queue (Unix ms), for latency metrics.
+    pub enqueued_ms: u64,
+}
+
+/// The trees of one store, opened together.
+#[derive(Clone)]
+struct Trees {
+    records: sled::Tree,
+    raw: sled::Tree,
+    normalized: sled::Tree,
+    idx: sled::Tree,
+    queue: sled::Tree,
+    pending: sled::Tree,
+    seen: sled::Tree,
+}
+
+/// A transaction's view of the store.
+pub struct Tx<'a> {
+    records: &'a TransactionalTree,
+    raw: &'a TransactionalTree,
+    normalized: &'a TransactionalTree,
+    idx: &'a TransactionalTree,
+    queue: &'a TransactionalTree,
+    pending: &'a TransactionalTree,
+    seen: &'a TransactionalTree,
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e)
+}
+
+impl Tx<'_> {
+    /// Read a record.
+    pub fn get(&self, id: &str) -> TxResult<Option<Record>> {
+        match self.records.get(id.as_bytes())? {
+            Some(v) => decode_record(id, &v).map(Some).map_err(abort),
+            None => Ok(None),
+        }
+    }
+
+    /// Write a record (new or changed) and bring its index entries in step.
+    pub fn put(&self, record: &Record) -> TxResult<()> {
+        let old = self.get(&record.id)?;
+        if let Some(old) = &old {
+            for k in keys::index_keys(old) {
+                self.idx.remove(k)?;
+            }
+        }
+        for k in keys::index_keys(record) {
+            self.idx.insert(k, &[][..])?;
+        }
+        let bytes = serde_json::to_vec(record).map_err(|e| {
+            abort(StoreError::Corrupt { what: "record", id: record.id.clone(), reason: e.to_string() })
+        })?;
+        self.records.insert(record.id.as_bytes(), bytes)?;
+        Ok(())
+    }
+
+    /// Read, change and write a record.
+    pub fn update(&self, id: &str, f: impl FnOnce(&mut Record)) -> TxResult<Record> {
+        let mut r = self.get(id)?.ok_or_else(|| abort(StoreError::NotFound(id.to_owned())))?;
+        f(&mut r);
+        self.put(&r)?;
+        Ok(r)
+    }
+
+    /// Store the raw bytes of an inbound payload.
+    pub fn put_raw(&self, id: &str, bytes: &[u8]) -> TxResult<()> {
+        self.raw.insert(id.as_bytes(), bytes)?;
+        Ok(())
+    }
+
+    /// Store a message's normalized JSON.
+    pub fn put_normalized(&self, id: &str, json: &str) -> TxResult<()> {
+        self.normalized.insert(id.as_bytes(), json.as_bytes())?;
+        Ok(())
+    }
+
+    /// Mark an inbound payload as waiting to be decoded (or clear the mark).
+    pub fn set_pending(&self, id: &str, pending: bool) -> TxResult<()> {
+        if pending {
+            self.pending.insert(id.as_bytes(), &[][..])?;
+        } else {
+            self.pending.remove(id.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Remember that a file was taken in (so a crash before it is moved aside does not take it twice).
+    pub fn mark_seen(&self, key: &[u8], inbound_id: &str) -> TxResult<()> {
+        self.seen.insert(key, inbound_id.as_bytes())?;
+        Ok(())
+    }
+
+    /// Put a message in a destination's queue (or replace its entry).
+    pub fn enqueue(&self, dest: &str, msg_id: &str, entry: QueueEntry) -> TxResult<()> {
+        let v = serde_json::to_vec(&entry).expect("queue entry serializes");
+        self.queue.insert(keys::queue_key(dest, msg_id), v)?;
+        Ok(())
+    }
+
+    /// Take a message out of a destination's queue.
+    pub fn dequeue(&self, dest: &str, msg_id: &str) -> TxResult<()> {
+        self.queue.remove(keys::queue_key(dest, msg_id))?;
+        Ok(())
+    }
+}
+
+fn decode_record(id: &str, bytes: &[u8]) -> Result<Record, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        what: "record",
+        id: id.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+struct Inner {
+    db: sled::Db,
+    trees: Trees,
+    mode: SyncMode,
+    data_file: PathBuf,
+    /// Bumped by every write; a flush covers every write counted before it started.
+    written: AtomicU64,
+    /// The highest `written` value known to be durable.
+    synced: AtomicU64,
+    sync_lock: tokio::sync::Mutex<()>,
+}
+
+/// The hub's durable store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl Store {
+    /// Open (or create) the store in `dir`.
+    pub fn open(dir: &Path, mode: SyncMode) -> Result<Store, StoreError> {
+        let db = sled::Config::new().path(dir).open()?;
+        let trees = Trees {
+            records: db.open_tree("records")?,
+            raw: db.open_tree("raw")?,
+            normalized: db.open_tree("normalized")?,
+            idx: db.open_tree("idx")?,
+            queue: db.open_tree("queue")?,
+            pending: db.open_tree("pending")?,
+            seen: db.open_tree("seen")?,
+        };
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                trees,
+                mode,
+                data_file: dir.join("db"),
+                written: AtomicU64::new(0),
+                synced: AtomicU64::new(0),
+                sync_lock: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    /// Run `f` as one atomic transaction over the store. `f` may run more than once
+    /// (sled retries on conflict), so it must not have side effects outside `tx`.
+    pub fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
+        let t = &self.inner.trees;
+        let out = (&t.records, &t.raw, &t.normalized, &t.idx, &t.queue, &t.pending, &t.seen).transaction(
+            |(records, raw, normalized, idx, queue, pending, seen)| {
+                f(&Tx { records, raw, normalized, idx, queue, pending, seen })
+            },
+        )?;
+        self.inner.written.fetch_add(1, Ordering::SeqCst);
+        Ok(out)
+    }
+
+    /// Make every write made before this call durable, per the store's [`SyncMode`].
+    /// Concurrent callers share flushes (group commit).
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        let target = self.inner.written.load(Ordering::SeqCst);
+        if self.inner.synced.load(Ordering::SeqCst) >= target {
+            return Ok(());
+        }
+        let _guard = self.inner.sync_lock.lock().await;
+        if self.inner.synced.load(Ordering::SeqCst) >= target {
+            return Ok(());
+        }
+        let covered = self.inner.written.load(Ordering::SeqCst);
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.flush_now())
+            .await
+            .map_err(|e| StoreError::Sled(sled::Error::ReportableBug(format!("flush task: {e}"))))??;
+        self.inner.synced.fetch_max(covered, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// [`Store::sync`] for callers outside an async runtime.
+    pub fn sync_blocking(&self) -> Result<(), StoreError> {
+        let covered = self.inner.written.load(Ordering::SeqCst);
+        self.inner.flush_now()?;
+        self.inner.synced.fetch_max(covered, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// A record by id.
+    pub fn get(&self, id: &str) -> Result<Option<Record>, StoreError> {
+        match self.inner.trees.records.get(id.as_bytes())? {
+            Some(v) => decode_record(id, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The raw bytes of an inbound payload.
+    pub fn raw(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.inner.trees.raw.get(id.as_bytes())?.map(|v| v.to_vec()))
+    }
+
+    /// The normalized JSON of a message.
+    pub fn normalized(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .inner
+            .trees
+            .normalized
+            .get(id.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Inbound payloads stored but not yet decoded (after a crash), oldest first.
+    pub fn pending(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.inner.trees.pending.iter() {
+            let (k, _) = kv?;
+            out.push(String::from_utf8_lossy(&k).into_owned());
+        }
+        Ok(out)
+    }
+
+    /// The inbound id a file was taken in as, if it was.
+    pub fn seen(&self, key: &[u8]) -> Result<Option<String>, StoreError> {
+        Ok(self.inner.trees.seen.get(key)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Up to `limit` entries of `dest`'s queue that are due at `now_ms`, oldest message
+    /// first, and the earliest due time among those not yet due.
+    pub fn due(&self, dest: &str, now_ms: u64, limit: usize) -> Result<(Vec<(String, QueueEntry)>, Option<u64>), StoreError> {
+        let mut due = Vec::new();
+        let mut next: Option<u64> = None;
+        let prefix = keys::queue_prefix(dest);
+        for kv in self.inner.trees.queue.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+            let entry: QueueEntry = serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
+                what: "queue",
+                id: id.clone(),
+                reason: e.to_string(),
+            })?;
+            if entry.due_ms <= now_ms {
+                if due.len() < limit {
+                    due.push((id, entry));
+                }
+            } else {
+                next = Some(next.map_or(entry.due_ms, |n: u64| n.min(entry.due_ms)));
+            }
+        }
+        Ok((due, next))
+    }
+
+    /// How many messages wait in `dest`'s queue (due or not).
+    pub fn queue_depth(&self, dest: &str) -> usize {
+        self.inner.trees.queue.scan_prefix(keys::queue_prefix(dest)).count()
+    }
+
+    /// Size of the store on disk, in bytes.
+    pub fn size_on_disk(&self) -> u64 {
+        self.inner.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+impl Inner {
+    fn flush_now(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        if self.mode == SyncMode::Fsync {
+            // sled's flush issues sync_file_range, which does not promise the data
+            // reaches stable storage; fsync the data file so it does.
+            let f = std::fs::File::open(&self.data_file)
+                .map_err(|source| StoreError::Fsync { path: self.data_file.clone(), source })?;
+            f.sync_data().map_err(|source| StoreError::Fsync { path: self.data_file.clone(), source })?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! `dir-out`: write each payload as a file, atomically (temp file, fsync, rename,
+//! fsync of the folder), so a reader never sees half a file and a crash leaves
+//! either the whole file or none.
+
+use std::path::Path;
+
+use super::DeliveryError;
+use crate::config::DirOut;
+use crate::runtime::Payload;
+
+/// The file name for a payload: the connector's hint (made safe), prefixed with the
+/// first carried message's id unless the hint already holds it, so names are unique
+/// and a re-delivery after a crash rewrites the same file instead of adding one.
+pub fn file_name(payload: &Payload, first_id: &str) -> String {
+    let hint: String = payload
+        .filename_hint
+        .as_deref()
+        .unwrap_or("")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect();
+    let hint = hint.trim_start_matches('.');
+    if hint.is_empty() {
+        let ext = match payload.content_type.as_str() {
+            "application/json" | "application/fhir+json" => "json",
+            "application/edi-x12" => "x12",
+            "x-application/hl7-v2+er7" => "hl7",
+            _ => "bin",
+        };
+        format!("{first_id}.{ext}")
+    } else if hint.contains(first_id) {
+        hint.to_owned()
+    } else {
+        format!("{first_id}-{hint}")
+    }
+}
+
+/// Write `payload` into the endpoint's folder.
+pub async fn write(cfg: &DirOut, payload: &Payload, first_id: &str) -> Result<String, DeliveryError> {
+    let dir = cfg.path.clone();
+    let name = file_name(payload, first_id);
+    let data = payload.data.clone();
+    let n = name.clone();
+    tokio::task::spawn_blocking(move || write_atomic(&dir, &n, &data))
+        .await
+        .map_err(|e| DeliveryError::transient("delivery.task", e.to_string()))?
+        .map_err(|e| DeliveryError::transient("delivery.io", format!("writing {name} into {}: {e}", cfg.path.display())))?;
+    Ok(format!("wrote {name}"))
+}
+
+fn write_atomic(dir: &Path, name: &str, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, dir.join(name))?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(hint: Option<&str>, ct: &str) -> Payload {
+        Payload { data: b"x".to_vec(), content_type: ct.into(), filename_hint: hint.map(Into::into), carries: vec![0] }
+    }
+
+    #[test]
+    fn names_are_safe_and_unique() {
+        assert_eq!(file_name(&payload(Some("claim.json"), "application/json"), "01A"), "01A-claim.json");
+        assert_eq!(file_name(&payload(Some("claim-01A.json"), "application/json"), "01A"), "claim-01A.json");
+        assert_eq!(file_name(&payload(Some("../../etc/passwd"), "text/plain"), "01A"), "01A-_.._etc_passwd");
+        assert_eq!(file_name(&payload(None, "application/edi-x12"), "01A"), "01A.x12");
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write_atomic(dir.path(), "a.json", b"{}").unwrap();
+        let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        assert_eq!(names, vec!["a.json"]);
+        assert_eq!(std::fs::read(dir.path().join("a.json")).unwrap(), b"{}");
+    }
+}

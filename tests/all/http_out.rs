@@ -1,0 +1,118 @@
+//! The `http-out` transport against a real HTTP receiver on loopback: retried on
+//! 503 with backoff, then delivered; a 400 is final (`dead`); the bearer token
+//! comes from a secret reference.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use clearway_tests::support::{Hub, claim, plugin};
+
+/// What the receiver saw: (authorization header, body).
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A tiny HTTP/1.1 receiver answering the given statuses in turn (the last repeats).
+fn receiver(statuses: Vec<u16>) -> (u16, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    std::thread::spawn(move || {
+        let mut n = 0usize;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0usize;
+            let mut auth = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let l = line.trim_end();
+                if l.is_empty() {
+                    break;
+                }
+                let lower = l.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                if lower.starts_with("authorization:") {
+                    auth = l["authorization:".len()..].trim().to_owned();
+                }
+            }
+            let mut body = vec![0u8; len];
+            reader.read_exact(&mut body).unwrap();
+            s.lock().unwrap().push((auth, String::from_utf8_lossy(&body).into_owned()));
+            let status = statuses[n.min(statuses.len() - 1)];
+            n += 1;
+            let _ = write!(stream, "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (port, seen)
+}
+
+fn config(port: u16) -> String {
+    format!(
+        r#"[hub]
+data_dir = "data"
+listen = "127.0.0.1:{{port}}"
+
+[connectors.json]
+plugin = "{json}"
+
+[endpoints.in]
+transport = "http"
+connector = "json"
+
+[endpoints.payer]
+transport = "http-out"
+connector = "json"
+url = "http://127.0.0.1:{port}/claims"
+bearer_token = "file:token.txt"
+retry = {{ max_attempts = 5, initial_backoff_ms = 50, max_backoff_ms = 200 }}
+
+[[routes]]
+from = "in"
+to = ["payer"]
+"#,
+        json = plugin("json").display()
+    )
+}
+
+#[test]
+fn retries_on_503_then_delivers_with_the_bearer_token() {
+    let (port, seen) = receiver(vec![503, 503, 200]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("token.txt"), "s3cret-token\n").unwrap();
+    let hub = Hub::start_in(dir, &config(port));
+    let (status, body) = hub.post_inbound("in", &serde_json::to_vec(&claim("HTTP-1")).unwrap());
+    assert_eq!(status, 202, "{body}");
+    let id = body["messages"][0]["id"].as_str().unwrap().to_owned();
+    hub.wait_for("delivery after two 503s", 60, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered");
+    let (_, rec) = hub.get(&format!("/v1/messages/{id}"));
+    let statuses: Vec<String> = rec["record"]["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(statuses, ["decoded", "queued", "retrying", "retrying", "delivered"]);
+    assert_eq!(rec["record"]["deliveries"]["payer"]["attempts"], 3);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|(auth, _)| auth == "Bearer s3cret-token"), "{seen:?}");
+    assert!(seen[2].1.contains("HTTP-1"));
+    assert!(!hub.log().contains("s3cret-token"), "secrets never reach the log");
+}
+
+#[test]
+fn a_rejection_is_final() {
+    let (port, seen) = receiver(vec![400]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("token.txt"), "t").unwrap();
+    let hub = Hub::start_in(dir, &config(port));
+    let (_, body) = hub.post_inbound("in", &serde_json::to_vec(&claim("HTTP-2")).unwrap());
+    let id = body["messages"][0]["id"].as_str().unwrap().to_owned();
+    hub.wait_for("dead", 30, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead");
+    let (_, rec) = hub.get(&format!("/v1/messages/{id}"));
+    let last = rec["record"]["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["error"]["code"], "delivery.http_status");
+    assert!(last["error"]["message"].as_str().unwrap().contains("400"));
+    assert_eq!(seen.lock().unwrap().len(), 1, "a rejected payload is not sent again");
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `clearway` binary with real plugins (see tests/README.md).
+//! One test binary keeps link time down.
+
+mod api;
+mod cli;
+mod crash;
+mod dir;
+mod hostile;
+mod http_out;

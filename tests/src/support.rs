@@ -1,0 +1,256 @@
+//! Running the real `clearway` binary against real plugins, for the end-to-end tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+/// The `clearway` binary: `$CLEARWAY_BIN`, else the one `./test.sh` builds
+/// (`cargo build -p clearway`).
+pub fn clearway_bin() -> PathBuf {
+    let p = std::env::var_os("CLEARWAY_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("debug").join("clearway"));
+    assert!(p.exists(), "{} is missing: run ./test.sh (it builds the hub before the tests)", p.display());
+    p
+}
+
+/// A plugin component built by `scripts/build-plugins.sh --test-guests` into `dist/plugins/`.
+pub fn plugin(name: &str) -> PathBuf {
+    let p = root().join("dist").join("plugins").join(format!("{name}.wasm"));
+    assert!(p.exists(), "{} is missing: run ./test.sh (it builds the plugins and test guests)", p.display());
+    p
+}
+
+/// An example normalized message from `schemas/examples/`.
+pub fn example(kind: &str) -> Value {
+    let p = root().join("schemas").join("examples").join(format!("{kind}.json"));
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&text).expect("example is JSON")
+}
+
+/// The example claim with its own patient control number.
+pub fn claim(pcn: &str) -> Value {
+    let mut c = example("claim");
+    c["correlation"]["claim_id"] = Value::String(pcn.to_owned());
+    c
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A hub process with its own folder, config and port.
+pub struct Hub {
+    /// The folder holding config, data, inbox and outbox.
+    pub dir: tempfile::TempDir,
+    /// The base URL of its API.
+    pub url: String,
+    child: Option<Child>,
+    config: PathBuf,
+}
+
+impl Hub {
+    /// Write `config` (with `{port}` replaced) into a new folder and start the hub.
+    pub fn start(config: &str) -> Hub {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir, config)
+    }
+
+    /// Start a hub in an existing folder (to restart one after a kill).
+    pub fn start_in(dir: tempfile::TempDir, config: &str) -> Hub {
+        let port = free_port();
+        let text = config.replace("{port}", &port.to_string());
+        let config = dir.path().join("clearway.toml");
+        std::fs::write(&config, text).unwrap();
+        let mut hub = Hub { dir, url: format!("http://127.0.0.1:{port}"), child: None, config };
+        hub.spawn();
+        hub
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("hub.log")).unwrap();
+        let child = Command::new(clearway_bin())
+            .args(["serve", "--config"])
+            .arg(&self.config)
+            .env("CLEARWAY_CACHE_DIR", shared_cache())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start clearway");
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
+                panic!("the hub exited ({status}) before it was ready; log:\n{}", self.log());
+            }
+            if let Ok(r) = http().get(format!("{}/readyz", self.url)).send()
+                && r.status().is_success()
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the hub was not ready in time; log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The hub's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The hub's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("hub.log")).unwrap_or_default()
+    }
+
+    /// Kill with SIGKILL: no shutdown code runs.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// Kill and hand back the folder, to restart in it.
+    pub fn into_dir(mut self) -> tempfile::TempDir {
+        self.kill();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        dir
+    }
+
+    /// A path inside the hub's folder.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// POST a JSON body to an inbound endpoint; (status, body).
+    pub fn post_inbound(&self, endpoint: &str, body: &[u8]) -> (u16, Value) {
+        let r = http()
+            .post(format!("{}/v1/inbound/{endpoint}", self.url))
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
+    /// GET an API path; (status, body).
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let r = http().get(format!("{}{path}", self.url)).send().unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
+    /// GET an API path as text.
+    pub fn get_text(&self, path: &str) -> String {
+        http().get(format!("{}{path}", self.url)).send().unwrap().text().unwrap()
+    }
+
+    /// POST to an API path with no body.
+    pub fn post(&self, path: &str) -> (u16, Value) {
+        let r = http().post(format!("{}{path}", self.url)).send().unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
+    /// Wait until `f` holds, polling; panic with the log after `secs`.
+    pub fn wait_for(&self, what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !f() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A blocking HTTP client.
+pub fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
+}
+
+/// One compiled-plugin cache for every test, so each component compiles once per run.
+pub fn shared_cache() -> PathBuf {
+    target_dir().join("clearway-test-cache")
+}
+
+/// Run the `clearway` binary with `args`.
+pub fn clearway(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(clearway_bin());
+    cmd.args(args).env("CLEARWAY_CACHE_DIR", shared_cache()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    let mut child = cmd.spawn().unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Files in a folder (names, sorted), ignoring sub-folders.
+pub fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    v.sort();
+    v
+}
+
+/// A config with the json connector, an `http` endpoint `in`, and a `dir-out` endpoint
+/// `out` writing to `outbox/` (plus `extra` appended).
+pub fn json_config(extra: &str) -> String {
+    format!(
+        r#"[hub]
+data_dir = "data"
+listen = "127.0.0.1:{{port}}"
+durability = "fsync"
+
+[connectors.json]
+plugin = "{json}"
+
+[endpoints.in]
+transport = "http"
+connector = "json"
+
+[endpoints.out]
+transport = "dir-out"
+connector = "json"
+path = "outbox"
+retry = {{ max_attempts = 50, initial_backoff_ms = 100, max_backoff_ms = 500 }}
+
+[[routes]]
+from = "in"
+kinds = ["claim", "eligibility.request"]
+to = ["out"]
+{extra}"#,
+        json = plugin("json").display()
+    )
+}
