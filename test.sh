@@ -10,12 +10,17 @@ scripts/build-plugins.sh --test-guests
 echo "==> building the hub"
 cargo build --locked -p clearway
 
-echo "==> checking JSON Schemas, formatting and lints"
-cargo clippy --locked --all-targets -- -D warnings
+status=0
+echo "==> lints (clippy, warnings are errors)"
+cargo clippy --locked --all-targets -- -D warnings || status=1
 
 echo "==> running the tests"
 if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --locked --no-fail-fast "$@"
+    cargo nextest run --locked --no-fail-fast "$@" || status=1
 else
-    cargo test --locked --no-fail-fast "$@"
+    cargo test --locked --no-fail-fast "$@" || status=1
 fi
+if [[ $status -ne 0 ]]; then
+    echo "==> FAILED (see clippy or test output above)" >&2
+fi
+exit $status

@@ -60,7 +60,11 @@ impl From<Description> for wit::Description {
             encodes: kind_names(&description.encodes),
             formats: description.formats,
             capabilities: description.capabilities,
-            config_keys: description.config_keys.into_iter().map(Into::into).collect(),
+            config_keys: description
+                .config_keys
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             acknowledges: description.acknowledges,
         }
     }
@@ -195,7 +199,7 @@ macro_rules! export_connector {
         };
         const _: () = {
             type __ClearwayConnectorExport = $crate::__private::Export<$connector>;
-            $crate::bindings::export!(__ClearwayConnectorExport with_types_in $crate::bindings);
+    $crate::bindings::export!(__ClearwayConnectorExport with_types_in $crate::bindings);
         };
     };
 }
@@ -226,7 +230,10 @@ mod tests {
                 .map_err(|_| ConnectorError::Internal("not a list".into()))
         }
 
-        fn encode(messages: Vec<Message>, _: &OutboundMeta) -> Result<Vec<Payload>, ConnectorError> {
+        fn encode(
+            messages: Vec<Message>,
+            _: &OutboundMeta,
+        ) -> Result<Vec<Payload>, ConnectorError> {
             let count = u32::try_from(messages.len()).expect("few messages");
             Ok(vec![
                 Payload::new(count.to_string(), "text/plain").carrying(0..count),
@@ -263,22 +270,43 @@ mod tests {
         };
         assert_eq!(problems[0].code, "echo.rule");
         assert_eq!(problems[0].severity, wit::Severity::Warning);
-        assert_eq!((problems[0].location.line, problems[0].location.column), (Some(1), Some(2)));
+        assert_eq!(
+            (problems[0].location.line, problems[0].location.column),
+            (Some(1), Some(2))
+        );
     }
 
     #[test]
     fn empty_decode_and_default_acknowledge() {
-        assert!(Export::<Echo>::decode(b"[]".to_vec(), meta("in")).expect("ok").is_empty());
-        assert!(Export::<Echo>::acknowledge(Vec::new(), meta("in")).expect("ok").is_empty());
+        assert!(
+            Export::<Echo>::decode(b"[]".to_vec(), meta("in"))
+                .expect("ok")
+                .is_empty()
+        );
+        assert!(
+            Export::<Echo>::acknowledge(Vec::new(), meta("in"))
+                .expect("ok")
+                .is_empty()
+        );
     }
 
     #[test]
     fn encode_rejects_texts_that_are_not_messages() {
-        let error = Export::<Echo>::encode(vec!["{}".into()], wit::OutboundMeta { endpoint: "out".into() })
-            .expect_err("not a message");
+        let error = Export::<Echo>::encode(
+            vec!["{}".into()],
+            wit::OutboundMeta {
+                endpoint: "out".into(),
+            },
+        )
+        .expect_err("not a message");
         assert!(matches!(error, wit::ConnectorError::Invalid(ref problems) if problems.len() == 1));
-        let payloads = Export::<Echo>::encode(Vec::new(), wit::OutboundMeta { endpoint: "out".into() })
-            .expect("empty encode");
+        let payloads = Export::<Echo>::encode(
+            Vec::new(),
+            wit::OutboundMeta {
+                endpoint: "out".into(),
+            },
+        )
+        .expect("empty encode");
         assert_eq!(payloads[0].data, b"0");
         assert!(payloads[0].carries.is_empty());
     }

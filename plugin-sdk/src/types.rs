@@ -99,14 +99,16 @@ impl Description {
     /// Adds kinds `decode` can produce.
     #[must_use]
     pub fn decodes(mut self, kinds: impl IntoIterator<Item = impl Borrow<Kind>>) -> Self {
-        self.decodes.extend(kinds.into_iter().map(|kind| *kind.borrow()));
+        self.decodes
+            .extend(kinds.into_iter().map(|kind| *kind.borrow()));
         self
     }
 
     /// Adds kinds `encode` accepts.
     #[must_use]
     pub fn encodes(mut self, kinds: impl IntoIterator<Item = impl Borrow<Kind>>) -> Self {
-        self.encodes.extend(kinds.into_iter().map(|kind| *kind.borrow()));
+        self.encodes
+            .extend(kinds.into_iter().map(|kind| *kind.borrow()));
         self
     }
 

@@ -192,7 +192,10 @@ mod tests {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let error = serde_path_to_error::deserialize::<_, Sample>(&mut deserializer)
             .expect_err("sample must not parse");
-        (json_pointer(error.path()), describe_serde_error(error.inner()))
+        (
+            json_pointer(error.path()),
+            describe_serde_error(error.inner()),
+        )
     }
 
     #[test]
@@ -207,7 +210,10 @@ mod tests {
         let (pointer, message) = describe(r#"{"count":1,"mode":"SECRETNAME123","items":[]}"#);
         assert_eq!(pointer, "/mode");
         assert!(!message.contains("SECRETNAME123"), "{message}");
-        assert!(message.starts_with("unknown variant, expected"), "{message}");
+        assert!(
+            message.starts_with("unknown variant, expected"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -259,6 +265,50 @@ mod tests {
             assert!(problem.message.starts_with(&format!("message {index} ")));
             assert!(!problem.message.contains("SECRETNAME123"), "{problem}");
         }
+    }
+
+    #[test]
+    fn committed_examples_round_trip_through_the_wire() {
+        for kind in clearway_schemas::Kind::ALL {
+            let path = format!(
+                "{}/../schemas/examples/{}.json",
+                env!("CARGO_MANIFEST_DIR"),
+                kind.as_str()
+            );
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let messages = messages_from_wire(&[text]).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(messages[0].kind(), kind);
+            let texts = messages_to_wire(&messages).expect("serializes");
+            assert_eq!(messages_from_wire(&texts).expect("parses again"), messages);
+        }
+    }
+
+    #[test]
+    fn problems_inside_a_body_are_located() {
+        let texts = vec![
+            r#"{"schema_version":"0.1.0","kind":"eligibility.request","body":{}}"#.to_owned(),
+            r#"{"schema_version":"0.1.0","kind":"eligibility.request","body":{"traces":"SECRETNAME123"}}"#
+                .to_owned(),
+        ];
+        let error = messages_from_wire(&texts).expect_err("second is wrong");
+        let [problem] = error.problems() else {
+            panic!("expected one problem: {error:?}");
+        };
+        assert_eq!(problem.location.path.as_deref(), Some("/1/body/traces"));
+        assert!(!problem.message.contains("SECRETNAME123"), "{problem}");
+        assert!(problem.message.contains("wrong type"), "{problem}");
+    }
+
+    #[test]
+    fn trailing_text_after_a_message_is_rejected() {
+        let text = r#"{"schema_version":"0.1.0","kind":"eligibility.request","body":{}} x"#;
+        assert!(messages_from_wire(&[text[..text.len() - 2].to_owned()]).is_ok());
+        let error = messages_from_wire(&[text.to_owned()]).expect_err("trailing text");
+        assert_eq!(error.problems()[0].location.path.as_deref(), Some("/0"));
+        assert!(
+            error.problems()[0].message.ends_with("trailing characters"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -12,7 +12,11 @@ fn run(dir: &Path) -> std::io::Result<usize> {
     let schemas = clearway_schemas::json_schemas();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         if name.ends_with(".schema.json") && !schemas.iter().any(|(file, _)| *file == name) {
             std::fs::remove_file(&path)?;
             println!("removed {}", path.display());

@@ -52,10 +52,19 @@ impl Correlation {
     pub fn keys(&self) -> Vec<(&str, &str)> {
         let singles = [
             ("claim_id", &self.claim_id),
-            ("payer_claim_control_number", &self.payer_claim_control_number),
-            ("interchange_control_number", &self.interchange_control_number),
+            (
+                "payer_claim_control_number",
+                &self.payer_claim_control_number,
+            ),
+            (
+                "interchange_control_number",
+                &self.interchange_control_number,
+            ),
             ("group_control_number", &self.group_control_number),
-            ("transaction_control_number", &self.transaction_control_number),
+            (
+                "transaction_control_number",
+                &self.transaction_control_number,
+            ),
             ("authorization_number", &self.authorization_number),
             ("original_message_id", &self.original_message_id),
         ];
@@ -63,7 +72,11 @@ impl Correlation {
             .into_iter()
             .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
             .collect();
-        keys.extend(self.trace_numbers.iter().map(|t| ("trace_number", t.as_str())));
+        keys.extend(
+            self.trace_numbers
+                .iter()
+                .map(|t| ("trace_number", t.as_str())),
+        );
         keys.extend(self.other.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         keys
     }

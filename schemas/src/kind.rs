@@ -94,6 +94,9 @@ impl FromStr for Kind {
     type Err = UnknownKind;
 
     fn from_str(s: &str) -> Result<Kind, UnknownKind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s).ok_or(UnknownKind)
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or(UnknownKind)
     }
 }

@@ -7,6 +7,8 @@
 //!
 //! This crate has no runtime: it builds for the host and for `wasm32-wasip2` connectors alike.
 
+#![warn(missing_docs)]
+
 pub mod body;
 pub mod correlation;
 pub mod kind;
@@ -25,8 +27,8 @@ pub use message::{Body, BodyKind, Message};
 pub use party::{Address, Contact, EntityType, Gender, Parties, Party, Relationship};
 pub use schema::{json_schemas, to_pretty_json};
 pub use value::{
-    Code, CodeSystem, Date, DateError, DateTime, DecimalError, Identifier, Money, Percent,
-    Period, Quantity, Time, UnknownCodeSystem,
+    Code, CodeSystem, Date, DateError, DateTime, DecimalError, Identifier, Money, Percent, Period,
+    Quantity, Time, UnknownCodeSystem,
 };
 
 /// The version of the normalized model this crate implements.

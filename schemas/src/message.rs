@@ -177,8 +177,15 @@ enum Field {
 }
 
 /// The top-level key names, for error messages.
-const FIELDS: &[&str] =
-    &["id", "schema_version", "kind", "correlation", "parties", "body", "extensions"];
+const FIELDS: &[&str] = &[
+    "id",
+    "schema_version",
+    "kind",
+    "correlation",
+    "parties",
+    "body",
+    "extensions",
+];
 
 /// Visitor for [`Message`]: reads the body straight into its type when `kind` comes first,
 /// and buffers it otherwise.
@@ -307,7 +314,8 @@ impl JsonSchema for Message {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let kind = generator.subschema_for::<Kind>().to_value();
-        let body = json!({ "description": "The kind-specific content; its schema follows `kind`." });
+        let body =
+            json!({ "description": "The kind-specific content; its schema follows `kind`." });
         let mut schema = envelope_schema(generator, kind, body);
         let variants: Vec<Value> = Kind::ALL
             .into_iter()

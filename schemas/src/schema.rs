@@ -49,7 +49,10 @@ impl<B: BodyKind> JsonSchema for KindEnvelope<B> {
         let mut schema = envelope_schema(generator, kind, body);
         schema.insert(
             "description".to_owned(),
-            json!(format!("A normalized Clearway `{}` message.", B::KIND.as_str())),
+            json!(format!(
+                "A normalized Clearway `{}` message.",
+                B::KIND.as_str()
+            )),
         );
         Schema::from(schema)
     }
@@ -77,7 +80,10 @@ fn kind_root<B: BodyKind>() -> (String, Value) {
 
 /// Every schema file: `message.schema.json`, then one per kind in [`Kind::ALL`] order.
 pub fn json_schemas() -> Vec<(String, Value)> {
-    let message = ("message.schema.json".to_owned(), root::<Message>("message.schema.json", "Clearway message"));
+    let message = (
+        "message.schema.json".to_owned(),
+        root::<Message>("message.schema.json", "Clearway message"),
+    );
     let mut files = vec![message];
     for kind in Kind::ALL {
         files.push(match kind {

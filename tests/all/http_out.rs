@@ -18,8 +18,7 @@ fn receiver(statuses: Vec<u16>) -> (u16, Seen) {
     let seen: Seen = Arc::default();
     let s = seen.clone();
     std::thread::spawn(move || {
-        let mut n = 0usize;
-        for stream in listener.incoming() {
+        for (n, stream) in listener.incoming().enumerate() {
             let Ok(mut stream) = stream else { return };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut len = 0usize;
@@ -45,7 +44,6 @@ fn receiver(statuses: Vec<u16>) -> (u16, Seen) {
             reader.read_exact(&mut body).unwrap();
             s.lock().unwrap().push((auth, String::from_utf8_lossy(&body).into_owned()));
             let status = statuses[n.min(statuses.len() - 1)];
-            n += 1;
             let _ = write!(stream, "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
         }
     });

@@ -131,8 +131,7 @@ impl Hub {
     /// Kill and hand back the folder, to restart in it.
     pub fn into_dir(mut self) -> tempfile::TempDir {
         self.kill();
-        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
-        dir
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
 
     /// A path inside the hub's folder.

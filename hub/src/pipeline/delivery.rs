@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument as _;
+
 use super::ingest::change;
 use super::{Hub, call_error_info};
 use crate::config::{RetryPolicy, Transport};
@@ -19,8 +21,8 @@ use crate::transport::{self, DeliveryError};
 pub(super) async fn run(hub: Arc<Hub>, dest: String) {
     let Some(waker) = hub.wakers.get(&dest).cloned() else { return };
     let (batch_size, retry) = match hub.endpoint(&dest).map(|e| &e.transport) {
-        Some(Transport::DirOut(d)) => (d.batch_size, d.retry.clone()),
-        Some(Transport::HttpOut(h)) => (h.batch_size, h.retry.clone()),
+        Some(Transport::DirOut(d)) => (d.batch_size, d.retry),
+        Some(Transport::HttpOut(h)) => (h.batch_size, h.retry),
         _ => return,
     };
     loop {
@@ -38,12 +40,16 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
             let _ = tokio::time::timeout(wait, waker.notified()).await;
             continue;
         }
-        if let Err(e) = deliver_batch(&hub, &dest, &retry, due).await {
+        let span = tracing::info_span!("delivery", endpoint = %dest, batch = due.len());
+        if let Err(e) = deliver_batch(&hub, &dest, &retry, due).instrument(span).await {
             tracing::error!(endpoint = %dest, error = %e, "delivery batch failed");
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 }
+
+/// What one encode call gave: the payloads, or the error to record.
+type EncodeResult = Result<Vec<Payload>, ErrorInfo>;
 
 /// The outcome of one message at this destination.
 enum Outcome {
@@ -72,7 +78,7 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
 
     // Encode the batch; if the batch fails, encode one by one so one bad message
     // does not hold back the others.
-    let batch: Vec<(Vec<usize>, Result<Vec<Payload>, ErrorInfo>)> = match encode(&plugin, jsons.clone(), meta.clone()).await? {
+    let batch: Vec<(Vec<usize>, EncodeResult)> = match encode(&plugin, jsons.clone(), meta.clone()).await? {
         Ok(p) => vec![((0..ids.len()).collect(), Ok(p))],
         Err(e) if ids.len() == 1 => vec![(vec![0], Err(e))],
         Err(_) => {
@@ -135,7 +141,7 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
 }
 
 /// Encode on the blocking pool; a connector failure becomes the error to record.
-async fn encode(plugin: &Arc<crate::runtime::Plugin>, jsons: Vec<String>, meta: OutboundMeta) -> anyhow::Result<Result<Vec<Payload>, ErrorInfo>> {
+async fn encode(plugin: &Arc<crate::runtime::Plugin>, jsons: Vec<String>, meta: OutboundMeta) -> anyhow::Result<EncodeResult> {
     let p = plugin.clone();
     let r = tokio::task::spawn_blocking(move || p.encode(&jsons, &meta)).await?;
     Ok(r.map_err(|e| call_error_info("encode_failed", &e)))
@@ -199,7 +205,9 @@ fn record(hub: &Hub, dest: &str, retry: &RetryPolicy, id: &str, entry: QueueEntr
     {
         hub.metrics.observe_delivery(dest, Duration::from_millis(now.saturating_sub(created)));
     }
-    if event != DeliveryState::Delivered {
+    if event == DeliveryState::Delivered {
+        tracing::debug!(message_id = %id, endpoint = %dest, attempts, "delivered");
+    } else {
         tracing::warn!(message_id = %id, endpoint = %dest, attempts, state = ?event, "delivery failed");
     }
     Ok(())

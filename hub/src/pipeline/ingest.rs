@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use clearway_schemas::{Kind, Message};
 use serde::Serialize;
+use tracing::Instrument as _;
 
 use super::{Hub, HubError, call_error_info};
 use crate::runtime::InboundMeta;
@@ -102,7 +103,9 @@ impl Hub {
             Ok(())
         })?;
         self.metrics.count(endpoint, Status::Received);
-        let outcome = self.process_inbound(&id, "pipeline").await?;
+        let span = tracing::info_span!("inbound", inbound_id = %id, endpoint = %endpoint);
+        let outcome = self.process_inbound(&id, "pipeline").instrument(span).await?;
+        tracing::debug!(inbound_id = %id, status = %outcome.status, messages = outcome.messages.len(), "ingested");
         self.store.sync().await?;
         for m in &outcome.messages {
             for d in &m.destinations {

@@ -115,7 +115,9 @@ impl ComponentCache {
                     );
                 }
             }
-            Err(err) => tracing::warn!(error = %format!("{err:#}"), "cannot serialize the compiled plugin"),
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "cannot serialize the compiled plugin")
+            }
         }
         Ok(Compiled {
             component,
@@ -140,7 +142,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         fs::rename(&temp, path)

@@ -82,7 +82,11 @@ impl monotonic_clock::Host for DeadlineClockView<'_> {
         &mut self,
         duration: monotonic_clock::Duration,
     ) -> wasmtime::Result<Resource<DynPollable>> {
-        let allowed = clamp_sleep(Instant::now(), Duration::from_nanos(duration), self.deadline);
+        let allowed = clamp_sleep(
+            Instant::now(),
+            Duration::from_nanos(duration),
+            self.deadline,
+        );
         monotonic_clock::Host::subscribe_duration(&mut self.inner, duration_nanos(allowed))
     }
 }

@@ -17,7 +17,7 @@ use super::bindings::{Connector, ConnectorPre};
 use super::cache::ComponentCache;
 use super::plugin::Plugin;
 use super::sandbox::{HostState, MAX_TABLE_ELEMENTS};
-use super::{LoadError, Limits, MAX_MEMORY_MIB, clock};
+use super::{Limits, LoadError, MAX_MEMORY_MIB, clock};
 
 /// How often the ticker thread advances the engine's epoch; deadlines are
 /// counted in these ticks.
@@ -63,6 +63,15 @@ pub struct Runtime {
     pub(super) inner: Arc<RuntimeInner>,
 }
 
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("allocator", &self.inner.allocator)
+            .field("cache", &self.inner.cache)
+            .finish_non_exhaustive()
+    }
+}
+
 pub(super) struct RuntimeInner {
     pub engine: Engine,
     pub linker: Linker<HostState>,
@@ -90,8 +99,9 @@ impl Runtime {
                     "cannot reserve the plugin instance pool (is `ulimit -v` limited?); \
                      falling back to on-demand allocation, which instantiates more slowly"
                 );
-                let engine = Engine::new(&engine_config(None))
-                    .map_err(|err| anyhow::anyhow!("cannot create the WebAssembly engine: {err:#}"))?;
+                let engine = Engine::new(&engine_config(None)).map_err(|err| {
+                    anyhow::anyhow!("cannot create the WebAssembly engine: {err:#}")
+                })?;
                 (engine, Allocator::OnDemand)
             }
         };
@@ -145,16 +155,19 @@ impl Runtime {
         }
         check_component_header(&bytes, wasm)?;
 
-        let compiled = self
-            .inner
-            .cache
-            .load_or_compile(&self.inner.engine, &sha256, &bytes, wasm)?;
+        let compiled =
+            self.inner
+                .cache
+                .load_or_compile(&self.inner.engine, &sha256, &bytes, wasm)?;
         let instance_pre = self
             .inner
             .linker
             .instantiate_pre(&compiled.component)
             .map_err(|err| {
-                LoadError::Link(format!("plugin {} cannot be linked: {err:#}", wasm.display()))
+                LoadError::Link(format!(
+                    "plugin {} cannot be linked: {err:#}",
+                    wasm.display()
+                ))
             })?;
         let pre = ConnectorPre::new(instance_pre).map_err(|err| {
             LoadError::Link(format!(
@@ -222,7 +235,9 @@ fn engine_config(pool: Option<PoolSizing>) -> Config {
             .total_memories(sizing.memories)
             .total_tables(sizing.memories.saturating_mul(2))
             .table_elements(MAX_TABLE_ELEMENTS)
-            .max_memory_size(usize::try_from(u64::from(MAX_MEMORY_MIB) * 1024 * 1024).unwrap_or(usize::MAX));
+            .max_memory_size(
+                usize::try_from(u64::from(MAX_MEMORY_MIB) * 1024 * 1024).unwrap_or(usize::MAX),
+            );
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
     }
     config

@@ -74,7 +74,8 @@ pub enum CallError {
         /// The deadline that was exceeded.
         timeout_ms: u32,
     },
-    /// The plugin tried to grow its memory past the cap.
+    /// The plugin tried to grow its memory past the cap (and then trapped, or
+    /// gave up with an `internal` connector error).
     #[serde(rename = "out_of_memory")]
     #[error("the plugin needed more than its {memory_mib} MiB memory limit")]
     OutOfMemory {

@@ -112,9 +112,7 @@ impl Limits {
     /// limit and the range.
     pub fn validate(&self) -> Result<(), String> {
         if self.memory_mib == 0 || self.memory_mib > MAX_MEMORY_MIB {
-            return Err(format!(
-                "memory_mib must be between 1 and {MAX_MEMORY_MIB}"
-            ));
+            return Err(format!("memory_mib must be between 1 and {MAX_MEMORY_MIB}"));
         }
         if self.timeout_ms == 0 {
             return Err("timeout_ms must be at least 1".to_owned());

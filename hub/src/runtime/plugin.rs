@@ -11,7 +11,8 @@ use super::bindings::{Connector, ConnectorPre};
 use super::engine::{EPOCH_TICK, RuntimeInner};
 use super::sandbox::{ConnectorHost, HostState, StderrTail};
 use super::{
-    CallError, ConnectorError, Description, InboundMeta, Limits, LoadError, OutboundMeta, Payload,
+    CallError, ConfigKey, ConnectorError, Description, InboundMeta, Limits, LoadError,
+    OutboundMeta, Payload,
 };
 
 /// A loaded connector: compiled, linked and described. Calls are independent
@@ -77,12 +78,8 @@ impl Plugin {
                 description_size,
             )
             .map_err(LoadError::Describe)?;
-        let declared: BTreeMap<String, String> = config
-            .into_iter()
-            .filter(|(key, _)| description.config_keys.iter().any(|k| &k.name == key))
-            .collect();
+        plugin.config = Arc::new(declared_config(&description.config_keys, config));
         plugin.description = description;
-        plugin.config = Arc::new(declared);
         Ok(Arc::new(plugin))
     }
 
@@ -132,7 +129,11 @@ impl Plugin {
     }
 
     /// Normalized messages (JSON text each) to outside payloads. Blocking.
-    pub fn encode(&self, messages: &[String], meta: &OutboundMeta) -> Result<Vec<Payload>, CallError> {
+    pub fn encode(
+        &self,
+        messages: &[String],
+        meta: &OutboundMeta,
+    ) -> Result<Vec<Payload>, CallError> {
         self.call(
             None,
             |store, connector| connector.call_encode(store, messages, meta),
@@ -154,7 +155,10 @@ impl Plugin {
     fn call<R>(
         &self,
         inbound_id: Option<&str>,
-        run: impl FnOnce(&mut Store<HostState>, &Connector) -> wasmtime::Result<Result<R, ConnectorError>>,
+        run: impl FnOnce(
+            &mut Store<HostState>,
+            &Connector,
+        ) -> wasmtime::Result<Result<R, ConnectorError>>,
         size: impl FnOnce(&R) -> u64,
     ) -> Result<R, CallError> {
         let deadline = Instant::now() + Duration::from_millis(u64::from(self.limits.timeout_ms));
@@ -241,6 +245,18 @@ impl Plugin {
             },
         }
     }
+}
+
+/// The entries of `config` whose keys the connector declared: `host.config`
+/// answers nothing else.
+pub fn declared_config(
+    keys: &[ConfigKey],
+    config: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    config
+        .into_iter()
+        .filter(|(key, _)| keys.iter().any(|declared| &declared.name == key))
+        .collect()
 }
 
 /// Which step of a call failed.

@@ -16,9 +16,9 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::pipe::{ClosedInputStream, SinkOutputStream};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use super::Limits;
 use super::bindings::clearway::connector::host::{Host, Level};
 use super::bindings::clearway::connector::types;
-use super::Limits;
 
 /// How much of the guest's stderr is kept: the last 4 KiB.
 pub const STDERR_TAIL_BYTES: usize = 4096;
@@ -58,7 +58,12 @@ pub struct HostState {
 
 impl HostState {
     /// A fresh state for one call of the plugin `host.connector`.
-    pub fn new(host: ConnectorHost, limits: &Limits, stderr: StderrTail, deadline: Instant) -> Self {
+    pub fn new(
+        host: ConnectorHost,
+        limits: &Limits,
+        stderr: StderrTail,
+        deadline: Instant,
+    ) -> Self {
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdin(ClosedInputStream)
             .stdout(SinkOutputStream)
@@ -179,7 +184,11 @@ pub struct ConnectorHost {
 
 impl ConnectorHost {
     /// The host for one call.
-    pub fn new(name: Arc<str>, inbound_id: Option<String>, config: Arc<BTreeMap<String, String>>) -> Self {
+    pub fn new(
+        name: Arc<str>,
+        inbound_id: Option<String>,
+        config: Arc<BTreeMap<String, String>>,
+    ) -> Self {
         ConnectorHost {
             name,
             inbound_id,
@@ -220,7 +229,9 @@ impl Host for ConnectorHost {
                     tracing::Level::WARN,
                     self.name,
                     self.inbound_id.as_deref(),
-                    format_args!("the connector wrote more than {MAX_LOG_LINES_PER_CALL} log lines in one call; the rest are dropped")
+                    format_args!(
+                        "the connector wrote more than {MAX_LOG_LINES_PER_CALL} log lines in one call; the rest are dropped"
+                    )
                 );
             }
             return;
@@ -303,7 +314,11 @@ impl StdoutStream for StderrTail {
 }
 
 impl AsyncWrite for StderrTail {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.append(buf);
         Poll::Ready(Ok(buf.len()))
     }

@@ -82,6 +82,9 @@ pub struct QueueEntry {
     pub enqueued_ms: u64,
 }
 
+/// Due queue entries (message id, entry), and when the next one not yet due is due.
+pub type Due = (Vec<(String, QueueEntry)>, Option<u64>);
+
 /// The trees of one store, opened together.
 #[derive(Clone)]
 struct Trees {
@@ -321,7 +324,7 @@ impl Store {
 
     /// Up to `limit` entries of `dest`'s queue that are due at `now_ms`, oldest message
     /// first, and the earliest due time among those not yet due.
-    pub fn due(&self, dest: &str, now_ms: u64, limit: usize) -> Result<(Vec<(String, QueueEntry)>, Option<u64>), StoreError> {
+    pub fn due(&self, dest: &str, now_ms: u64, limit: usize) -> Result<Due, StoreError> {
         let mut due = Vec::new();
         let mut next: Option<u64> = None;
         let prefix = keys::queue_prefix(dest);

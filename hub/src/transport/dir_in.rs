@@ -26,22 +26,6 @@ pub async fn run(hub: Arc<Hub>, endpoint: String, cfg: DirIn) {
     }
 }
 
-/// Whether a file name matches a glob of `*` and `?`.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    fn go(p: &[char], n: &[char]) -> bool {
-        match (p.first(), n.first()) {
-            (None, None) => true,
-            (Some('*'), _) => go(&p[1..], n) || (!n.is_empty() && go(p, &n[1..])),
-            (Some('?'), Some(_)) => go(&p[1..], &n[1..]),
-            (Some(a), Some(b)) if a == b => go(&p[1..], &n[1..]),
-            _ => false,
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
-}
-
 fn candidates(cfg: &DirIn) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&cfg.path)? {
@@ -53,7 +37,7 @@ fn candidates(cfg: &DirIn) -> std::io::Result<Vec<PathBuf>> {
         if name.starts_with('.') || name.ends_with(".tmp") || name.ends_with(".part") {
             continue;
         }
-        if glob_match(&cfg.pattern, &name) {
+        if cfg.matches(&name) {
             out.push(entry.path());
         }
     }
@@ -96,18 +80,4 @@ async fn move_aside(from: &Path, dir: &Path, name: &str) -> std::io::Result<()> 
         n += 1;
     }
     tokio::fs::rename(from, &target).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob_match;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("*", "a.json"));
-        assert!(glob_match("*.json", "a.json"));
-        assert!(!glob_match("*.json", "a.x12"));
-        assert!(glob_match("claim-??.x12", "claim-01.x12"));
-        assert!(!glob_match("claim-??.x12", "claim-1.x12"));
-    }
 }

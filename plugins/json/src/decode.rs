@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use clearway_plugin_sdk::wire::{describe_serde_error, json_pointer};
 use clearway_plugin_sdk::{ConnectorError, Kind, Message, Problem};
-use serde::de::DeserializeSeed;
 use serde::Deserialize;
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 use crate::{parse, schemas, violations};
@@ -79,8 +79,11 @@ fn decode_one(item: &Value, prefix: &str) -> Result<Result<Message, Vec<Problem>
     let kind = match object.get("kind") {
         None => {
             return Ok(Err(vec![
-                Problem::error(KIND, format!("missing required property `kind`; {}", kinds_text()))
-                    .at_path(kind_path),
+                Problem::error(
+                    KIND,
+                    format!("missing required property `kind`; {}", kinds_text()),
+                )
+                .at_path(kind_path),
             ]));
         }
         Some(Value::String(name)) => Kind::from_str(name).ok(),
@@ -88,8 +91,11 @@ fn decode_one(item: &Value, prefix: &str) -> Result<Result<Message, Vec<Problem>
     };
     let Some(kind) = kind else {
         return Ok(Err(vec![
-            Problem::error(KIND, format!("`kind` is not a known message kind; {}", kinds_text()))
-                .at_path(kind_path),
+            Problem::error(
+                KIND,
+                format!("`kind` is not a known message kind; {}", kinds_text()),
+            )
+            .at_path(kind_path),
         ]));
     };
     let validator = schemas::validator(kind).map_err(ConnectorError::Internal)?;
@@ -121,7 +127,10 @@ fn model_problem(item: &Value, kind: Kind, prefix: &str, error: &serde_json::Err
     };
     Problem::error(
         MODEL,
-        format!("not a valid `{kind}` message: {}", describe_serde_error(error)),
+        format!(
+            "not a valid `{kind}` message: {}",
+            describe_serde_error(error)
+        ),
     )
     .at_path(format!("{prefix}{pointer}"))
 }

@@ -28,7 +28,9 @@ pub fn encode(messages: &[Message], config: Config) -> Result<Vec<Payload>, Conn
         let hint = format!("batch-{}.json", name_part(&messages[0], 0));
         let data = document(messages)?;
         return Ok(vec![
-            Payload::new(data, CONTENT_TYPE).with_filename_hint(hint).carrying(0..count),
+            Payload::new(data, CONTENT_TYPE)
+                .with_filename_hint(hint)
+                .carrying(0..count),
         ]);
     }
     messages
@@ -46,8 +48,9 @@ pub fn encode(messages: &[Message], config: Config) -> Result<Vec<Payload>, Conn
 
 /// Pretty JSON with a trailing newline.
 fn document<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, ConnectorError> {
-    let mut data = serde_json::to_vec_pretty(value)
-        .map_err(|_| ConnectorError::Internal("a message could not be serialized to JSON".to_owned()))?;
+    let mut data = serde_json::to_vec_pretty(value).map_err(|_| {
+        ConnectorError::Internal("a message could not be serialized to JSON".to_owned())
+    })?;
     data.push(b'\n');
     Ok(data)
 }
@@ -58,7 +61,9 @@ fn name_part(message: &Message, position: usize) -> String {
         Some(id)
             if !id.is_empty()
                 && id.len() <= 64
-                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
         {
             id.clone()
         }

@@ -53,7 +53,10 @@ impl Connector for Json {
         decode::decode(input)
     }
 
-    fn encode(messages: Vec<Message>, _meta: &OutboundMeta) -> Result<Vec<Payload>, ConnectorError> {
+    fn encode(
+        messages: Vec<Message>,
+        _meta: &OutboundMeta,
+    ) -> Result<Vec<Payload>, ConnectorError> {
         encode::encode(&messages, Config::from_host()?)
     }
 }

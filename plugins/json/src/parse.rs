@@ -127,7 +127,10 @@ mod tests {
     fn empty_input_is_malformed() {
         let problem = malformed(b"");
         assert_eq!(problem.code, SYNTAX);
-        assert_eq!((problem.location.line, problem.location.column), (Some(1), Some(1)));
+        assert_eq!(
+            (problem.location.line, problem.location.column),
+            (Some(1), Some(1))
+        );
         assert_eq!(problem.location.byte_offset, Some(0));
     }
 
@@ -136,7 +139,10 @@ mod tests {
         let problem = malformed(b"[\"ok\",\n \"\xFF\"]");
         assert_eq!(problem.code, ENCODING);
         assert_eq!(problem.location.byte_offset, Some(9));
-        assert_eq!((problem.location.line, problem.location.column), (Some(2), Some(3)));
+        assert_eq!(
+            (problem.location.line, problem.location.column),
+            (Some(2), Some(3))
+        );
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub const SCHEMAS: [(&str, &str); 10] = [
         "eligibility.response",
         include_str!("../../../schemas/json/eligibility.response.schema.json"),
     ),
-    ("claim", include_str!("../../../schemas/json/claim.schema.json")),
+    (
+        "claim",
+        include_str!("../../../schemas/json/claim.schema.json"),
+    ),
     (
         "claim.ack",
         include_str!("../../../schemas/json/claim.ack.schema.json"),
@@ -74,9 +77,11 @@ pub fn validator(kind: Kind) -> Result<&'static Validator, String> {
         .position(|(name, _)| *name == kind.as_str())
         .ok_or_else(|| format!("no JSON Schema is embedded for kind `{kind}`"))?;
     VALIDATORS[index]
-        .get_or_init(|| compile(SCHEMAS[index].1).map_err(|rule| {
-            format!("the embedded JSON Schema for kind `{kind}` does not compile: {rule}")
-        }))
+        .get_or_init(|| {
+            compile(SCHEMAS[index].1).map_err(|rule| {
+                format!("the embedded JSON Schema for kind `{kind}` does not compile: {rule}")
+            })
+        })
         .as_ref()
         .map_err(Clone::clone)
 }
@@ -97,7 +102,10 @@ mod tests {
     #[test]
     fn every_kind_has_exactly_one_schema() {
         for kind in Kind::ALL {
-            let count = SCHEMAS.iter().filter(|(name, _)| *name == kind.as_str()).count();
+            let count = SCHEMAS
+                .iter()
+                .filter(|(name, _)| *name == kind.as_str())
+                .count();
             assert_eq!(count, 1, "kind {kind}");
         }
         assert_eq!(SCHEMAS.len(), Kind::ALL.len());
@@ -109,9 +117,16 @@ mod tests {
             let validator = validator(kind).expect("compiles");
             let text = schema_text(kind).expect("embedded");
             let schema: Value = serde_json::from_str(text).expect("JSON");
-            assert_eq!(schema["properties"]["kind"]["const"], kind.as_str(), "kind {kind}");
+            assert_eq!(
+                schema["properties"]["kind"]["const"],
+                kind.as_str(),
+                "kind {kind}"
+            );
             // A message of another kind is rejected by this kind's schema.
-            let other = Kind::ALL.into_iter().find(|k| *k != kind).expect("another kind");
+            let other = Kind::ALL
+                .into_iter()
+                .find(|k| *k != kind)
+                .expect("another kind");
             let wrong = serde_json::json!({
                 "schema_version": "0.1.0", "kind": other.as_str(), "body": {}
             });

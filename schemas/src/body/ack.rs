@@ -93,7 +93,7 @@ pub struct ErrorContext {
     /// Loop id. X12: `CTX04`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loop_id: Option<String>,
-    /// Element position (`CTX05-1`), component (`CTX05-2`) and repetition (`CTX05-3`).
+    /// 1-based element position in the segment. X12: `CTX05-1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub element_position: Option<u32>,
     /// Component position within the element. X12: `CTX05-2`.
@@ -325,10 +325,15 @@ impl ClaimAck {
             .is_none_or(|i| i.ack_code == InterchangeAckCode::Accepted);
         let groups_ok = self.functional_groups.iter().all(|g| {
             g.status == AckStatus::Accepted
-                && g.transaction_sets.iter().all(|t| t.status == AckStatus::Accepted)
+                && g.transaction_sets
+                    .iter()
+                    .all(|t| t.status == AckStatus::Accepted)
         });
         let rejected = |category: &str| {
-            matches!(category, "A3" | "A4" | "A6" | "A7" | "A8" | "E0" | "E1" | "E2" | "E3" | "E4")
+            matches!(
+                category,
+                "A3" | "A4" | "A6" | "A7" | "A8" | "E0" | "E1" | "E2" | "E3" | "E4"
+            )
         };
         let claims_ok = self.claim_statuses.iter().all(|c| {
             c.statuses.iter().all(|s| !rejected(&s.code.category.code))

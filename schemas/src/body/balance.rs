@@ -27,8 +27,11 @@ fn line_problem(claim: usize, line: usize, payment: &ServicePayment) -> Option<S
 fn claim_problem(claim: usize, payment: &ClaimPayment) -> Option<String> {
     let expected = payment.charge - payment.paid;
     let claim_level = adjustment_total(&payment.adjustments);
-    let line_level: Money =
-        payment.service_lines.iter().map(|l| adjustment_total(&l.adjustments)).sum();
+    let line_level: Money = payment
+        .service_lines
+        .iter()
+        .map(|l| adjustment_total(&l.adjustments))
+        .sum();
     let adjusted = claim_level + line_level;
     (expected != adjusted).then(|| {
         format!(

@@ -170,6 +170,8 @@ impl Claim {
 
     /// The principal diagnosis, if any.
     pub fn principal_diagnosis(&self) -> Option<&Diagnosis> {
-        self.diagnoses.iter().find(|d| d.role == super::common::DiagnosisRole::Principal)
+        self.diagnoses
+            .iter()
+            .find(|d| d.role == super::common::DiagnosisRole::Principal)
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::x12_enum;
 use crate::party::Address;
-use crate::value::{Code, Date, Money, Quantity, Period, Time};
+use crate::value::{Code, Date, Money, Period, Quantity, Time};
 
 /// Claim-level dates. X12: `DTP` segments of loop 2300. FHIR: `Claim.billablePeriod`,
 /// `Claim.supportingInfo` (`onset`, `admissionperiod`, ...), `Claim.accident.date`.

@@ -57,7 +57,7 @@ pub struct Adjustment {
 }
 
 x12_enum! {
-    /// Where in a 271/278 a rejection (`AAA`) occurred.
+    /// Where in a 271/278 a rejection (`AAA`) occurred; the "X12 code" is the loop id.
     RejectionLevel {
         /// Information source (payer), loop 2000A/2100A.
         InformationSource = "information_source" / "2100A",

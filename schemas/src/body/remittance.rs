@@ -6,8 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use super::adjudication::{
-    ClaimPayment, ClaimPaymentStatus, InpatientAdjudication, OutpatientAdjudication,
-    ServicePayment,
+    ClaimPayment, ClaimPaymentStatus, InpatientAdjudication, OutpatientAdjudication, ServicePayment,
 };
 use super::codes::x12_enum;
 use super::common::Trace;

@@ -67,7 +67,11 @@ impl StatusInfo {
     /// A status with only its category (and optional detail) code.
     pub fn new(category: Code, status: Option<Code>) -> StatusInfo {
         StatusInfo {
-            code: StatusCode { category, status, entity: None },
+            code: StatusCode {
+                category,
+                status,
+                entity: None,
+            },
             additional: Vec::new(),
             effective_date: None,
             action: None,

@@ -9,11 +9,14 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Pattern a code system outside the known list must match: an absolute URI (or `urn:oid:`).
-pub const URI_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$";
+pub const URI_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9+.-]*:/*[^\s/][^\s]*$";
 
 /// A code system name that is neither a known name nor an absolute URI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("unknown code system: expected one of {} or an absolute URI", CodeSystem::known_names())]
+#[error(
+    "unknown code system: expected one of {} or an absolute URI",
+    CodeSystem::known_names()
+)]
 pub struct UnknownCodeSystem;
 
 macro_rules! code_systems {
@@ -153,12 +156,21 @@ impl FromStr for CodeSystem {
             return Ok(system);
         }
         let scheme_ok = s.split_once(':').is_some_and(|(scheme, rest)| {
-            scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
-                && !rest.is_empty()
+            scheme
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+                && !rest.trim_start_matches('/').is_empty()
                 && !rest.chars().any(char::is_whitespace)
         });
-        if scheme_ok { Ok(CodeSystem::from_fhir_uri(s)) } else { Err(UnknownCodeSystem) }
+        if scheme_ok {
+            Ok(CodeSystem::from_fhir_uri(s))
+        } else {
+            Err(UnknownCodeSystem)
+        }
     }
 }
 
@@ -223,7 +235,11 @@ pub struct Code {
 impl Code {
     /// A code without display text.
     pub fn new(system: CodeSystem, code: impl Into<String>) -> Code {
-        Code { system, code: code.into(), display: None }
+        Code {
+            system,
+            code: code.into(),
+            display: None,
+        }
     }
 
     /// The same code with display text.
@@ -252,6 +268,10 @@ pub struct Identifier {
 impl Identifier {
     /// An identifier with an X12 qualifier.
     pub fn qualified(qualifier: impl Into<String>, value: impl Into<String>) -> Identifier {
-        Identifier { qualifier: Some(qualifier.into()), system: None, value: value.into() }
+        Identifier {
+            qualifier: Some(qualifier.into()),
+            system: None,
+            value: value.into(),
+        }
     }
 }

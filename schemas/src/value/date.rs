@@ -67,7 +67,8 @@ fn check_date(s: &str) -> Result<(u32, u32, u32), DateError> {
     if !s.is_ascii() || b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(DateError::DateSyntax);
     }
-    let (Some(year), Some(month), Some(day)) = (digits(&s[0..4]), digits(&s[5..7]), digits(&s[8..10]))
+    let (Some(year), Some(month), Some(day)) =
+        (digits(&s[0..4]), digits(&s[5..7]), digits(&s[8..10]))
     else {
         return Err(DateError::DateSyntax);
     };
@@ -87,7 +88,11 @@ fn check_time(s: &str, require_seconds: bool) -> Result<(), DateError> {
         None => (s, None),
     };
     let parts: Vec<&str> = hms.split(':').collect();
-    let ok_len = if require_seconds { parts.len() == 3 } else { (2..=3).contains(&parts.len()) };
+    let ok_len = if require_seconds {
+        parts.len() == 3
+    } else {
+        (2..=3).contains(&parts.len())
+    };
     let two = |p: &str, max: u32| p.len() == 2 && digits(p).is_some_and(|v| v <= max);
     let valid = ok_len
         && two(parts[0], 23)
@@ -176,8 +181,26 @@ macro_rules! checked_string {
                     fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
                         v.parse().map_err(E::custom)
                     }
+                    fn visit_i64<E: de::Error>(self, _: i64) -> Result<$name, E> {
+                        Err(E::custom(concat!("expected ", $expecting, ", not a number")))
+                    }
+                    fn visit_u64<E: de::Error>(self, _: u64) -> Result<$name, E> {
+                        Err(E::custom(concat!("expected ", $expecting, ", not a number")))
+                    }
+                    fn visit_f64<E: de::Error>(self, _: f64) -> Result<$name, E> {
+                        Err(E::custom(concat!("expected ", $expecting, ", not a number")))
+                    }
+                    fn visit_bool<E: de::Error>(self, _: bool) -> Result<$name, E> {
+                        Err(E::custom(concat!("expected ", $expecting, ", not a boolean")))
+                    }
                 }
-                deserializer.deserialize_str(V)
+                // JSON: dispatch on the token so that our errors (which never echo the
+                // value) are used; binary formats carry the string directly.
+                if deserializer.is_human_readable() {
+                    deserializer.deserialize_any(V)
+                } else {
+                    deserializer.deserialize_str(V)
+                }
             }
         }
 
@@ -298,12 +321,18 @@ pub struct Period {
 impl Period {
     /// A period of one day.
     pub fn day(date: Date) -> Period {
-        Period { start: Some(date.clone()), end: Some(date) }
+        Period {
+            start: Some(date.clone()),
+            end: Some(date),
+        }
     }
 
     /// A period between two dates, inclusive.
     pub fn between(start: Date, end: Date) -> Period {
-        Period { start: Some(start), end: Some(end) }
+        Period {
+            start: Some(start),
+            end: Some(end),
+        }
     }
 
     /// Whether this is exactly one day.

@@ -175,7 +175,14 @@ macro_rules! decimal_newtype {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_str(DecimalVisitor($what)).map(Self)
+                let visitor = DecimalVisitor($what);
+                // JSON: dispatch on the token, so a number gets our own error (which never
+                // echoes the value); binary formats carry the string directly.
+                if deserializer.is_human_readable() {
+                    deserializer.deserialize_any(visitor).map(Self)
+                } else {
+                    deserializer.deserialize_str(visitor).map(Self)
+                }
             }
         }
 

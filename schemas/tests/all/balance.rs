@@ -6,7 +6,8 @@ use clearway_schemas::{Body, Kind, Money, Remittance};
 use crate::support::example_text;
 
 fn remittance() -> Remittance {
-    let message: clearway_schemas::Message = serde_json::from_str(&example_text(Kind::Remittance)).unwrap();
+    let message: clearway_schemas::Message =
+        serde_json::from_str(&example_text(Kind::Remittance)).unwrap();
     match message.body {
         Body::Remittance(remittance) => remittance,
         other => panic!("example is a {}", other.kind()),
@@ -29,9 +30,21 @@ fn unbalanced_line_is_reported_at_line_claim_and_payment_level() {
     remittance.claims[0].paid = money("155.00");
     let problems = remittance.balance_problems();
     assert_eq!(problems.len(), 3, "{problems:#?}");
-    assert!(problems[0].starts_with("claim 1:") && problems[0].contains("95.00"), "{}", problems[0]);
-    assert!(problems[1].starts_with("claim 1 line 2:") && problems[1].contains("45.00"), "{}", problems[1]);
-    assert!(problems[2].starts_with("payment:") && problems[2].contains("150.25"), "{}", problems[2]);
+    assert!(
+        problems[0].starts_with("claim 1:") && problems[0].contains("95.00"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].starts_with("claim 1 line 2:") && problems[1].contains("45.00"),
+        "{}",
+        problems[1]
+    );
+    assert!(
+        problems[2].starts_with("payment:") && problems[2].contains("150.25"),
+        "{}",
+        problems[2]
+    );
 }
 
 #[test]
@@ -41,7 +54,11 @@ fn claim_level_adjustments_count_toward_the_claim() {
     let problems = remittance.balance_problems();
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert!(problems[0].starts_with("claim 2:"), "{}", problems[0]);
-    assert!(problems[0].contains("80.00") && problems[0].contains("70.00"), "{}", problems[0]);
+    assert!(
+        problems[0].contains("80.00") && problems[0].contains("70.00"),
+        "{}",
+        problems[0]
+    );
 }
 
 #[test]
@@ -56,7 +73,11 @@ fn provider_adjustments_reduce_the_payment() {
     });
     let problems = remittance.balance_problems();
     assert_eq!(problems.len(), 1, "{problems:#?}");
-    assert!(problems[0].contains("155.25") && problems[0].contains("150.25"), "{}", problems[0]);
+    assert!(
+        problems[0].contains("155.25") && problems[0].contains("150.25"),
+        "{}",
+        problems[0]
+    );
     remittance.payment.amount = money("150.25");
     assert!(remittance.balance_problems().is_empty());
 }
@@ -70,6 +91,9 @@ fn problems_never_name_patients_or_claim_numbers() {
     let problems = remittance.balance_problems().join("\n");
     assert!(!problems.is_empty());
     for secret in ["PCN-TEST", "ICN-TEST", "Fakeperson", "Jane", "XTEST"] {
-        assert!(!problems.contains(secret), "balance problems mention {secret}: {problems}");
+        assert!(
+            !problems.contains(secret),
+            "balance problems mention {secret}: {problems}"
+        );
     }
 }

@@ -50,8 +50,17 @@ fn new_message_has_the_schema_version_and_a_minimal_json_shape() {
     assert_eq!(message.kind(), Kind::Claim);
     assert_eq!(message.schema_version, SCHEMA_VERSION);
     let value = serde_json::to_value(&message).unwrap();
-    let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
-    assert!(keys.iter().all(|k| ["schema_version", "kind", "body"].contains(k)), "{keys:?}");
+    let keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(
+        keys.iter()
+            .all(|k| ["schema_version", "kind", "body"].contains(k)),
+        "{keys:?}"
+    );
     assert_eq!(value["kind"], json!("claim"));
     assert_eq!(value["body"]["total_charge"], json!("10.00"));
     assert_eq!(round_trip(&message), message);
@@ -63,7 +72,9 @@ fn kind_written_first_in_the_json_text() {
     message.correlation.claim_id = Some("PCN-T".into());
     let text = serde_json::to_string(&message).unwrap();
     let kind_at = text.find("\"kind\"").unwrap();
-    assert!(kind_at < text.find("\"body\"").unwrap() && kind_at < text.find("\"correlation\"").unwrap());
+    assert!(
+        kind_at < text.find("\"body\"").unwrap() && kind_at < text.find("\"correlation\"").unwrap()
+    );
 }
 
 #[test]
@@ -78,18 +89,24 @@ fn body_may_come_before_kind() {
 fn unknown_missing_and_duplicate_top_level_keys_are_errors() {
     let mut extra = claim_message();
     extra["claim"] = json!({});
-    let error = serde_json::from_value::<Message>(extra).unwrap_err().to_string();
+    let error = serde_json::from_value::<Message>(extra)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("unknown field"), "{error}");
 
     for key in ["kind", "body", "schema_version"] {
         let mut missing = claim_message();
         missing.as_object_mut().unwrap().remove(key);
-        let error = serde_json::from_value::<Message>(missing).unwrap_err().to_string();
+        let error = serde_json::from_value::<Message>(missing)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains(key), "{key}: {error}");
     }
 
     let text = r#"{"schema_version":"0.1.0","kind":"claim","kind":"claim","body":{}}"#;
-    let error = serde_json::from_str::<Message>(text).unwrap_err().to_string();
+    let error = serde_json::from_str::<Message>(text)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("duplicate field"), "{error}");
 }
 
@@ -101,7 +118,9 @@ fn body_must_match_kind_and_reject_unknown_keys() {
 
     let mut unknown = claim_message();
     unknown["body"]["total_charges"] = json!("1.00");
-    let error = serde_json::from_value::<Message>(unknown).unwrap_err().to_string();
+    let error = serde_json::from_value::<Message>(unknown)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("total_charges"), "{error}");
 
     let mut float = claim_message();
@@ -134,7 +153,9 @@ fn correlation_keys_list_every_set_key() {
         authorization_number: Some("A9".into()),
         ..Correlation::default()
     };
-    correlation.other.insert("medical_record_number".into(), "MRN1".into());
+    correlation
+        .other
+        .insert("medical_record_number".into(), "MRN1".into());
     assert!(!correlation.is_empty());
     assert_eq!(
         correlation.keys(),
@@ -148,7 +169,10 @@ fn correlation_keys_list_every_set_key() {
     );
     assert!(Correlation::default().is_empty());
     assert!(Correlation::default().keys().is_empty());
-    assert_eq!(serde_json::to_value(Correlation::default()).unwrap(), json!({}));
+    assert_eq!(
+        serde_json::to_value(Correlation::default()).unwrap(),
+        json!({})
+    );
 }
 
 #[test]
@@ -214,7 +238,10 @@ fn institutional_claim_with_cob_round_trips() {
     let message = Message::new(claim.into());
     let value = serde_json::to_value(&message).unwrap();
     assert_eq!(value["body"]["frequency"], json!("replacement"));
-    assert_eq!(value["body"]["other_subscribers"][0]["adjustments"][0]["group"], json!("CO"));
+    assert_eq!(
+        value["body"]["other_subscribers"][0]["adjustments"][0]["group"],
+        json!("CO")
+    );
     assert_eq!(round_trip(&message), message);
 }
 
@@ -270,6 +297,9 @@ fn implementation_ack_with_segment_and_element_errors_round_trips() {
     let message = Message::new(ack.into());
     let value = serde_json::to_value(&message).unwrap();
     assert_eq!(value["body"]["ack_type"], json!("999"));
-    assert_eq!(value["body"]["functional_groups"][0]["status"], json!("partially_accepted"));
+    assert_eq!(
+        value["body"]["functional_groups"][0]["status"],
+        json!("partially_accepted")
+    );
     assert_eq!(round_trip(&message), message);
 }

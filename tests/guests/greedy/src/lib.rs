@@ -48,8 +48,13 @@ impl Connector for Greedy {
         )))
     }
 
-    fn encode(_messages: Vec<Message>, _meta: &OutboundMeta) -> Result<Vec<Payload>, ConnectorError> {
-        Err(ConnectorError::Unsupported("guest-greedy encodes nothing".to_owned()))
+    fn encode(
+        _messages: Vec<Message>,
+        _meta: &OutboundMeta,
+    ) -> Result<Vec<Payload>, ConnectorError> {
+        Err(ConnectorError::Unsupported(
+            "guest-greedy encodes nothing".to_owned(),
+        ))
     }
 }
 

@@ -33,8 +33,13 @@ impl Connector for Loop {
         }
     }
 
-    fn encode(_messages: Vec<Message>, _meta: &OutboundMeta) -> Result<Vec<Payload>, ConnectorError> {
-        Err(ConnectorError::Unsupported("guest-loop encodes nothing".to_owned()))
+    fn encode(
+        _messages: Vec<Message>,
+        _meta: &OutboundMeta,
+    ) -> Result<Vec<Payload>, ConnectorError> {
+        Err(ConnectorError::Unsupported(
+            "guest-loop encodes nothing".to_owned(),
+        ))
     }
 }
 

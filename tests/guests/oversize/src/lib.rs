@@ -47,8 +47,13 @@ impl Connector for Oversize {
             .collect())
     }
 
-    fn encode(_messages: Vec<Message>, _meta: &OutboundMeta) -> Result<Vec<Payload>, ConnectorError> {
-        Err(ConnectorError::Unsupported("guest-oversize encodes nothing".to_owned()))
+    fn encode(
+        _messages: Vec<Message>,
+        _meta: &OutboundMeta,
+    ) -> Result<Vec<Payload>, ConnectorError> {
+        Err(ConnectorError::Unsupported(
+            "guest-oversize encodes nothing".to_owned(),
+        ))
     }
 }
 

@@ -32,8 +32,13 @@ impl Connector for Panic {
         panic!("{PANIC_MESSAGE}");
     }
 
-    fn encode(_messages: Vec<Message>, _meta: &OutboundMeta) -> Result<Vec<Payload>, ConnectorError> {
-        Err(ConnectorError::Unsupported("guest-panic encodes nothing".to_owned()))
+    fn encode(
+        _messages: Vec<Message>,
+        _meta: &OutboundMeta,
+    ) -> Result<Vec<Payload>, ConnectorError> {
+        Err(ConnectorError::Unsupported(
+            "guest-panic encodes nothing".to_owned(),
+        ))
     }
 }
 

@@ -1,0 +1,164 @@
+//! The loops of the 837P (005010X222A1) for the [walker](crate::walker).
+
+use crate::walker::{LoopDef, Trigger};
+
+/// Names, addresses and references of a secondary party loop.
+const PARTY: &[&str] = &["N2", "N3", "N4", "REF", "PER", "PRV", "DMG"];
+
+/// A party loop opened by `NM1` with one of `codes`.
+const fn party(id: &'static str, codes: &'static [&'static str]) -> LoopDef {
+    LoopDef {
+        id,
+        trigger: Trigger::Qualified("NM1", codes),
+        segments: PARTY,
+        required: &[],
+        children: &[],
+    }
+}
+
+/// Loop 2300, claim information, shared by 2000B and 2000C.
+const CLAIM: LoopDef = LoopDef {
+    id: "2300",
+    trigger: Trigger::Seg("CLM"),
+    segments: &[
+        "DTP", "PWK", "CN1", "AMT", "REF", "K3", "NTE", "CR1", "CR2", "CRC", "HI", "HCP",
+    ],
+    required: &["HI"],
+    children: &[
+        party("2310A", &["DN", "P3"]),
+        party("2310B", &["82"]),
+        party("2310C", &["77"]),
+        party("2310D", &["DQ"]),
+        party("2310E", &["PW"]),
+        party("2310F", &["45"]),
+        LoopDef {
+            id: "2320",
+            trigger: Trigger::Seg("SBR"),
+            segments: &["CAS", "AMT", "OI", "MOA"],
+            required: &[],
+            children: &[
+                party("2330A", &["IL"]),
+                party("2330B", &["PR"]),
+                party("2330C", &["DN", "P3"]),
+                party("2330D", &["82"]),
+                party("2330E", &["77"]),
+                party("2330F", &["DQ"]),
+                party("2330G", &["85"]),
+            ],
+        },
+        LoopDef {
+            id: "2400",
+            trigger: Trigger::Seg("LX"),
+            segments: &[
+                "SV1", "SV5", "PWK", "CR1", "CR3", "CRC", "DTP", "QTY", "MEA", "CN1", "REF",
+                "AMT", "K3", "NTE", "PS1", "HCP",
+            ],
+            required: &["SV1"],
+            children: &[
+                LoopDef {
+                    id: "2410",
+                    trigger: Trigger::Seg("LIN"),
+                    segments: &["CTP", "REF"],
+                    required: &["CTP"],
+                    children: &[],
+                },
+                party("2420A", &["82"]),
+                party("2420B", &["QB"]),
+                party("2420C", &["77"]),
+                party("2420D", &["DQ"]),
+                party("2420E", &["DK"]),
+                party("2420F", &["DN", "P3"]),
+                party("2420G", &["PW"]),
+                party("2420H", &["45"]),
+                LoopDef {
+                    id: "2430",
+                    trigger: Trigger::Seg("SVD"),
+                    segments: &["CAS", "DTP", "AMT"],
+                    required: &[],
+                    children: &[],
+                },
+                LoopDef {
+                    id: "2440",
+                    trigger: Trigger::Seg("LQ"),
+                    segments: &["FRM"],
+                    required: &[],
+                    children: &[],
+                },
+            ],
+        },
+    ],
+};
+
+/// The whole 837P transaction body.
+pub static ROOT: LoopDef = LoopDef {
+    id: "HEADER",
+    trigger: Trigger::Root,
+    segments: &["BHT", "REF"],
+    required: &["BHT", "1000A", "1000B", "2000A"],
+    children: &[
+        LoopDef {
+            id: "1000A",
+            trigger: Trigger::Qualified("NM1", &["41"]),
+            segments: &["PER"],
+            required: &[],
+            children: &[],
+        },
+        LoopDef {
+            id: "1000B",
+            trigger: Trigger::Qualified("NM1", &["40"]),
+            segments: &[],
+            required: &[],
+            children: &[],
+        },
+        LoopDef {
+            id: "2000A",
+            trigger: Trigger::Hl("20"),
+            segments: &["PRV", "CUR"],
+            required: &["2010AA"],
+            children: &[
+                LoopDef {
+                    id: "2010AA",
+                    trigger: Trigger::Qualified("NM1", &["85"]),
+                    segments: &["N3", "N4", "REF", "PER"],
+                    required: &["N3", "N4"],
+                    children: &[],
+                },
+                party("2010AB", &["87"]),
+                party("2010AC", &["PE"]),
+            ],
+        },
+        LoopDef {
+            id: "2000B",
+            trigger: Trigger::Hl("22"),
+            segments: &["SBR", "PAT"],
+            required: &["SBR", "2010BA", "2010BB"],
+            children: &[
+                LoopDef {
+                    id: "2010BA",
+                    trigger: Trigger::Qualified("NM1", &["IL"]),
+                    segments: &["N3", "N4", "DMG", "REF", "PER"],
+                    required: &[],
+                    children: &[],
+                },
+                party("2010BB", &["PR"]),
+                CLAIM,
+            ],
+        },
+        LoopDef {
+            id: "2000C",
+            trigger: Trigger::Hl("23"),
+            segments: &["PAT"],
+            required: &["PAT", "2010CA"],
+            children: &[
+                LoopDef {
+                    id: "2010CA",
+                    trigger: Trigger::Qualified("NM1", &["QC"]),
+                    segments: &["N3", "N4", "DMG", "REF", "PER"],
+                    required: &["N3", "N4"],
+                    children: &[],
+                },
+                CLAIM,
+            ],
+        },
+    ],
+};

@@ -1,0 +1,254 @@
+//! Element values: dates, periods, decimals and codes, both ways; unmapped segments.
+
+use clearway_plugin_sdk::schemas::{Code, CodeSystem, Date, Money, Period, Quantity, Time};
+use serde_json::{Value, json};
+
+use crate::syntax::{ErrorKind, Segment, X12Error};
+
+/// A `CCYYMMDD` date.
+pub fn parse_date(text: &str) -> Option<Date> {
+    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| text[r].parse::<u32>().ok();
+    Date::from_ymd(n(0..4)?, n(4..6)?, n(6..8)?).ok()
+}
+
+/// Element `n` of `segment` as a `CCYYMMDD` date.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidDate`] naming the element.
+pub fn date(segment: &Segment<'_>, n: usize) -> Result<Date, X12Error> {
+    parse_date(segment.el(n)).ok_or_else(|| segment.err(segment.elref(n), ErrorKind::InvalidDate))
+}
+
+/// Element `n` as a date when present.
+///
+/// # Errors
+///
+/// As [`date`].
+pub fn opt_date(segment: &Segment<'_>, n: usize) -> Result<Option<Date>, X12Error> {
+    segment.opt(n).map(|_| date(segment, n)).transpose()
+}
+
+/// A `DTP`-style date: format qualifier in element `f`, value in element `f + 1`
+/// (`D8` one day, `RD8` a range).
+///
+/// # Errors
+///
+/// An unknown format qualifier or a bad date.
+pub fn period(segment: &Segment<'_>, f: usize) -> Result<Period, X12Error> {
+    let value = segment.el(f + 1);
+    let bad = || segment.err(segment.elref(f + 1), ErrorKind::InvalidDate);
+    match segment.el(f) {
+        "D8" => parse_date(value).map(Period::day).ok_or_else(bad),
+        "RD8" => {
+            let (start, end) = value.split_once('-').ok_or_else(bad)?;
+            match (parse_date(start), parse_date(end)) {
+                (Some(start), Some(end)) => Ok(Period::between(start, end)),
+                _ => Err(bad()),
+            }
+        }
+        _ => Err(segment.err(
+            segment.elref(f),
+            ErrorKind::InvalidCode("date time period format qualifier"),
+        )),
+    }
+}
+
+/// A period as `(format, value)`: `D8` for one day, else `RD8`.
+pub fn write_period(period: &Period) -> (String, String) {
+    match (&period.start, &period.end) {
+        (Some(start), Some(end)) if start == end => ("D8".into(), write_date(start)),
+        (start, end) => (
+            "RD8".into(),
+            format!(
+                "{}-{}",
+                start.as_ref().map(write_date).unwrap_or_default(),
+                end.as_ref().map(write_date).unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+/// A date as `CCYYMMDD`.
+pub fn write_date(date: &Date) -> String {
+    date.as_str().replace('-', "")
+}
+
+/// An `HHMM` or `HHMMSS` time as `HH:MM[:SS]`.
+pub fn parse_time(text: &str) -> Option<Time> {
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let formatted = match text.len() {
+        4 => format!("{}:{}", &text[0..2], &text[2..4]),
+        6 => format!("{}:{}:{}", &text[0..2], &text[2..4], &text[4..6]),
+        _ => return None,
+    };
+    formatted.parse().ok()
+}
+
+/// X12 decimal text in the model's form: `.5` becomes `0.5`, `5.` becomes `5`.
+fn normalize_decimal(text: &str) -> String {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.strip_prefix('+').unwrap_or(text)),
+    };
+    let digits = digits.strip_suffix('.').unwrap_or(digits);
+    if digits.starts_with('.') {
+        format!("{sign}0{digits}")
+    } else {
+        format!("{sign}{digits}")
+    }
+}
+
+/// Element `n` as an amount.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidNumber`] naming the element (also when empty).
+pub fn money(segment: &Segment<'_>, n: usize) -> Result<Money, X12Error> {
+    normalize_decimal(segment.el(n))
+        .parse()
+        .map_err(|_| segment.err(segment.elref(n), ErrorKind::InvalidNumber))
+}
+
+/// Element `n` as an amount when present.
+///
+/// # Errors
+///
+/// As [`money`].
+pub fn opt_money(segment: &Segment<'_>, n: usize) -> Result<Option<Money>, X12Error> {
+    segment.opt(n).map(|_| money(segment, n)).transpose()
+}
+
+/// Element `n` as a quantity when present.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidNumber`] naming the element.
+pub fn opt_quantity(segment: &Segment<'_>, n: usize) -> Result<Option<Quantity>, X12Error> {
+    segment
+        .opt(n)
+        .map(|text| {
+            normalize_decimal(text)
+                .parse()
+                .map_err(|_| segment.err(segment.elref(n), ErrorKind::InvalidNumber))
+        })
+        .transpose()
+}
+
+/// A procedure code under qualifier `HC`: HCPCS Level II when it starts with a letter,
+/// else CPT.
+pub fn procedure_code(code: &str) -> Code {
+    let system = if code.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        CodeSystem::Hcpcs
+    } else {
+        CodeSystem::Cpt
+    };
+    Code::new(system, code)
+}
+
+/// The element text of a bool flag: `Y` when true, `N` when false.
+pub fn yes_no(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "Y",
+        Some(false) => "N",
+        None => "",
+    }
+}
+
+/// `Y` / `N` as a bool.
+pub fn flag(text: &str) -> Option<bool> {
+    match text {
+        "Y" => Some(true),
+        "N" => Some(false),
+        _ => None,
+    }
+}
+
+/// A segment rewritten with Clearway's delimiters (`*`, `:`, `^`), for carrying in
+/// extensions.
+pub fn segment_text(segment: &Segment<'_>) -> String {
+    let d = segment.delimiters;
+    let mut text = segment.id.to_owned();
+    for element in &segment.elements {
+        text.push('*');
+        for c in element.chars() {
+            text.push(if c == d.component {
+                ':'
+            } else if Some(c) == d.repetition {
+                '^'
+            } else {
+                c
+            });
+        }
+    }
+    text
+}
+
+/// Segments the model has no field for, carried in `extensions["x12.unmapped"]` so an
+/// encode writes them back into the same loop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unmapped {
+    /// `(loop id, service line number, segment text)`.
+    pub entries: Vec<(String, Option<u32>, String)>,
+}
+
+/// The extension key of [`Unmapped`].
+pub const UNMAPPED: &str = "x12.unmapped";
+
+impl Unmapped {
+    /// Records `segment` of loop `loop_id` (and service line `line`).
+    pub fn push(&mut self, loop_id: &str, line: Option<u32>, segment: &Segment<'_>) {
+        self.entries
+            .push((loop_id.to_owned(), line, segment_text(segment)));
+    }
+
+    /// The extension value, `None` when empty.
+    pub fn to_value(&self) -> Option<Value> {
+        (!self.entries.is_empty()).then(|| {
+            Value::Array(
+                self.entries
+                    .iter()
+                    .map(|(loop_id, line, text)| match line {
+                        Some(line) => json!({"loop": loop_id, "line": line, "segment": text}),
+                        None => json!({"loop": loop_id, "segment": text}),
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    /// Reads the extension value (entries that do not have the shape are ignored).
+    pub fn from_value(value: Option<&Value>) -> Unmapped {
+        let entries = value
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| {
+                        let loop_id = item.get("loop")?.as_str()?.to_owned();
+                        let line = item
+                            .get("line")
+                            .and_then(Value::as_u64)
+                            .and_then(|l| u32::try_from(l).ok());
+                        let text = item.get("segment")?.as_str()?.to_owned();
+                        Some((loop_id, line, text))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Unmapped { entries }
+    }
+
+    /// The segment texts of `loop_id` (and `line`), in order.
+    pub fn of<'s>(&'s self, loop_id: &'s str, line: Option<u32>) -> impl Iterator<Item = &'s str> {
+        self.entries
+            .iter()
+            .filter(move |(l, n, _)| l == loop_id && *n == line)
+            .map(|(_, _, text)| text.as_str())
+    }
+}
