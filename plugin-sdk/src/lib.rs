@@ -117,6 +117,11 @@ pub mod log {
     pub use crate::__clearway_log_error as error;
 }
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Items the exported macros expand to; not a public API.
 #[doc(hidden)]
 pub mod __private {

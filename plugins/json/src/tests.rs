@@ -323,3 +323,64 @@ fn problems_beyond_the_cap_are_summarized() {
     assert_eq!(last.code, crate::decode::TOO_MANY);
     assert_eq!(last.message, "5 more problems were found and not listed");
 }
+
+/// Every variant of `value` with one leaf or one key changed: strings become
+/// numbers and odd strings, numbers become strings and negatives, keys are
+/// removed, an unknown key is added to each object, arrays are emptied.
+fn mutations(value: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    match value {
+        Value::Object(map) => {
+            let mut extra = map.clone();
+            extra.insert("unexpected_key".into(), json!("x"));
+            out.push(Value::Object(extra));
+            for (k, v) in map {
+                let mut removed = map.clone();
+                removed.remove(k);
+                out.push(Value::Object(removed));
+                for m in mutations(v) {
+                    let mut changed = map.clone();
+                    changed.insert(k.clone(), m);
+                    out.push(Value::Object(changed));
+                }
+            }
+        }
+        Value::Array(items) => {
+            out.push(json!([]));
+            for (i, v) in items.iter().enumerate() {
+                for m in mutations(v) {
+                    let mut changed = items.clone();
+                    changed[i] = m;
+                    out.push(Value::Array(changed));
+                }
+            }
+        }
+        Value::String(s) => {
+            out.extend([json!(12.5), json!(""), json!(format!("{s}x")), json!("1e5"), json!("+1"), json!("2024-02-30"), json!(null)]);
+        }
+        Value::Number(_) => out.extend([json!("7"), json!(-1), json!(1.5), json!(4_294_967_296u64)]),
+        Value::Bool(_) => out.extend([json!("true"), json!(1)]),
+        Value::Null => out.push(json!(0)),
+    }
+    out
+}
+
+/// The decode fast path accepts what the typed model accepts without running the
+/// JSON Schema validator; this pins that the model never accepts a message its
+/// kind's schema rejects, over every single-change mutation of every example.
+#[test]
+fn typed_acceptance_implies_schema_validity() {
+    let mut checked = 0;
+    for kind in Kind::ALL {
+        let base: Value = serde_json::from_str(&example(kind)).unwrap();
+        let validator = crate::schemas::validator(kind).unwrap();
+        for variant in mutations(&base) {
+            if <Message as serde::Deserialize>::deserialize(&variant).is_ok() {
+                checked += 1;
+                let errors: Vec<String> = validator.iter_errors(&variant).map(|e| e.instance_path().to_string()).collect();
+                assert!(errors.is_empty(), "{kind}: the model accepts a variant the schema rejects at {errors:?}");
+            }
+        }
+    }
+    assert!(checked > 100, "too few accepted variants were compared: {checked}");
+}

@@ -6,11 +6,59 @@
 //! - [`decode::decode`] / [`encode::encode`]: plain functions, tested natively; [`X12`]
 //!   wires them to the component contract.
 //!
+//! Decodes 837P (005010X222A1), 999 and TA1; encodes 837P. Other transaction sets are
+//! reported as unsupported, naming the transaction.
+//!
 //! Build the component with
 //! `cargo build -p clearway-x12 --target wasm32-wasip2 --profile guest`.
 
+#![warn(missing_docs)]
+
+pub mod ack;
+pub mod config;
+pub mod decode;
+pub mod encode;
+pub mod p837;
+pub mod parties;
 pub mod syntax;
+pub mod values;
 pub mod walker;
 
 #[cfg(test)]
 mod tests;
+
+use clearway_plugin_sdk::{
+    Connector, ConnectorError, Description, InboundMeta, Kind, Message, OutboundMeta, Payload,
+};
+
+use crate::config::Config;
+
+/// The connector's name in `describe`.
+pub const NAME: &str = "x12";
+
+/// The `x12` connector.
+pub struct X12;
+
+impl Connector for X12 {
+    fn describe() -> Description {
+        let mut description = Description::new(NAME, env!("CARGO_PKG_VERSION"))
+            .decodes([Kind::Claim, Kind::ClaimAck])
+            .encodes([Kind::Claim])
+            .format(encode::CONTENT_TYPE);
+        description.config_keys = Config::keys();
+        description
+    }
+
+    fn decode(input: &[u8], _meta: &InboundMeta) -> Result<Vec<Message>, ConnectorError> {
+        decode::decode(input)
+    }
+
+    fn encode(
+        messages: Vec<Message>,
+        _meta: &OutboundMeta,
+    ) -> Result<Vec<Payload>, ConnectorError> {
+        encode::encode(&messages, &Config::from_host()?)
+    }
+}
+
+clearway_plugin_sdk::export_connector!(X12);

@@ -9,7 +9,9 @@ use crate::values::{date, write_date};
 use crate::walker::Node;
 
 /// `NM108` qualifiers kept as identifiers (not REF qualifiers); written back in `NM108`.
-const NM1_ONLY: &[&str] = &["46", "24", "34", "FI", "II", "SV", "ZZ", "HN", "MR", "MC", "C", "N"];
+const NM1_ONLY: &[&str] = &[
+    "46", "24", "34", "FI", "II", "SV", "ZZ", "HN", "MR", "MC", "C", "N",
+];
 
 /// The party named by an `NM1` (name and `NM108`/`NM109` id only).
 ///
@@ -18,7 +20,7 @@ const NM1_ONLY: &[&str] = &["46", "24", "34", "FI", "II", "SV", "ZZ", "HN", "MR"
 /// `NM101` or `NM102` empty, or `NM102` not `1`/`2`.
 pub fn from_nm1(nm1: &Segment<'_>, loop_id: &str) -> Result<Party, X12Error> {
     nm1.req(1, "entity identifier code")
-        .map_err(|e| X12Error::new(e.position.in_loop(loop_id), e.kind))?;
+        .map_err(|e| e.in_loop(loop_id))?;
     let entity_type = match nm1.el(2) {
         "1" => EntityType::Person,
         "2" => EntityType::Organization,
@@ -55,9 +57,7 @@ pub fn from_nm1(nm1: &Segment<'_>, loop_id: &str) -> Result<Party, X12Error> {
             "XX" => party.npi = Some(id),
             "MI" => party.member_id = Some(id),
             "PI" | "XV" => party.payer_id = Some(id),
-            qualifier => party
-                .identifiers
-                .push(Identifier::qualified(qualifier, id)),
+            qualifier => party.identifiers.push(Identifier::qualified(qualifier, id)),
         }
     }
     Ok(party)
@@ -97,10 +97,7 @@ pub fn add_details(party: &mut Party, node: &Node<'_, '_, '_>) -> Result<(), X12
             "PER" => party.contacts.push(contact(segment)),
             "DMG" => {
                 if segment.el(1) == "D8" && segment.opt(2).is_some() {
-                    party.birth_date = Some(
-                        date(segment, 2)
-                            .map_err(|e| X12Error::new(e.position.in_loop(node.id()), e.kind))?,
-                    );
+                    party.birth_date = Some(date(segment, 2).map_err(|e| e.in_loop(node.id()))?);
                 }
                 party.gender = match segment.el(3) {
                     "M" => Some(Gender::Male),
@@ -148,7 +145,10 @@ fn contact(per: &Segment<'_>) -> Contact {
 /// As [`from_nm1`] and [`add_details`].
 pub fn read(node: &Node<'_, '_, '_>) -> Result<Party, X12Error> {
     let nm1 = node.trigger().ok_or_else(|| {
-        X12Error::new(Default::default(), ErrorKind::MissingSegment("segment NM1".into()))
+        X12Error::new(
+            Default::default(),
+            ErrorKind::MissingSegment("segment NM1".into()),
+        )
     })?;
     let mut party = from_nm1(nm1, node.id())?;
     add_details(&mut party, node)?;
@@ -188,14 +188,12 @@ fn nm1_id(party: &Party) -> (String, String, Option<usize>) {
 pub struct Details {
     /// Write `DMG` (subscriber and patient loops).
     pub demographics: bool,
-    /// Write `PER` (submitter, billing provider).
-    pub contacts: bool,
     /// Write `PRV` after the `NM1` with this provider code (rendering: `PE`).
     pub taxonomy: Option<&'static str>,
 }
 
 /// Writes `NM1*{role}` and the party's details in TR3 order: `N3`, `N4`, `DMG`, `PRV`,
-/// `REF`, `PER`.
+/// `REF`, `PER` (every contact).
 pub fn write(w: &mut Writer, role: &str, party: &Party, details: Details) {
     let person = party.entity_type == Some(EntityType::Person);
     let (qualifier, id, used) = nm1_id(party);
@@ -204,7 +202,13 @@ pub fn write(w: &mut Writer, role: &str, party: &Party, details: Details) {
     } else {
         party.name.as_deref()
     };
-    let person_field = |f: &Option<String>| if person { f.clone().unwrap_or_default() } else { String::new() };
+    let person_field = |f: &Option<String>| {
+        if person {
+            f.clone().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
     w.seg(
         "NM1",
         &[
@@ -244,7 +248,11 @@ pub fn write(w: &mut Writer, role: &str, party: &Party, details: Details) {
             Some(Gender::Other | Gender::Unknown) => "U",
             None => "",
         };
-        let birth = party.birth_date.as_ref().map(write_date).unwrap_or_default();
+        let birth = party
+            .birth_date
+            .as_ref()
+            .map(write_date)
+            .unwrap_or_default();
         let format = if birth.is_empty() { "" } else { "D8" };
         w.seg("DMG", &[format, birth.as_str(), gender]);
     }
@@ -260,19 +268,14 @@ pub fn write(w: &mut Writer, role: &str, party: &Party, details: Details) {
             w.seg("REF", &[qualifier, identifier.value.as_str()]);
         }
     }
-    if details.contacts {
-        for contact in &party.contacts {
-            write_contact(w, contact);
-        }
+    for contact in &party.contacts {
+        write_contact(w, contact);
     }
 }
 
 /// Writes a `PER*IC`.
 fn write_contact(w: &mut Writer, contact: &Contact) {
-    let mut elements = vec![
-        "IC".to_owned(),
-        contact.name.clone().unwrap_or_default(),
-    ];
+    let mut elements = vec!["IC".to_owned(), contact.name.clone().unwrap_or_default()];
     for (qualifier, value) in [
         ("TE", &contact.phone),
         ("EX", &contact.extension),

@@ -1,8 +1,20 @@
+//! `anyOf` / `oneOf` failures: say what the alternatives expected, or report
+//! the problems of the one alternative that got further.
+
+use clearway_plugin_sdk::Problem;
+use jsonschema::ValidationError;
+use jsonschema::error::ValidationErrorKind as K;
+use jsonschema::paths::Location;
+use serde_json::Value;
+
+use super::push_problems;
+use super::text::{format_text, join_or, type_text, values_text};
+
 /// `anyOf` / `oneOf` with no matching branch. Branches that failed only on the
 /// value's own shape (type, constant, enum, pattern) say what was expected;
 /// when exactly one branch got further (e.g. the object half of "object or
 /// null"), its problems are the real ones and are reported instead.
-fn push_alternatives(
+pub(super) fn push_alternatives(
     here: &Location,
     name: &str,
     rule: &str,

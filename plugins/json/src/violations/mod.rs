@@ -5,15 +5,17 @@
 //! the error kind and the schema only: the property name, the expected type,
 //! the allowed values, the pattern, the limits.
 
+mod alternatives;
+#[cfg(test)]
+mod tests;
+mod text;
+
 use clearway_plugin_sdk::Problem;
 use jsonschema::ValidationError;
-use jsonschema::error::{TypeKind, ValidationErrorKind as K};
-use jsonschema::paths::{Location, LocationSegment};
-use serde_json::Value;
+use jsonschema::error::ValidationErrorKind as K;
 
-/// At most this many allowed values are listed in a message; longer lists
-/// are summarized by their count.
-const MAX_LISTED_VALUES: usize = 12;
+use self::alternatives::push_alternatives;
+use self::text::{format_text, is_plain, subject, type_text, value_text, values_text};
 
 /// Appends the problems of one validation error, with every path prefixed by
 /// `prefix` (the message's pointer in the input: `""` or `/3`).

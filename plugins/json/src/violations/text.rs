@@ -1,6 +1,17 @@
+//! The words of problem messages: how a value is named and what a schema
+//! expects of it, built from the schema only, never from the input.
+
+use jsonschema::error::TypeKind;
+use jsonschema::paths::{Location, LocationSegment};
+use serde_json::Value;
+
+/// At most this many allowed values are listed in a message; longer lists
+/// are summarized by their count.
+const MAX_LISTED_VALUES: usize = 12;
+
 /// How a message names the value at a path: `` `charge` ``, `` `lines[2]` ``,
 /// `item 2`, or `the message` for the root.
-fn subject(path: &Location) -> String {
+pub(super) fn subject(path: &Location) -> String {
     let segments: Vec<LocationSegment<'_>> = path.iter().collect();
     match segments.as_slice() {
         [] => "the message".to_owned(),
@@ -18,7 +29,7 @@ fn subject(path: &Location) -> String {
 }
 
 /// Whether a key looks like a field name, so naming it cannot leak a value.
-fn is_plain(key: &str) -> bool {
+pub(super) fn is_plain(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 64
         && key
@@ -26,7 +37,7 @@ fn is_plain(key: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-fn type_text(kind: &TypeKind) -> String {
+pub(super) fn type_text(kind: &TypeKind) -> String {
     let names: Vec<String> = match kind {
         TypeKind::Single(single) => vec![type_name(&single.to_string())],
         TypeKind::Multiple(set) => {
@@ -47,7 +58,7 @@ fn type_name(name: &str) -> String {
     }
 }
 
-fn format_text(format: &str) -> String {
+pub(super) fn format_text(format: &str) -> String {
     match format {
         "date" => "a valid date (YYYY-MM-DD)".to_owned(),
         "date-time" => "a valid date and time (RFC 3339)".to_owned(),
@@ -57,7 +68,7 @@ fn format_text(format: &str) -> String {
 }
 
 /// Allowed values from the schema: `one of: `a`, `b``, or their count.
-fn values_text(values: &[Value]) -> String {
+pub(super) fn values_text(values: &[Value]) -> String {
     match values {
         [] => "one of the allowed values".to_owned(),
         [only] => value_text(only),
@@ -72,7 +83,7 @@ fn values_text(values: &[Value]) -> String {
 }
 
 /// A value from the schema, in backticks.
-fn value_text(value: &Value) -> String {
+pub(super) fn value_text(value: &Value) -> String {
     match value {
         Value::String(text) => format!("`{text}`"),
         other => format!("`{other}`"),
@@ -80,7 +91,7 @@ fn value_text(value: &Value) -> String {
 }
 
 /// `a`, `a or b`, `a, b or c`.
-fn join_or(items: &[String]) -> String {
+pub(super) fn join_or(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [only] => only.clone(),

@@ -6,9 +6,7 @@ use clearway_plugin_sdk::schemas::body::claim::{
 use clearway_plugin_sdk::schemas::body::{
     ClaimFrequency, Diagnosis, DiagnosisRole, Note, QualifiedAmount,
 };
-use clearway_plugin_sdk::schemas::{
-    Body, Claim, Code, CodeSystem, Message, Parties, Party, Relationship,
-};
+use clearway_plugin_sdk::schemas::{Body, Claim, Code, CodeSystem, Message, Parties, Relationship};
 use serde_json::{Map, Value};
 
 use super::lines::service_line;
@@ -16,7 +14,7 @@ use super::spec::ROOT;
 use crate::decode::EnvelopeIds;
 use crate::parties;
 use crate::syntax::{ErrorKind, Segment, Transaction, X12Error};
-use crate::values::{Unmapped, UNMAPPED, money, opt_date, period};
+use crate::values::{UNMAPPED, Unmapped, money, period};
 use crate::walker::{Node, walk};
 
 /// Extension key of the `BHT` elements.
@@ -33,7 +31,12 @@ struct Context {
 }
 
 /// Records every segment of `node` except the trigger and the ids in `mapped`.
-pub(super) fn carry(node: &Node<'_, '_, '_>, mapped: &[&str], line: Option<u32>, out: &mut Unmapped) {
+pub(super) fn carry(
+    node: &Node<'_, '_, '_>,
+    mapped: &[&str],
+    line: Option<u32>,
+    out: &mut Unmapped,
+) {
     for segment in node.segments().iter().skip(1) {
         if !mapped.contains(&segment.id) {
             out.push(node.id(), line, segment);
@@ -54,7 +57,7 @@ pub(super) fn carry_all(node: &Node<'_, '_, '_>, line: Option<u32>, out: &mut Un
 /// Adds a loop's error context.
 fn in_loop(node: &Node<'_, '_, '_>) -> impl Fn(X12Error) -> X12Error {
     let id = node.id();
-    move |e| X12Error::new(e.position.in_loop(id), e.kind)
+    move |e| e.in_loop(id)
 }
 
 /// Decodes one 837P transaction set.
@@ -95,8 +98,7 @@ pub fn decode(tx: &Transaction<'_>, ids: &EnvelopeIds) -> Result<Vec<Message>, X
                         "2010AA" => {
                             let mut party = parties::read(&child)?;
                             if let Some(prv) = node.first("PRV") {
-                                party.taxonomy =
-                                    prv.opt(3).map(|c| Code::new(CodeSystem::Nucc, c));
+                                party.taxonomy = prv.opt(3).map(|c| Code::new(CodeSystem::Nucc, c));
                             }
                             provider.parties.provider = Some(party);
                         }
@@ -196,8 +198,12 @@ fn diagnoses(hi: &Segment<'_>, out: &mut Vec<Diagnosis>) -> Result<bool, X12Erro
     for n in 1..=12 {
         let Some(_) = hi.opt(n) else { continue };
         let qualifier = hi.comp(n, 1);
-        let (role, system) = diagnosis_kind(qualifier)
-            .ok_or_else(|| hi.err(format!("HI{n:02}-1"), ErrorKind::InvalidCode("diagnosis type code")))?;
+        let (role, system) = diagnosis_kind(qualifier).ok_or_else(|| {
+            hi.err(
+                format!("HI{n:02}-1"),
+                ErrorKind::InvalidCode("diagnosis type code"),
+            )
+        })?;
         let code = hi.comp(n, 2);
         if code.is_empty() {
             return Err(hi.err(
@@ -252,16 +258,19 @@ fn clm(segment: &Segment<'_>) -> Result<Claim, X12Error> {
         ..Claim::default()
     };
     if segment.opt(5).is_none() {
-        return Err(segment.err("CLM05", ErrorKind::MissingElement("health care service location")));
+        return Err(segment.err(
+            "CLM05",
+            ErrorKind::MissingElement("health care service location"),
+        ));
     }
     if code(5, 2) != "B" {
         return Err(segment.err("CLM05-2", ErrorKind::InvalidCode("facility code qualifier")));
     }
     claim.place_of_service = Some(Code::new(CodeSystem::PlaceOfService, code(5, 1)));
-    claim.frequency = Some(
-        ClaimFrequency::from_x12_code(code(5, 3))
-            .ok_or_else(|| segment.err("CLM05-3", ErrorKind::InvalidCode("claim frequency code")))?,
-    );
+    claim.frequency =
+        Some(ClaimFrequency::from_x12_code(code(5, 3)).ok_or_else(|| {
+            segment.err("CLM05-3", ErrorKind::InvalidCode("claim frequency code"))
+        })?);
     claim.provider_signature_on_file = crate::values::flag(segment.el(6));
     claim.assignment = Assignment::from_x12_code(segment.el(7));
     claim.benefits_assignment = BenefitsAssignment::from_x12_code(segment.el(8));
@@ -271,13 +280,22 @@ fn clm(segment: &Segment<'_>) -> Result<Claim, X12Error> {
         let mut causes = RelatedCauses::default();
         for m in 1..=3 {
             if !code(11, m).is_empty() {
-                causes.causes.push(RelatedCause::from_x12_code(code(11, m)).ok_or_else(|| {
-                    segment.err(format!("CLM11-{m}"), ErrorKind::InvalidCode("related causes code"))
-                })?);
+                causes
+                    .causes
+                    .push(RelatedCause::from_x12_code(code(11, m)).ok_or_else(|| {
+                        segment.err(
+                            format!("CLM11-{m}"),
+                            ErrorKind::InvalidCode("related causes code"),
+                        )
+                    })?);
             }
         }
-        causes.auto_accident_state = Some(code(11, 4)).filter(|s| !s.is_empty()).map(str::to_owned);
-        causes.auto_accident_country = Some(code(11, 5)).filter(|s| !s.is_empty()).map(str::to_owned);
+        causes.auto_accident_state = Some(code(11, 4))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        causes.auto_accident_country = Some(code(11, 5))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
         claim.related_causes = Some(causes);
     }
     claim.special_program = segment.opt(12).map(str::to_owned);
@@ -302,7 +320,9 @@ fn claim(
             ("DTP", _) => claim_date(&mut claim, segment).map_err(&located)?,
             ("HI", _) => diagnoses(segment, &mut claim.diagnoses).map_err(&located)?,
             ("REF", "G1") => {
-                claim.prior_authorization_numbers.push(segment.el(2).to_owned());
+                claim
+                    .prior_authorization_numbers
+                    .push(segment.el(2).to_owned());
                 true
             }
             ("REF", "9F") => {
@@ -359,15 +379,17 @@ fn claim(
     ids.apply(&mut message.correlation);
     message.parties = parties;
     if !bht.is_empty() {
-        message.extensions.insert(BHT.into(), Value::Object(bht.clone()));
+        message
+            .extensions
+            .insert(BHT.into(), Value::Object(bht.clone()));
     }
     if !context.sbr.is_empty() {
-        message.extensions.insert(SBR.into(), Value::Object(context.sbr.clone()));
+        message
+            .extensions
+            .insert(SBR.into(), Value::Object(context.sbr.clone()));
     }
     if let Some(value) = unmapped.to_value() {
         message.extensions.insert(UNMAPPED.into(), value);
     }
-    let _: Option<&Party> = None;
-    let _ = opt_date;
     Ok(message)
 }

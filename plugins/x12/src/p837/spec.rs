@@ -50,8 +50,8 @@ const CLAIM: LoopDef = LoopDef {
             id: "2400",
             trigger: Trigger::Seg("LX"),
             segments: &[
-                "SV1", "SV5", "PWK", "CR1", "CR3", "CRC", "DTP", "QTY", "MEA", "CN1", "REF",
-                "AMT", "K3", "NTE", "PS1", "HCP",
+                "SV1", "SV5", "PWK", "CR1", "CR3", "CRC", "DTP", "QTY", "MEA", "CN1", "REF", "AMT",
+                "K3", "NTE", "PS1", "HCP",
             ],
             required: &["SV1"],
             children: &[

@@ -96,9 +96,9 @@ fn missing(at: &Segment<'_>, trailer: &'static str) -> X12Error {
 /// trailer control numbers that differ from their headers', data after the `IEA`.
 pub fn parse_envelope<'a>(segments: Vec<Segment<'a>>) -> Result<Interchange<'a>, X12Error> {
     let mut iter = segments.into_iter();
-    let isa = iter.next().ok_or_else(|| {
-        X12Error::new(Default::default(), ErrorKind::Empty)
-    })?;
+    let isa = iter
+        .next()
+        .ok_or_else(|| X12Error::new(Default::default(), ErrorKind::Empty))?;
     let mut last = isa.clone();
     let mut ta1s = Vec::new();
     let mut groups = Vec::new();
@@ -114,9 +114,7 @@ pub fn parse_envelope<'a>(segments: Vec<Segment<'a>>) -> Result<Interchange<'a>,
             _ => {
                 return Err(X12Error::new(
                     segment.pos(),
-                    ErrorKind::UnexpectedSegment(
-                        "only GS, TA1 or IEA may follow the ISA or a GE",
-                    ),
+                    ErrorKind::UnexpectedSegment("only GS, TA1 or IEA may follow the ISA or a GE"),
                 ));
             }
         }

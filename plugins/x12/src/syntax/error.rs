@@ -102,8 +102,8 @@ pub enum ErrorKind {
 /// A positioned X12 error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct X12Error {
-    /// Where.
-    pub position: Position,
+    /// Where (boxed to keep `Result`s small).
+    pub position: Box<Position>,
     /// What rule.
     pub kind: ErrorKind,
 }
@@ -111,7 +111,17 @@ pub struct X12Error {
 impl X12Error {
     /// An error at `position`.
     pub fn new(position: Position, kind: ErrorKind) -> X12Error {
-        X12Error { position, kind }
+        X12Error {
+            position: Box::new(position),
+            kind,
+        }
+    }
+
+    /// The same error, placed in loop `loop_id`.
+    #[must_use]
+    pub fn in_loop(mut self, loop_id: &str) -> X12Error {
+        self.position.loop_id = Some(loop_id.to_owned());
+        self
     }
 
     /// A stable machine-readable code for the rule, e.g. `x12.envelope.count`.

@@ -85,12 +85,10 @@ fn read_isa(text: &str, start: usize, line: u32) -> Result<Delimiters, X12Error>
     // Fixed offsets of ISA11 and ISA12 (checked above).
     let isa11 = bytes[82];
     let version = &text[start + 84..start + 89];
-    let repetition = (version >= "00501"
-        && isa11.is_ascii()
-        && !isa11.is_ascii_alphanumeric()
-        && isa11 != b' ')
-        .then_some(isa11 as char)
-        .filter(|&c| c != element && c != component && c != segment);
+    let repetition =
+        (version >= "00501" && isa11.is_ascii() && !isa11.is_ascii_alphanumeric() && isa11 != b' ')
+            .then_some(isa11 as char)
+            .filter(|&c| c != element && c != component && c != segment);
     Ok(Delimiters {
         element,
         component,
@@ -118,7 +116,10 @@ pub fn tokenize(input: &[u8]) -> Result<Vec<Segment<'_>>, X12Error> {
     let start = skip + (body.len() - trimmed.len());
     let line = 1 + u32::try_from(text[..start].matches('\n').count()).unwrap_or(u32::MAX);
     if trimmed.is_empty() {
-        return Err(X12Error::new(start_position("", line, start as u64), ErrorKind::Empty));
+        return Err(X12Error::new(
+            start_position("", line, start as u64),
+            ErrorKind::Empty,
+        ));
     }
     if !trimmed.starts_with("ISA") {
         let id: String = trimmed
@@ -126,7 +127,10 @@ pub fn tokenize(input: &[u8]) -> Result<Vec<Segment<'_>>, X12Error> {
             .take_while(|c| c.is_ascii_alphanumeric())
             .take(3)
             .collect();
-        return Err(X12Error::new(start_position(&id, line, start as u64), ErrorKind::NoIsa));
+        return Err(X12Error::new(
+            start_position(&id, line, start as u64),
+            ErrorKind::NoIsa,
+        ));
     }
     let delimiters = read_isa(text, start, line)?;
     let mut segments = Vec::new();
@@ -141,7 +145,10 @@ pub fn tokenize(input: &[u8]) -> Result<Vec<Segment<'_>>, X12Error> {
             break;
         }
         let (raw, next) = match content.find(delimiters.segment) {
-            Some(end) => (&content[..end], seg_start + end + delimiters.segment.len_utf8()),
+            Some(end) => (
+                &content[..end],
+                seg_start + end + delimiters.segment.len_utf8(),
+            ),
             None => (content, text.len()),
         };
         let raw = raw.trim_end_matches(|c| is_layout(c, &delimiters));

@@ -52,7 +52,10 @@ impl Writer {
         for (i, part) in parts.iter().enumerate() {
             self.check("composite", i + 1, part, false);
         }
-        let used = parts.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
+        let used = parts
+            .iter()
+            .rposition(|p| !p.is_empty())
+            .map_or(0, |i| i + 1);
         parts[..used].join(&self.delimiters.component.to_string())
     }
 

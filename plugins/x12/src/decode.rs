@@ -1,0 +1,123 @@
+//! Decode: an interchange to normalized messages, dispatched by transaction set.
+
+use clearway_plugin_sdk::schemas::{Correlation, Message};
+use clearway_plugin_sdk::{ConnectorError, log};
+
+use crate::syntax::{Group, Interchange, Transaction, X12Error, parse};
+use crate::{ack, p837};
+
+/// The control numbers of the envelope around a transaction set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvelopeIds {
+    /// `ISA13`.
+    pub interchange: String,
+    /// `GS06`.
+    pub group: String,
+    /// `ST02`.
+    pub transaction: String,
+}
+
+impl EnvelopeIds {
+    /// The ids of `tx` in `group` of `interchange`.
+    pub fn of(
+        interchange: &Interchange<'_>,
+        group: &Group<'_>,
+        tx: &Transaction<'_>,
+    ) -> EnvelopeIds {
+        EnvelopeIds {
+            interchange: interchange.isa.el(13).trim().to_owned(),
+            group: group.gs.el(6).trim().to_owned(),
+            transaction: tx.st.el(2).trim().to_owned(),
+        }
+    }
+
+    /// Sets the envelope control numbers of `correlation`.
+    pub fn apply(&self, correlation: &mut Correlation) {
+        correlation.interchange_control_number = Some(self.interchange.clone());
+        correlation.group_control_number = Some(self.group.clone());
+        correlation.transaction_control_number = Some(self.transaction.clone());
+    }
+}
+
+/// What a transaction set is, from `ST01` and its implementation convention.
+fn describe(id: &str, version: &str) -> String {
+    let name = match (id, version.get(..10).unwrap_or(version)) {
+        ("837", "005010X223") => "837I institutional claim",
+        ("837", "005010X224") => "837D dental claim",
+        ("837", _) => "837 claim",
+        ("270", _) => "270 eligibility inquiry",
+        ("271", _) => "271 eligibility response",
+        ("276", _) => "276 claim status request",
+        ("277", "005010X214") => "277CA claim acknowledgment",
+        ("277", _) => "277 claim status response",
+        ("278", _) => "278 services review",
+        ("834", _) => "834 benefit enrollment",
+        _ => "transaction set",
+    };
+    format!("{name} (ST01 {id}, implementation convention {version}) is not supported yet")
+}
+
+/// Either error type of the decoders.
+#[derive(Debug)]
+pub enum DecodeError {
+    /// A positioned X12 error.
+    X12(X12Error),
+    /// A transaction or version the connector does not handle.
+    Unsupported(String),
+}
+
+impl From<X12Error> for DecodeError {
+    fn from(error: X12Error) -> DecodeError {
+        DecodeError::X12(error)
+    }
+}
+
+impl From<DecodeError> for ConnectorError {
+    fn from(error: DecodeError) -> ConnectorError {
+        match error {
+            DecodeError::X12(error) => error.into(),
+            DecodeError::Unsupported(what) => ConnectorError::Unsupported(what),
+        }
+    }
+}
+
+/// Decodes one interchange: every `TA1`, then every transaction set in order.
+///
+/// # Errors
+///
+/// [`DecodeError::X12`] for broken syntax, envelope or TR3 rules;
+/// [`DecodeError::Unsupported`] naming the first transaction set that is not handled.
+pub fn decode_interchange(input: &[u8]) -> Result<Vec<Message>, DecodeError> {
+    let interchange = parse(input)?;
+    let mut messages = Vec::new();
+    for ta1 in &interchange.ta1s {
+        messages.push(ack::decode_ta1(&interchange, ta1)?);
+    }
+    for group in &interchange.groups {
+        for tx in &group.transactions {
+            let ids = EnvelopeIds::of(&interchange, group, tx);
+            let version = tx.version(group);
+            let id = tx.st.el(1);
+            match (id, version.get(..10).unwrap_or(version)) {
+                ("837", "005010X222") => messages.extend(p837::decode::decode(tx, &ids)?),
+                ("999", "005010X231") => {
+                    messages.push(ack::decode_999(&interchange, group, tx, &ids)?)
+                }
+                _ => {
+                    return Err(DecodeError::Unsupported(describe(id, version)));
+                }
+            }
+        }
+    }
+    log::debug!("decoded {} messages", messages.len());
+    Ok(messages)
+}
+
+/// [`decode_interchange`] with the SDK's error type.
+///
+/// # Errors
+///
+/// As [`decode_interchange`], converted.
+pub fn decode(input: &[u8]) -> Result<Vec<Message>, ConnectorError> {
+    decode_interchange(input).map_err(ConnectorError::from)
+}

@@ -1,0 +1,171 @@
+//! Encode: normalized messages to one X12 interchange per transaction type.
+//!
+//! Control numbers: when the config sets `next_control_number`, the interchange (`ISA13`)
+//! and group (`GS06`) take that number and transaction sets count from `0001`. Otherwise
+//! the number is derived deterministically from the message ids (FNV-1a of the ids, or of
+//! the patient control numbers when the hub has not assigned ids yet), so re-encoding the
+//! same messages gives the same interchange. Persistent, monotonically increasing numbers
+//! per partner need a host import (a later step).
+
+use clearway_plugin_sdk::schemas::body::claim::ClaimType;
+use clearway_plugin_sdk::schemas::{Body, Message};
+use clearway_plugin_sdk::{ConnectorError, Payload};
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::p837;
+use crate::syntax::{Delimiters, Writer};
+
+/// Media type of what `encode` writes.
+pub const CONTENT_TYPE: &str = "application/edi-x12";
+
+/// FNV-1a over the message ids (or claim ids), reduced to 1..=999999999.
+fn derived_control_number(messages: &[&Message]) -> u32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for message in messages {
+        let key = message
+            .id
+            .as_deref()
+            .or(message.correlation.claim_id.as_deref())
+            .unwrap_or_default();
+        for byte in key.bytes().chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    u32::try_from(hash % 999_999_999).unwrap_or(0) + 1
+}
+
+/// `BHT04`/`BHT05` of the first message, else the configured creation date and time.
+fn creation(first: &Message, config: &Config) -> Result<(String, String), ConnectorError> {
+    let bht = |e: &str| {
+        first
+            .extensions
+            .get(p837::decode::BHT)
+            .and_then(|v| v.get(e))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    match (bht("BHT04"), bht("BHT05"), &config.interchange_datetime) {
+        (Some(date), Some(time), _) if date.len() == 8 && time.len() >= 4 => {
+            Ok((date, time[..4].to_owned()))
+        }
+        (_, _, Some((date, time))) => Ok((date.clone(), time.clone())),
+        _ => Err(ConnectorError::Config(format!(
+            "the messages carry no creation date: set config key `{}` (connectors have no clock)",
+            crate::config::INTERCHANGE_DATETIME
+        ))),
+    }
+}
+
+/// Writes `ISA`..`ST` for one transaction set, calls `body`, then `SE`..`IEA`.
+fn envelope(
+    config: &Config,
+    control: u32,
+    (date, time): (&str, &str),
+    (functional_id, st01, version): (&str, &str, &str),
+    body: impl FnOnce(&mut Writer),
+) -> Result<String, ConnectorError> {
+    let d = Delimiters::default();
+    let mut w = Writer::new(d, true);
+    let isa = format!(
+        "ISA*00*{:10}*00*{:10}*ZZ*{:15}*ZZ*{:15}*{}*{}*{}*00501*{control:09}*0*{}*{}",
+        "",
+        "",
+        config.sender_id,
+        config.receiver_id,
+        &date[2..],
+        time,
+        d.repetition.unwrap_or('^'),
+        config.usage,
+        d.component,
+    );
+    w.raw(&isa);
+    let control = control.to_string();
+    w.seg(
+        "GS",
+        &[
+            functional_id,
+            &config.sender_id,
+            &config.receiver_id,
+            date,
+            time,
+            &control,
+            "X",
+            version,
+        ],
+    );
+    let start = w.count();
+    w.seg("ST", &[st01, "0001", version]);
+    body(&mut w);
+    let count = (w.count() - start + 1).to_string();
+    w.seg("SE", &[count.as_str(), "0001"]);
+    w.seg("GE", &["1", control.as_str()]);
+    w.seg(
+        "IEA",
+        &[
+            "1",
+            format!("{:09}", control.parse::<u32>().unwrap_or(0)).as_str(),
+        ],
+    );
+    w.finish().map_err(|what| {
+        ConnectorError::Invalid(vec![clearway_plugin_sdk::Problem::error(
+            "x12.encode.delimiter",
+            what,
+        )])
+    })
+}
+
+/// Encodes `messages`: all professional claims into one 837P interchange.
+///
+/// # Errors
+///
+/// [`ConnectorError::Unsupported`] for a kind (or claim type) not encoded yet,
+/// [`ConnectorError::Config`] when no creation date is known, [`ConnectorError::Invalid`]
+/// when a value holds an X12 delimiter.
+pub fn encode(messages: &[Message], config: &Config) -> Result<Vec<Payload>, ConnectorError> {
+    let mut claims = Vec::new();
+    let mut claim_indexes = Vec::new();
+    for (index, message) in messages.iter().enumerate() {
+        match &message.body {
+            Body::Claim(claim) if claim.claim_type == ClaimType::Professional => {
+                claims.push((message, claim));
+                claim_indexes.push(u32::try_from(index).unwrap_or(u32::MAX));
+            }
+            Body::Claim(_) => {
+                return Err(ConnectorError::Unsupported(
+                    "encoding institutional and dental claims (837I, 837D) is not supported yet"
+                        .into(),
+                ));
+            }
+            other => {
+                return Err(ConnectorError::Unsupported(format!(
+                    "encoding `{}` messages to X12 is not supported yet",
+                    other.kind()
+                )));
+            }
+        }
+    }
+    let mut payloads = Vec::new();
+    if !claims.is_empty() {
+        let refs: Vec<&Message> = claims.iter().map(|(m, _)| *m).collect();
+        let control = config
+            .next_control_number
+            .unwrap_or_else(|| derived_control_number(&refs));
+        let (date, time) = creation(claims[0].0, config)?;
+        let reference = format!("{control}");
+        let text = envelope(
+            config,
+            control,
+            (&date, &time),
+            ("HC", "837", p837::VERSION),
+            |w| p837::encode::write_body(w, &claims, &reference, &date, &time),
+        )?;
+        payloads.push(
+            Payload::new(text.into_bytes(), CONTENT_TYPE)
+                .with_filename_hint(format!("837p-{control:09}.x12"))
+                .carrying(claim_indexes),
+        );
+    }
+    Ok(payloads)
+}

@@ -1,0 +1,281 @@
+//! 837P service lines (loop 2400 with 2410 drug and 2420A rendering provider), both ways.
+
+use clearway_plugin_sdk::schemas::body::claim::{DrugInfo, ServiceLine};
+use clearway_plugin_sdk::schemas::body::{DrugUnit, Note, QualifiedAmount, UnitType};
+use clearway_plugin_sdk::schemas::{Code, CodeSystem};
+
+use super::decode::{carry, carry_all};
+use crate::parties::{self, Details};
+use crate::syntax::{ErrorKind, Writer, X12Error};
+use crate::values::{
+    Unmapped, flag, money, opt_quantity, period, procedure_code, write_period, yes_no,
+};
+use crate::walker::Node;
+
+/// Reads one loop 2400.
+///
+/// # Errors
+///
+/// Bad `LX01`, `SV1` composite, amounts, quantities, pointers or dates.
+pub fn service_line(
+    node: &Node<'_, '_, '_>,
+    unmapped: &mut Unmapped,
+) -> Result<ServiceLine, X12Error> {
+    let located = |e: X12Error| e.in_loop("2400");
+    let lx = node.segments()[0];
+    let number: u32 = lx
+        .el(1)
+        .parse()
+        .map_err(|_| located(lx.err("LX01", ErrorKind::InvalidNumber)))?;
+    let mut line = ServiceLine {
+        line_number: number,
+        ..ServiceLine::default()
+    };
+    for segment in node.segments().iter().skip(1) {
+        let mapped = match (segment.id, segment.el(1)) {
+            ("SV1", _) => {
+                if segment.comp(1, 1) != "HC" {
+                    return Err(located(segment.err(
+                        "SV101-1",
+                        ErrorKind::InvalidCode("product or service id qualifier"),
+                    )));
+                }
+                let code = segment.comp(1, 2);
+                if code.is_empty() {
+                    return Err(located(
+                        segment.err("SV101-2", ErrorKind::MissingElement("procedure code")),
+                    ));
+                }
+                line.procedure = Some(procedure_code(code));
+                line.modifiers = (3..=6)
+                    .map(|m| segment.comp(1, m))
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                line.description = Some(segment.comp(1, 7))
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned);
+                line.charge = money(segment, 2).map_err(located)?;
+                line.unit_type = match segment.opt(3) {
+                    Some(code) => Some(UnitType::from_x12_code(code).ok_or_else(|| {
+                        located(segment.err(
+                            "SV103",
+                            ErrorKind::InvalidCode("unit or basis for measurement code"),
+                        ))
+                    })?),
+                    None => None,
+                };
+                line.units = opt_quantity(segment, 4).map_err(located)?;
+                line.place_of_service = segment
+                    .opt(5)
+                    .map(|c| Code::new(CodeSystem::PlaceOfService, c));
+                if segment.opt(7).is_some() {
+                    for (m, pointer) in segment.comps(7).iter().enumerate() {
+                        line.diagnosis_pointers.push(pointer.parse().map_err(|_| {
+                            located(
+                                segment.err(format!("SV107-{}", m + 1), ErrorKind::InvalidNumber),
+                            )
+                        })?);
+                    }
+                }
+                line.emergency = flag(segment.el(9));
+                line.epsdt = flag(segment.el(11));
+                line.family_planning = flag(segment.el(12));
+                true
+            }
+            ("DTP", "472") => {
+                line.service_period = Some(period(segment, 2).map_err(located)?);
+                true
+            }
+            ("REF", "G1") => {
+                line.prior_authorization_numbers
+                    .push(segment.el(2).to_owned());
+                true
+            }
+            ("REF", "6R") => {
+                line.line_item_control_number = segment.opt(2).map(str::to_owned);
+                true
+            }
+            ("AMT", qualifier) => {
+                line.other_amounts.push(QualifiedAmount {
+                    qualifier: qualifier.to_owned(),
+                    amount: money(segment, 2).map_err(located)?,
+                });
+                true
+            }
+            ("NTE", _) => {
+                line.notes.push(Note {
+                    code: segment.opt(1).map(str::to_owned),
+                    text: segment.el(2).to_owned(),
+                });
+                true
+            }
+            _ => false,
+        };
+        if !mapped {
+            unmapped.push("2400", Some(number), segment);
+        }
+    }
+    for child in node.children() {
+        match child.id() {
+            "2410" => line.drug = Some(drug(&child, number, unmapped)?),
+            "2420A" => line.rendering_provider = Some(parties::read(&child)?),
+            _ => carry_all(&child, Some(number), unmapped),
+        }
+    }
+    Ok(line)
+}
+
+/// Reads loop 2410.
+fn drug(node: &Node<'_, '_, '_>, line: u32, unmapped: &mut Unmapped) -> Result<DrugInfo, X12Error> {
+    let located = |e: X12Error| e.in_loop("2410");
+    let lin = node.segments()[0];
+    if lin.el(2) != "N4" {
+        return Err(located(lin.err(
+            "LIN02",
+            ErrorKind::InvalidCode("product or service id qualifier"),
+        )));
+    }
+    let ndc = Code::new(
+        CodeSystem::Ndc,
+        lin.req(3, "national drug code").map_err(located)?,
+    );
+    let ctp = node.first("CTP").ok_or_else(|| {
+        located(X12Error::new(
+            lin.pos(),
+            ErrorKind::MissingSegment("segment CTP".into()),
+        ))
+    })?;
+    let quantity = opt_quantity(ctp, 4).map_err(located)?.ok_or_else(|| {
+        located(ctp.err(
+            "CTP04",
+            ErrorKind::MissingElement("national drug unit count"),
+        ))
+    })?;
+    let unit = DrugUnit::from_x12_code(ctp.comp(5, 1)).ok_or_else(|| {
+        located(ctp.err(
+            "CTP05-1",
+            ErrorKind::InvalidCode("unit or basis for measurement code"),
+        ))
+    })?;
+    let prescription_number = node
+        .all("REF")
+        .find(|r| matches!(r.el(1), "XZ" | "VY"))
+        .and_then(|r| r.opt(2))
+        .map(str::to_owned);
+    let mut rest = Unmapped::default();
+    carry(node, &["CTP", "REF"], Some(line), &mut rest);
+    for segment in node.all("REF").filter(|r| !matches!(r.el(1), "XZ" | "VY")) {
+        rest.push("2410", Some(line), segment);
+    }
+    unmapped.entries.extend(rest.entries);
+    Ok(DrugInfo {
+        ndc,
+        quantity,
+        unit,
+        prescription_number,
+    })
+}
+
+/// Writes one loop 2400 and its mapped children, then the line's carried segments.
+pub fn write_line(w: &mut Writer, line: &ServiceLine, unmapped: &Unmapped) {
+    let n = Some(line.line_number);
+    w.seg("LX", &[line.line_number.to_string()]);
+    let mut procedure = vec![
+        "HC",
+        line.procedure.as_ref().map_or("", |p| p.code.as_str()),
+    ];
+    for m in 0..4 {
+        procedure.push(line.modifiers.get(m).map_or("", String::as_str));
+    }
+    procedure.push(line.description.as_deref().unwrap_or_default());
+    let procedure = w.comp(&procedure);
+    let pointers: Vec<String> = line.diagnosis_pointers.iter().map(u32::to_string).collect();
+    let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
+    let pointers = w.comp(&pointers);
+    w.seg(
+        "SV1",
+        &[
+            procedure,
+            line.charge.to_string(),
+            line.unit_type
+                .map(|u| u.x12_code().to_owned())
+                .unwrap_or_default(),
+            line.units.map(|u| u.to_string()).unwrap_or_default(),
+            line.place_of_service
+                .as_ref()
+                .map(|p| p.code.clone())
+                .unwrap_or_default(),
+            String::new(),
+            pointers,
+            String::new(),
+            yes_no(line.emergency).to_owned(),
+            String::new(),
+            yes_no(line.epsdt).to_owned(),
+            yes_no(line.family_planning).to_owned(),
+        ],
+    );
+    let carried = |w: &mut Writer, loop_id: &str| {
+        for text in unmapped.of(loop_id, n) {
+            w.raw(text);
+        }
+    };
+    if let Some(period) = &line.service_period {
+        let (format, value) = write_period(period);
+        w.seg("DTP", &["472", format.as_str(), value.as_str()]);
+    }
+    for number in &line.prior_authorization_numbers {
+        w.seg("REF", &["G1", number.as_str()]);
+    }
+    if let Some(number) = &line.line_item_control_number {
+        w.seg("REF", &["6R", number.as_str()]);
+    }
+    for amount in &line.other_amounts {
+        w.seg(
+            "AMT",
+            &[amount.qualifier.clone(), amount.amount.to_string()],
+        );
+    }
+    for note in &line.notes {
+        w.seg(
+            "NTE",
+            &[note.code.as_deref().unwrap_or_default(), note.text.as_str()],
+        );
+    }
+    carried(w, "2400");
+    if let Some(drug) = &line.drug {
+        w.seg("LIN", &["", "N4", drug.ndc.code.as_str()]);
+        let unit = w.comp(&[drug.unit.x12_code()]);
+        w.seg(
+            "CTP",
+            &[
+                "",
+                "",
+                "",
+                drug.quantity.to_string().as_str(),
+                unit.as_str(),
+            ],
+        );
+        if let Some(number) = &drug.prescription_number {
+            w.seg("REF", &["XZ", number.as_str()]);
+        }
+        carried(w, "2410");
+    }
+    if let Some(rendering) = &line.rendering_provider {
+        parties::write(
+            w,
+            "82",
+            rendering,
+            Details {
+                taxonomy: Some("PE"),
+                ..Details::default()
+            },
+        );
+        carried(w, "2420A");
+    }
+    for loop_id in [
+        "2420B", "2420C", "2420D", "2420E", "2420F", "2420G", "2420H", "2430", "2440",
+    ] {
+        carried(w, loop_id);
+    }
+}

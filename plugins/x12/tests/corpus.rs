@@ -1,0 +1,163 @@
+//! The shared corpus (`../shared/corpus/x12`): supported files decode, invalid ones are
+//! rejected with a positioned error, unsupported ones name their transaction. Under
+//! `CI=true` a missing corpus fails the test; otherwise it is skipped with a note.
+
+use std::path::PathBuf;
+
+use clearway_plugin_sdk::ConnectorError;
+use clearway_plugin_sdk::schemas::{Body, Message};
+use clearway_x12::config::Config;
+use clearway_x12::{decode, encode};
+
+/// The corpus folder, or `None` (with a note) when it is missing outside CI.
+fn corpus() -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/x12"
+    ));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "corpus folder {} is missing and CI=true",
+        dir.display()
+    );
+    eprintln!("note: corpus folder {} is missing; skipping", dir.display());
+    None
+}
+
+/// Reads one corpus file.
+fn read(dir: &std::path::Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"))
+}
+
+/// Expected outcome of each valid-folder file: `Ok(n)` messages, `Err("unsupported")`, or
+/// `Err("invalid")` for files the corpus README marks as failing their validator whose
+/// defect is not harmless.
+const EXPECTED: &[(&str, Result<usize, &str>)] = &[
+    ("lfh_837p_example1.x12", Ok(1)),
+    ("lfh_837p_drug_example10_1.x12", Ok(1)),
+    ("lfh_837p_autoaccident.x12", Ok(1)),
+    ("x12types_837p.x12", Ok(1)),
+    ("ims_837p_valid.x12", Err("invalid")),
+    ("ims_837p_complex.x12", Err("invalid")),
+    ("ims_837p_valid_diff_separators.x12", Err("invalid")),
+    ("ims_999_accepted.x12", Err("invalid")),
+    ("ims_999_rejected.x12", Ok(1)),
+    ("pyx12_999_834_ls_le_ls.x12", Ok(1)),
+    ("pyx12_999_834_lui_id.x12", Ok(4)),
+    ("oop_ta1_rejected_5010.x12", Ok(1)),
+    ("oop_ta1_accepted_4010.x12", Err("invalid")),
+    ("lfh_835_medicare_part_a.x12", Err("unsupported")),
+    ("lfh_835_managed_care.x12", Err("unsupported")),
+    ("lfh_835_cob_contractual_adj.x12", Err("unsupported")),
+    ("pyx12_835_mult_loops.x12", Err("unsupported")),
+    ("lfh_270_subscriber.x12", Err("unsupported")),
+    ("lfh_270_dependent.x12", Err("unsupported")),
+    ("lfh_271_subscriber.x12", Err("unsupported")),
+    ("lfh_271_subscriber_aaa_error.x12", Err("invalid")),
+    ("lfh_276_claim_level.x12", Err("unsupported")),
+    ("lfh_276_provider_level.x12", Err("unsupported")),
+    ("lfh_277_claim_level.x12", Err("unsupported")),
+    ("ims_277ca_accepted.x12", Err("unsupported")),
+    ("lfh_837i_institutional.x12", Err("unsupported")),
+    ("ims_837i_x223.x12", Err("invalid")),
+    ("oop_278_request_3_1_1.x12", Err("unsupported")),
+    ("oop_278_response_3_1_2.x12", Err("unsupported")),
+    (
+        "oop_837d_4010_patient_not_subscriber.x12",
+        Err("unsupported"),
+    ),
+    ("oop_837d_4010_predetermination.x12", Err("unsupported")),
+];
+
+/// Whether an error is positioned (names a segment position and line).
+fn positioned(error: &ConnectorError) -> bool {
+    let problems = error.problems();
+    !problems.is_empty()
+        && problems
+            .iter()
+            .all(|p| p.location.segment_position.is_some() && p.location.line.is_some())
+}
+
+#[test]
+fn every_valid_file_has_an_expected_outcome() {
+    let Some(dir) = corpus() else { return };
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("corpus listing")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in &names {
+        assert!(
+            EXPECTED.iter().any(|(n, _)| n == name),
+            "{name} has no expected outcome in tests/corpus.rs"
+        );
+    }
+    for (name, expected) in EXPECTED {
+        let result = decode::decode(&read(&dir, name));
+        match (expected, &result) {
+            (Ok(n), Ok(messages)) => assert_eq!(messages.len(), *n, "{name}: message count"),
+            (Err("unsupported"), Err(ConnectorError::Unsupported(what))) => {
+                assert!(what.contains("ST01"), "{name}: {what}");
+            }
+            (Err("invalid"), Err(error)) => assert!(positioned(error), "{name}: {error}"),
+            _ => panic!("{name}: expected {expected:?}, got {result:?}"),
+        }
+    }
+}
+
+#[test]
+fn every_invalid_file_is_rejected_with_a_position() {
+    let Some(dir) = corpus() else { return };
+    let invalid = dir.join("invalid");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&invalid).expect("invalid listing") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("read");
+        let error = decode::decode(&bytes).expect_err("must be rejected");
+        assert!(positioned(&error), "{}: {error}", path.display());
+        count += 1;
+    }
+    assert_eq!(count, 8);
+}
+
+/// Clears what an encode assigns anew (envelope control numbers).
+fn without_envelope(mut messages: Vec<Message>) -> Vec<Message> {
+    for message in &mut messages {
+        message.correlation.interchange_control_number = None;
+        message.correlation.group_control_number = None;
+        message.correlation.transaction_control_number = None;
+    }
+    messages
+}
+
+#[test]
+fn claims_round_trip() {
+    let Some(dir) = corpus() else { return };
+    let config = Config::parse(&|key| match key {
+        "sender_id" => Some("CLEARWAY".into()),
+        "receiver_id" => Some("PARTNER".into()),
+        _ => None,
+    })
+    .expect("config");
+    for (name, expected) in EXPECTED {
+        let Ok(_) = expected else { continue };
+        let first = decode::decode(&read(&dir, name)).expect("decodes");
+        if !first.iter().all(|m| matches!(m.body, Body::Claim(_))) {
+            continue;
+        }
+        let payloads = encode::encode(&first, &config).expect("encodes");
+        assert_eq!(payloads.len(), 1);
+        let second = decode::decode(&payloads[0].data).unwrap_or_else(|e| {
+            panic!(
+                "{name}: re-decode failed: {e}\n{}",
+                String::from_utf8_lossy(&payloads[0].data)
+            )
+        });
+        assert_eq!(without_envelope(first), without_envelope(second), "{name}");
+    }
+}

@@ -1,0 +1,84 @@
+//! Fixture tests: `tests/fixtures/NAME.x12` decodes to the snapshot `NAME.json`;
+//! `bad-NAME.x12` is rejected with the text in `bad-NAME.err`. `UPDATE_FIXTURES=1`
+//! rewrites the snapshots; without it a fixture with no snapshot fails.
+
+use std::path::{Path, PathBuf};
+
+use clearway_plugin_sdk::schemas::{Message, to_pretty_json};
+use clearway_x12::config::Config;
+use clearway_x12::decode;
+use clearway_x12::encode;
+
+/// The fixtures folder.
+fn dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"))
+}
+
+/// Compares `actual` with the snapshot at `path`, or rewrites it in update mode.
+fn check(path: &Path, actual: &str) {
+    if std::env::var("UPDATE_FIXTURES").as_deref() == Ok("1") {
+        std::fs::write(path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run with UPDATE_FIXTURES=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "{} differs", path.display());
+}
+
+#[test]
+fn fixtures_match_their_snapshots() {
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir())
+        .expect("fixtures folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "x12"))
+        .collect();
+    inputs.sort();
+    assert!(inputs.len() >= 4, "expected the fixture files");
+    for input in inputs {
+        let bytes = std::fs::read(&input).expect("read fixture");
+        let name = input
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if name.starts_with("bad-") {
+            let error = decode::decode(&bytes).expect_err(name);
+            check(&input.with_extension("err"), &format!("{error}\n"));
+        } else {
+            let messages = decode::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let value = serde_json::to_value(&messages).expect("messages serialize");
+            let json = format!("{}\n", to_pretty_json(&value));
+            check(&input.with_extension("json"), &json);
+            round_trip(name, messages);
+        }
+    }
+}
+
+/// Encodes `messages` and decodes the result: the same messages, envelope numbers aside.
+fn round_trip(name: &str, messages: Vec<Message>) {
+    let config = Config::parse(&|key| match key {
+        "sender_id" => Some("CLEARWAY".into()),
+        "receiver_id" => Some("PARTNER".into()),
+        "next_control_number" => Some("42".into()),
+        _ => None,
+    })
+    .expect("config");
+    let payloads = encode::encode(&messages, &config).expect("encodes");
+    assert_eq!(payloads.len(), 1, "{name}");
+    assert_eq!(payloads[0].carries.len(), messages.len(), "{name}");
+    let again = decode::decode(&payloads[0].data).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let strip = |mut messages: Vec<Message>| {
+        for m in &mut messages {
+            assert!(m.correlation.interchange_control_number.is_some());
+            m.correlation.interchange_control_number = None;
+            m.correlation.group_control_number = None;
+            m.correlation.transaction_control_number = None;
+        }
+        messages
+    };
+    assert!(String::from_utf8_lossy(&payloads[0].data).contains("*000000042*"));
+    assert_eq!(strip(messages), strip(again), "{name}");
+}
