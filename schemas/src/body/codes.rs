@@ -85,7 +85,7 @@ x12_enum! {
         /// Patient responsibility.
         PatientResponsibility = "PR" / "PR",
         /// Other adjustment.
-        OtherAdjustment = "OI" / "OI",
+        OtherAdjustment = "OA" / "OA",
         /// Payer initiated reduction.
         PayerInitiated = "PI" / "PI",
         /// Correction and reversal.
