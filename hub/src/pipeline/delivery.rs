@@ -90,6 +90,7 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
         }
     };
     let endpoint = hub.endpoint(dest).map(|e| e.transport.clone());
+    let mut jobs: Vec<(Vec<usize>, Payload, String)> = Vec::new();
     for (indexes, result) in batch {
         let payloads = match result {
             Ok(p) => p,
@@ -101,23 +102,15 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
             }
         };
         let mut carried = vec![false; indexes.len()];
-        for p in &payloads {
+        for p in payloads {
             let members: Vec<usize> = p.carries.iter().filter_map(|&c| indexes.get(c as usize).copied()).collect();
             for &c in &p.carries {
                 if let Some(slot) = carried.get_mut(c as usize) {
                     *slot = true;
                 }
             }
-            let Some(first) = members.first().map(|&i| ids[i].clone()) else { continue };
-            let result = match &endpoint {
-                Some(t) => transport::deliver(hub, dest, t, p, &first).await,
-                None => Err(DeliveryError::permanent("delivery.no_endpoint", "the endpoint is no longer configured")),
-            };
-            for &i in &members {
-                outcomes[i] = Some(match &result {
-                    Ok(note) => Outcome::Delivered(note.clone()),
-                    Err(e) => Outcome::Failed(e.info.clone(), e.retryable),
-                });
+            if let Some(first) = members.first().map(|&i| ids[i].clone()) {
+                jobs.push((members, p, first));
             }
         }
         for (pos, was) in carried.iter().enumerate() {
@@ -130,7 +123,37 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
             }
         }
     }
+    // Hand the payloads to the transport, a few at a time: file fsyncs and HTTP
+    // round trips overlap instead of queueing behind each other.
+    let mut running = tokio::task::JoinSet::new();
+    for (members, payload, first) in jobs {
+        while running.len() >= PARALLEL_DELIVERIES {
+            collect(running.join_next().await, &mut outcomes);
+        }
+        let (hub, dest, endpoint) = (hub.clone(), dest.to_owned(), endpoint.clone());
+        running.spawn(async move {
+            let result = match &endpoint {
+                Some(t) => transport::deliver(&hub, &dest, t, &payload, &first).await,
+                None => Err(DeliveryError::permanent("delivery.no_endpoint", "the endpoint is no longer configured")),
+            };
+            (members, result)
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        collect(Some(done), &mut outcomes);
+    }
 
+    // dir-out: one fsync of the folder makes the whole batch's renames durable.
+    if let Some(Transport::DirOut(d)) = &endpoint
+        && outcomes.iter().any(|o| matches!(o, Some(Outcome::Delivered(_))))
+        && let Err(e) = transport::dir_out::sync_dir(d).await
+    {
+        for o in outcomes.iter_mut() {
+            if matches!(o, Some(Outcome::Delivered(_))) {
+                *o = Some(Outcome::Failed(e.info.clone(), true));
+            }
+        }
+    }
     let now = now_ms();
     for (i, outcome) in outcomes.into_iter().enumerate() {
         let Some(outcome) = outcome else { continue };
@@ -138,6 +161,29 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
     }
     hub.store.sync().await?;
     Ok(())
+}
+
+/// How many payloads of one batch are in the transport's hands at once.
+const PARALLEL_DELIVERIES: usize = 8;
+
+type Delivered = (Vec<usize>, Result<String, DeliveryError>);
+
+/// Record what one finished delivery task gave for its messages.
+fn collect(done: Option<Result<Delivered, tokio::task::JoinError>>, outcomes: &mut [Option<Outcome>]) {
+    match done {
+        Some(Ok((members, result))) => {
+            for i in members {
+                outcomes[i] = Some(match &result {
+                    Ok(note) => Outcome::Delivered(note.clone()),
+                    Err(e) => Outcome::Failed(e.info.clone(), e.retryable),
+                });
+            }
+        }
+        // A panicked task leaves its messages without an outcome: they stay queued
+        // and are tried again in the next round.
+        Some(Err(e)) => tracing::error!(error = %e, "a delivery task failed"),
+        None => {}
+    }
 }
 
 /// Encode on the blocking pool; a connector failure becomes the error to record.

@@ -1,6 +1,7 @@
-//! `dir-out`: write each payload as a file, atomically (temp file, fsync, rename,
-//! fsync of the folder), so a reader never sees half a file and a crash leaves
-//! either the whole file or none.
+//! `dir-out`: write each payload as a file, atomically (temp file, fsync, rename),
+//! so a reader never sees half a file and a crash leaves either the whole file or
+//! none. The folder itself is fsynced once per delivery batch ([`sync_dir`]),
+//! before any message of the batch is recorded as delivered.
 
 use std::path::Path;
 
@@ -57,8 +58,16 @@ fn write_atomic(dir: &Path, name: &str, data: &[u8]) -> std::io::Result<()> {
         f.write_all(data)?;
         f.sync_all()?;
     }
-    std::fs::rename(&tmp, dir.join(name))?;
-    std::fs::File::open(dir)?.sync_all()
+    std::fs::rename(&tmp, dir.join(name))
+}
+
+/// Make the renames into the endpoint's folder durable.
+pub async fn sync_dir(cfg: &DirOut) -> Result<(), DeliveryError> {
+    let dir = cfg.path.clone();
+    tokio::task::spawn_blocking(move || std::fs::File::open(&dir)?.sync_all())
+        .await
+        .map_err(|e| DeliveryError::transient("delivery.task", e.to_string()))?
+        .map_err(|e| DeliveryError::transient("delivery.io", format!("syncing {}: {e}", cfg.path.display())))
 }
 
 #[cfg(test)]

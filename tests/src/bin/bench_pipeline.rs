@@ -68,7 +68,17 @@ fn main() {
     }
     let ingested = started.elapsed();
     let outbox = hub.path("outbox");
-    hub.wait_for("every message delivered", 3600, || files(&outbox).len() >= n);
+    let metric = "clearway_messages_total{endpoint=\"out\",status=\"delivered\"} ";
+    // Delivered means recorded as delivered, not only written: the files come first.
+    hub.wait_for("every message delivered", 3600, || {
+        files(&outbox).len() >= n
+            && hub
+                .get_text("/metrics")
+                .lines()
+                .find_map(|l| l.strip_prefix(metric))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .is_some_and(|d| d >= n)
+    });
     let delivered = started.elapsed();
 
     // Latencies from the hub's own records: created_at -> delivered_at.
