@@ -202,7 +202,7 @@ pub fn call_error_info(stage: &str, e: &crate::runtime::CallError) -> ErrorInfo 
             };
             let first = problems.first().map(|p| format!(": {}", p.message)).unwrap_or_default();
             let mut info = ErrorInfo::new(code, format!("{what} ({} problem(s)){first}", problems.len()));
-            info.details = serde_json::json!({ "problems": problems });
+            info.details = serde_json::json!({ "problems": problems.iter().map(problem_json).collect::<Vec<_>>() });
             info
         }
         CallError::Trap { guest_stderr, .. } => {
@@ -214,4 +214,18 @@ pub fn call_error_info(stage: &str, e: &crate::runtime::CallError) -> ErrorInfo 
         }
         other => ErrorInfo::new(code, other.to_string()),
     }
+}
+
+/// A connector problem as the API shows it: code, message, severity, and only the
+/// location fields the connector filled in.
+pub fn problem_json(p: &crate::runtime::Problem) -> serde_json::Value {
+    let mut location = serde_json::Map::new();
+    if let Ok(serde_json::Value::Object(all)) = serde_json::to_value(&p.location) {
+        location.extend(all.into_iter().filter(|(_, v)| !v.is_null()));
+    }
+    let severity = match p.severity {
+        crate::runtime::Severity::Error => "error",
+        crate::runtime::Severity::Warning => "warning",
+    };
+    serde_json::json!({ "code": p.code, "message": p.message, "severity": severity, "location": location })
 }

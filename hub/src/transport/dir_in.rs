@@ -18,6 +18,9 @@ use crate::store::Status;
 
 /// Poll `cfg.path` forever.
 pub async fn run(hub: Arc<Hub>, endpoint: String, cfg: DirIn) {
+    if let Err(e) = tokio::fs::create_dir_all(&cfg.path).await {
+        tracing::error!(endpoint = %endpoint, path = %cfg.path.display(), error = %e, "cannot create the inbound folder");
+    }
     loop {
         if let Err(e) = poll_once(&hub, &endpoint, &cfg).await {
             tracing::error!(endpoint = %endpoint, error = %e, "polling the inbound folder failed");
