@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Run every test: installs what a fresh machine lacks (the wasm32-wasip2 target),
+# Run every test: installs what a fresh machine lacks (the wasm32-wasip2 target,
+# Python venvs of the external validators),
 # builds the connector and hostile guest components, the hub, then runs the unit,
 # conformance and end-to-end tests in one go.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 scripts/build-plugins.sh --test-guests
+scripts/validators.sh
 
 echo "==> building the hub"
 cargo build --locked -p clearway

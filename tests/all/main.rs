@@ -5,5 +5,6 @@ mod api;
 mod cli;
 mod crash;
 mod dir;
+mod fhir_facade;
 mod hostile;
 mod http_out;

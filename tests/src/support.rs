@@ -253,3 +253,32 @@ to = ["out"]
         json = plugin("json").display()
     )
 }
+
+/// The Python of a validator venv made by `scripts/validators.sh`.
+pub fn validator_python(venv: &str) -> PathBuf {
+    let p = target_dir().join("validators").join(venv).join("bin").join("python");
+    assert!(p.exists(), "{} is missing: run ./test.sh (scripts/validators.sh makes the validator venvs)", p.display());
+    p
+}
+
+/// Validate FHIR R4 resources with fhir.resources 6.4.0 and fhirclient 4.4.0;
+/// `Err` holds what they said.
+pub fn validate_fhir_r4(resources: &[serde_json::Value]) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, r) in resources.iter().enumerate() {
+        let f = dir.path().join(format!("{i}.json"));
+        std::fs::write(&f, serde_json::to_vec(r).unwrap()).unwrap();
+        files.push(f);
+    }
+    let out = Command::new(validator_python("fhir"))
+        .arg(root().join("tests").join("validators").join("fhir_r4.py"))
+        .args(&files)
+        .output()
+        .expect("run the FHIR validator");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}

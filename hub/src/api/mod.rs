@@ -1,6 +1,7 @@
 //! The HTTP API under `/v1`, plus `/healthz`, `/readyz` and `/metrics`.
 
 mod error;
+pub mod fhir;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(fhir::routes())
         .fallback(|| async { ApiError::not_found("no such API path") })
         .layer(DefaultBodyLimit::max(MAX_INBOUND_BYTES))
         .with_state(hub)

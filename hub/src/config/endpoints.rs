@@ -14,9 +14,9 @@ use super::model::{DirIn, DirOut, EndpointConfig, RetryPolicy, Transport};
 use super::problem::Report;
 
 /// Transports that exist.
-pub(crate) const TRANSPORTS: &[&str] = &["http", "dir", "dir-out", "http-out"];
+pub(crate) const TRANSPORTS: &[&str] = &["http", "fhir", "dir", "dir-out", "http-out"];
 /// Transports the design names but this version does not have.
-const RESERVED_TRANSPORTS: &[&str] = &["fhir", "mllp", "sftp"];
+const RESERVED_TRANSPORTS: &[&str] = &["mllp", "sftp"];
 
 const HTTP_KEYS: &[&str] = &["transport", "connector"];
 const DIR_KEYS: &[&str] = &[
@@ -54,7 +54,7 @@ pub(crate) struct Endpoints {
 
 /// Whether a transport (one of [`TRANSPORTS`]) brings messages in.
 pub(crate) fn is_inbound(transport: &str) -> bool {
-    matches!(transport, "http" | "dir")
+    matches!(transport, "http" | "fhir" | "dir")
 }
 
 /// Reads every `[endpoints.NAME]` table.
@@ -132,6 +132,7 @@ pub(crate) fn parse(
 
         let settings = match known {
             Some("http") => Some(Transport::Http),
+            Some("fhir") => Some(Transport::Fhir),
             Some("dir") => parse_dir_in(report, &fields, base_dir).map(Transport::Dir),
             Some("dir-out") => parse_dir_out(report, &fields, base_dir).map(Transport::DirOut),
             Some("http-out") => parse_http_out(report, &fields, base_dir).map(Transport::HttpOut),

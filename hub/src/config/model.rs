@@ -124,6 +124,8 @@ pub struct EndpointConfig {
 pub enum Transport {
     /// Inbound: payloads posted to the hub's HTTP API.
     Http,
+    /// Inbound: the FHIR REST facade (`/fhir/{endpoint}/...`), answering in FHIR.
+    Fhir,
     /// Inbound: files dropped into a folder.
     Dir(DirIn),
     /// Outbound: files written into a folder.
@@ -136,13 +138,14 @@ impl Transport {
     /// Whether messages enter the hub through this transport (and so it may
     /// be a route's `from`); outbound transports may only be a route's `to`.
     pub fn is_inbound(&self) -> bool {
-        matches!(self, Transport::Http | Transport::Dir(_))
+        matches!(self, Transport::Http | Transport::Fhir | Transport::Dir(_))
     }
 
     /// The transport's name as written in `transport = "..."`.
     pub fn kind_name(&self) -> &'static str {
         match self {
             Transport::Http => "http",
+            Transport::Fhir => "fhir",
             Transport::Dir(_) => "dir",
             Transport::DirOut(_) => "dir-out",
             Transport::HttpOut(_) => "http-out",

@@ -135,7 +135,7 @@ impl Hub {
                     let (name, d) = (name.clone(), d.clone());
                     tasks.push(tokio::spawn(async move { crate::transport::dir_in::run(hub, name, d).await }));
                 }
-                Transport::Http => {}
+                Transport::Http | Transport::Fhir => {}
             }
         }
         self.ready.store(true, Ordering::SeqCst);

@@ -251,13 +251,13 @@ fn invalid_names_are_reported_at_the_name() {
 
 #[test]
 fn a_reserved_transport_is_not_available_yet() {
-    let text = "[connectors.c]\nplugin = \"c.wasm\"\n[endpoints.ehr]\ntransport = \"fhir\"\nconnector = \"c\"\n";
+    let text = "[connectors.c]\nplugin = \"c.wasm\"\n[endpoints.ehr]\ntransport = \"mllp\"\nconnector = \"c\"\n";
     assert_eq!(
         only(text),
-        (4, 13, "transport `fhir` is not available yet".into())
+        (4, 13, "transport `mllp` is not available yet".into())
     );
     for reserved in ["mllp", "sftp"] {
-        let text = text.replace("fhir", reserved);
+        let text = text.replace("mllp", reserved);
         assert_eq!(
             only(&text).2,
             format!("transport `{reserved}` is not available yet")
@@ -270,7 +270,7 @@ fn an_unknown_transport_lists_the_transports() {
     let text = "[connectors.c]\nplugin = \"c.wasm\"\n[endpoints.e]\ntransport = \"smtp\"\nconnector = \"c\"\n";
     assert_eq!(
         only(text),
-        (4, 13, "unknown transport `smtp` in [endpoints.e] (expected one of: http, dir, dir-out, http-out)".into())
+        (4, 13, "unknown transport `smtp` in [endpoints.e] (expected one of: http, fhir, dir, dir-out, http-out)".into())
     );
 }
 

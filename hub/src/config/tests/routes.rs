@@ -54,11 +54,11 @@ fn routes_go_from_inbound_to_outbound_endpoints() {
 #[test]
 fn a_route_naming_an_endpoint_with_problems_gets_no_second_problem() {
     let text = format!(
-        "{BASE}[endpoints.ehr]\ntransport = \"fhir\"\nconnector = \"json\"\n[[routes]]\nfrom = \"ehr\"\nto = [\"outbox\"]\n"
+        "{BASE}[endpoints.ehr]\ntransport = \"mllp\"\nconnector = \"json\"\n[[routes]]\nfrom = \"ehr\"\nto = [\"outbox\"]\n"
     );
     assert_eq!(
         only(&text),
-        (13, 13, "transport `fhir` is not available yet".into())
+        (13, 13, "transport `mllp` is not available yet".into())
     );
 }
 

@@ -1,0 +1,219 @@
+//! The FHIR REST facade for `fhir` endpoints: EHRs post FHIR resources and hear
+//! back in FHIR (`application/fhir+json`, errors as `OperationOutcome` with the
+//! FHIRPath of each problem). The endpoint's connector does the translation; the
+//! facade only moves bytes and shapes answers.
+//!
+//! - `POST /fhir/{endpoint}/Claim/$submit`: a Claim or a Bundle of them.
+//! - `POST /fhir/{endpoint}/CoverageEligibilityRequest`.
+//! - `POST /fhir/{endpoint}`: a Bundle.
+//! - `GET /fhir/{endpoint}/metadata`: the CapabilityStatement.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::config::Transport;
+use crate::pipeline::{Hub, HubError};
+use crate::store::Status;
+
+/// The media type of every answer.
+pub const FHIR_JSON: &str = "application/fhir+json";
+
+/// The facade's routes.
+pub fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/fhir/{endpoint}/metadata", get(metadata))
+        .route("/fhir/{endpoint}/Claim/$submit", post(claim_submit))
+        .route("/fhir/{endpoint}/CoverageEligibilityRequest", post(eligibility))
+        .route("/fhir/{endpoint}", post(bundle))
+}
+
+/// A FHIR answer: the resource as `application/fhir+json`.
+fn fhir(status: StatusCode, body: Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+    r
+}
+
+/// An OperationOutcome with one issue.
+pub fn outcome(status: StatusCode, severity: &str, code: &str, diagnostics: &str) -> Response {
+    fhir(
+        status,
+        json!({
+            "resourceType": "OperationOutcome",
+            "issue": [{ "severity": severity, "code": code, "diagnostics": diagnostics }]
+        }),
+    )
+}
+
+/// `None` if `endpoint` is a `fhir` endpoint; the 404 OperationOutcome otherwise.
+fn not_fhir_endpoint(hub: &Hub, endpoint: &str) -> Option<Response> {
+    match hub.endpoint(endpoint).map(|e| &e.transport) {
+        Some(Transport::Fhir) => None,
+        _ => Some(outcome(StatusCode::NOT_FOUND, "error", "not-found", &format!("no FHIR endpoint `{endpoint}`"))),
+    }
+}
+
+async fn metadata(State(hub): State<Arc<Hub>>, Path(endpoint): Path<String>) -> Response {
+    if let Some(r) = not_fhir_endpoint(&hub, &endpoint) {
+        return r;
+    }
+    let decodes: Vec<String> = hub
+        .endpoint(&endpoint)
+        .and_then(|e| hub.connectors.get(&e.connector))
+        .map(|p| p.description().decodes.clone())
+        .unwrap_or_default();
+    let takes = |kind: &str| decodes.iter().any(|d| d == kind);
+    let mut resources = Vec::new();
+    if takes("claim") || takes("prior_auth.request") {
+        resources.push(json!({
+            "type": "Claim",
+            "operation": [{ "name": "submit", "definition": "http://hl7.org/fhir/OperationDefinition/Claim-submit" }]
+        }));
+    }
+    if takes("eligibility.request") {
+        resources.push(json!({ "type": "CoverageEligibilityRequest", "interaction": [{ "code": "create" }] }));
+    }
+    let date = crate::store::record::now_rfc3339();
+    fhir(
+        StatusCode::OK,
+        json!({
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "date": date,
+            "publisher": "Clearway",
+            "kind": "instance",
+            "software": { "name": "Clearway", "version": env!("CARGO_PKG_VERSION") },
+            "implementation": { "description": format!("Clearway FHIR endpoint `{endpoint}`") },
+            "fhirVersion": "4.0.1",
+            "format": [FHIR_JSON, "json"],
+            "rest": [{
+                "mode": "server",
+                "resource": resources,
+                "interaction": [{ "code": "batch" }]
+            }]
+        }),
+    )
+}
+
+async fn claim_submit(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    submit(state, path, headers, body, &["Claim", "Bundle"]).await
+}
+
+async fn eligibility(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    submit(state, path, headers, body, &["CoverageEligibilityRequest", "Bundle"]).await
+}
+
+async fn bundle(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    submit(state, path, headers, body, &["Bundle"]).await
+}
+
+/// The `resourceType` of a JSON body, if it has one (without parsing it twice
+/// for the connector: a cheap look at the top-level object).
+fn resource_type(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    v.get("resourceType")?.as_str().map(str::to_owned)
+}
+
+async fn submit(
+    State(hub): State<Arc<Hub>>,
+    Path(endpoint): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+    accepted: &[&str],
+) -> Response {
+    if let Some(r) = not_fhir_endpoint(&hub, &endpoint) {
+        return r;
+    }
+    if body.is_empty() {
+        return outcome(StatusCode::BAD_REQUEST, "error", "required", "the request body is empty");
+    }
+    // A body that is JSON but the wrong resource is refused here; one that is not
+    // JSON at all goes to the connector, which reports where the syntax breaks.
+    if let Some(rt) = resource_type(&body)
+        && !accepted.contains(&rt.as_str())
+    {
+        return outcome(
+            StatusCode::BAD_REQUEST,
+            "error",
+            "not-supported",
+            &format!("this operation takes {}, not {rt}", accepted.join(" or ")),
+        );
+    }
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let result = match hub.ingest(&endpoint, body.to_vec(), content_type, None, None).await {
+        Ok(r) => r,
+        Err(HubError::UnknownEndpoint(_)) => {
+            return outcome(StatusCode::NOT_FOUND, "error", "not-found", &format!("no FHIR endpoint `{endpoint}`"));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "FHIR submit failed");
+            return outcome(StatusCode::INTERNAL_SERVER_ERROR, "fatal", "exception", "internal error; see the hub's log");
+        }
+    };
+    if result.status == Status::DecodeFailed {
+        let err = result.error.unwrap_or_else(|| crate::store::ErrorInfo::new("decode_failed", "decode failed"));
+        let mut issues: Vec<Value> = err
+            .details
+            .get("problems")
+            .and_then(Value::as_array)
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| {
+                        let mut issue = json!({
+                            "severity": if p["severity"] == "warning" { "warning" } else { "error" },
+                            "code": "invalid",
+                            "diagnostics": p["message"],
+                            "details": { "coding": [{ "system": "https://clearway.dev/problem-codes", "code": p["code"] }] }
+                        });
+                        if let Some(path) = p["location"]["path"].as_str() {
+                            issue["expression"] = json!([path]);
+                        }
+                        issue
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if issues.is_empty() {
+            issues.push(json!({ "severity": "error", "code": "processing", "diagnostics": err.message }));
+        }
+        let mut r = fhir(StatusCode::UNPROCESSABLE_ENTITY, json!({ "resourceType": "OperationOutcome", "issue": issues }));
+        if let Ok(v) = HeaderValue::from_str(&format!("/v1/messages/{}", result.inbound_id)) {
+            r.headers_mut().insert(header::CONTENT_LOCATION, v);
+        }
+        return r;
+    }
+    let mut issues: Vec<Value> = result
+        .messages
+        .iter()
+        .map(|m| {
+            json!({
+                "severity": "information",
+                "code": "informational",
+                "diagnostics": format!("accepted as {} message {} ({}): /v1/messages/{}", m.kind, m.id, m.status, m.id)
+            })
+        })
+        .collect();
+    if issues.is_empty() {
+        issues.push(json!({
+            "severity": "information",
+            "code": "informational",
+            "diagnostics": format!("stored as {}; it held no message", result.inbound_id)
+        }));
+    }
+    let mut r = fhir(StatusCode::ACCEPTED, json!({ "resourceType": "OperationOutcome", "issue": issues }));
+    let link = match result.messages.first() {
+        Some(m) => format!("/v1/messages/{}", m.id),
+        None => format!("/v1/messages/{}", result.inbound_id),
+    };
+    if let Ok(v) = HeaderValue::from_str(&link) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Create the Python virtual environments of the external validators the tests
+# run (each pins its own pydantic), under target/validators/. Idempotent: a venv
+# whose packages are installed is left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=${CARGO_TARGET_DIR:-$PWD/target}/validators
+mkdir -p "$root"
+
+make_venv() {
+    local name=$1; shift
+    local dir="$root/$name"
+    local stamp="$dir/.installed-$(echo "$*" | sha256sum | cut -c1-16)"
+    if [[ -f "$stamp" ]]; then return 0; fi
+    echo "==> python venv $name: $*"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
+    touch "$stamp"
+}
+
+# FHIR R4 4.0.1 models (structure), two independent libraries.
+make_venv fhir "fhir.resources==6.4.0" "pydantic<2" "fhirclient==4.4.0"
