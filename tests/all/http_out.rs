@@ -2,50 +2,22 @@
 //! 503 with backoff, then delivered; a 400 is final (`dead`); the bearer token
 //! comes from a secret reference.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use clearway_tests::support::{Hub, claim, plugin};
+use clearway_tests::support::{Hub, claim, http_receiver, plugin};
 
 /// What the receiver saw: (authorization header, body).
 type Seen = Arc<Mutex<Vec<(String, String)>>>;
 
-/// A tiny HTTP/1.1 receiver answering the given statuses in turn (the last repeats).
+/// A receiver answering the given statuses in turn (the last repeats).
 fn receiver(statuses: Vec<u16>) -> (u16, Seen) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     let seen: Seen = Arc::default();
     let s = seen.clone();
-    std::thread::spawn(move || {
-        for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut len = 0usize;
-            let mut auth = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                let l = line.trim_end();
-                if l.is_empty() {
-                    break;
-                }
-                let lower = l.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-                if lower.starts_with("authorization:") {
-                    auth = l["authorization:".len()..].trim().to_owned();
-                }
-            }
-            let mut body = vec![0u8; len];
-            reader.read_exact(&mut body).unwrap();
-            s.lock().unwrap().push((auth, String::from_utf8_lossy(&body).into_owned()));
-            let status = statuses[n.min(statuses.len() - 1)];
-            let _ = write!(stream, "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-        }
+    let port = http_receiver(move |auth, body| {
+        let mut seen = s.lock().unwrap();
+        let status = statuses[seen.len().min(statuses.len() - 1)];
+        seen.push((auth.to_owned(), String::from_utf8_lossy(body).into_owned()));
+        status
     });
     (port, seen)
 }

@@ -8,3 +8,4 @@ mod dir;
 mod fhir_facade;
 mod hostile;
 mod http_out;
+mod reply;

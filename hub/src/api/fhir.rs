@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::config::Transport;
+use crate::pipeline::reply::ReplyOutcome;
 use crate::pipeline::{Hub, HubError};
 use crate::store::Status;
 
@@ -188,6 +189,39 @@ async fn submit(
             r.headers_mut().insert(header::CONTENT_LOCATION, v);
         }
         return r;
+    }
+    match hub.reply_for(&endpoint, &result, None).await {
+        Ok(ReplyOutcome::NotWaited) => {}
+        Ok(ReplyOutcome::Replied { payload, reply_id, .. }) => {
+            let mut r = (StatusCode::OK, payload.data).into_response();
+            if let Ok(v) = HeaderValue::from_str(&payload.content_type) {
+                r.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&format!("/v1/messages/{reply_id}")) {
+                r.headers_mut().insert(header::CONTENT_LOCATION, v);
+            }
+            return r;
+        }
+        Ok(ReplyOutcome::TimedOut { request_id, waited }) => {
+            let mut r = outcome(
+                StatusCode::ACCEPTED,
+                "information",
+                "informational",
+                &format!("no reply within {} ms; the request is message {request_id}: /v1/messages/{request_id}", waited.as_millis()),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("/v1/messages/{request_id}")) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            return r;
+        }
+        Ok(ReplyOutcome::Failed { request_id, error }) => {
+            tracing::warn!(request_id = %request_id, code = %error.code, "the reply could not be encoded");
+            return outcome(StatusCode::BAD_GATEWAY, "error", "exception", &format!("the reply to {request_id} came but could not be encoded: {}", error.message));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "waiting for a reply failed");
+            return outcome(StatusCode::INTERNAL_SERVER_ERROR, "fatal", "exception", "internal error; see the hub's log");
+        }
     }
     let mut issues: Vec<Value> = result
         .messages

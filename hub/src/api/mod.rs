@@ -20,6 +20,7 @@ pub use error::ApiError;
 
 use crate::config::Transport;
 use crate::pipeline::Hub;
+use crate::pipeline::reply::ReplyOutcome;
 use crate::store::record::parse_time_ms;
 use crate::store::{Filter, Record, RecordType, Status};
 
@@ -71,11 +72,19 @@ async fn inbound(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    if let Some(k) = params.keys().next() {
-        return Err(ApiError::bad_request(format!(
-            "unknown query parameter `{k}` (request/reply `wait` is not available on this hub version)"
-        )));
+    if let Some(k) = params.keys().find(|k| k.as_str() != "wait") {
+        return Err(ApiError::bad_request(format!("unknown query parameter `{k}` (expected: wait)")));
     }
+    let wait = match params.get("wait") {
+        None => None,
+        Some(w) => Some(
+            w.parse::<u64>()
+                .ok()
+                .filter(|n| (1..=600).contains(n))
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| ApiError::bad_request("`wait` must be a whole number of seconds from 1 to 600"))?,
+        ),
+    };
     match hub.endpoint(&endpoint).map(|e| &e.transport) {
         Some(Transport::Http) => {}
         Some(other) => {
@@ -102,7 +111,34 @@ async fn inbound(
             details: json!({ "inbound_id": outcome.inbound_id, "problems": problems }),
         });
     }
-    Ok((StatusCode::ACCEPTED, Json(outcome)).into_response())
+    match hub.reply_for(&endpoint, &outcome, wait).await? {
+        ReplyOutcome::NotWaited => Ok((StatusCode::ACCEPTED, Json(outcome)).into_response()),
+        ReplyOutcome::Replied { request_id, reply_id, payload } => {
+            let mut r = (StatusCode::OK, payload.data).into_response();
+            let h = r.headers_mut();
+            for (name, value) in [
+                (header::CONTENT_TYPE.as_str(), payload.content_type.as_str()),
+                ("x-clearway-request-id", request_id.as_str()),
+                ("x-clearway-reply-id", reply_id.as_str()),
+            ] {
+                if let Ok(v) = header::HeaderValue::from_str(value) {
+                    h.insert(header::HeaderName::from_static(name), v);
+                }
+            }
+            Ok(r)
+        }
+        ReplyOutcome::TimedOut { request_id, waited } => {
+            let mut body = serde_json::to_value(&outcome).unwrap_or(Value::Null);
+            body["reply"] = json!({ "status": "timeout", "request_id": request_id, "waited_ms": waited.as_millis() as u64 });
+            Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+        }
+        ReplyOutcome::Failed { request_id, error } => Err(ApiError {
+            status: StatusCode::BAD_GATEWAY,
+            code: error.code,
+            message: format!("the reply to {request_id} came but could not be encoded: {}", error.message),
+            details: json!({ "request_id": request_id, "inbound_id": outcome.inbound_id }),
+        }),
+    }
 }
 
 /// A record without its history, for listings.

@@ -160,6 +160,20 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
+    /// An optional boolean, `default` when absent (and after recording a problem).
+    pub(crate) fn bool(&self, report: &mut Report<'_>, key: &str, default: bool) -> bool {
+        let Some(value) = self.get(key) else {
+            return default;
+        };
+        match value.get_ref() {
+            DeValue::Boolean(b) => *b,
+            _ => {
+                self.wrong_type(report, key, value, "a boolean");
+                default
+            }
+        }
+    }
+
     /// An optional string that must be one of `choices`; `default` when
     /// absent (and after recording a problem).
     pub(crate) fn choice<T: Copy>(

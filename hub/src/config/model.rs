@@ -281,6 +281,11 @@ pub struct RouteConfig {
     pub matches: BTreeMap<String, String>,
     /// The outbound endpoints messages go to, without duplicates.
     pub to: Vec<String>,
+    /// Whether the sender of a request on this route waits for the correlated
+    /// reply (real-time eligibility, claim status, prior authorization).
+    pub request_reply: bool,
+    /// How long it waits, ms (default 20000).
+    pub reply_timeout_ms: u64,
     /// The `[[routes]]` header.
     pub at: Pos,
 }

@@ -12,7 +12,19 @@ use super::kind::{kind_names, parse_kind};
 use super::model::RouteConfig;
 use super::problem::Report;
 
-const ROUTE_KEYS: &[&str] = &["name", "from", "kinds", "match", "to"];
+const ROUTE_KEYS: &[&str] = &[
+    "name",
+    "from",
+    "kinds",
+    "match",
+    "to",
+    "request_reply",
+    "reply_timeout_ms",
+];
+
+/// How long a request/reply route waits for the reply by default (CAQH CORE's
+/// limit for a real-time 271).
+pub const DEFAULT_REPLY_TIMEOUT_MS: u64 = 20_000;
 
 /// Reads every `[[routes]]` entry; `transports` maps each endpoint name to
 /// its transport (when that is known).
@@ -87,6 +99,12 @@ pub(crate) fn parse(
             }
         }
 
+        let request_reply = fields.bool(report, "request_reply", false);
+        let reply_timeout_ms = fields.uint(report, "reply_timeout_ms", 1, 600_000, DEFAULT_REPLY_TIMEOUT_MS);
+        if !request_reply && let Some(v) = fields.get("reply_timeout_ms") {
+            fields.invalid(report, "reply_timeout_ms", &v.span(), "applies only with `request_reply = true`");
+        }
+
         if let (Some(from), Some(to)) = (from, to) {
             routes.push(RouteConfig {
                 name: name.map(|name| name.get_ref().to_string()),
@@ -98,6 +116,8 @@ pub(crate) fn parse(
                     .iter()
                     .map(|t| t.get_ref().to_string())
                     .collect(),
+                request_reply,
+                reply_timeout_ms,
                 at: report.pos(&fields.span()),
             });
         }

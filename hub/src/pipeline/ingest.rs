@@ -179,6 +179,9 @@ impl Hub {
             tx.set_pending(id, false)
         })?;
         self.metrics.count(&endpoint, Status::Decoded);
+        for r in &routed {
+            self.replies.offer(&r.record);
+        }
         let messages = routed
             .into_iter()
             .map(|r| {

@@ -3,6 +3,7 @@
 
 mod delivery;
 mod ingest;
+pub mod reply;
 pub mod router;
 
 use std::collections::BTreeMap;
@@ -51,6 +52,7 @@ pub struct Hub {
     wakers: BTreeMap<String, Arc<Notify>>,
     http: reqwest::Client,
     ready: AtomicBool,
+    replies: reply::Waiters,
 }
 
 /// Resolve a connector's operator config (secret references included) to values.
@@ -108,6 +110,7 @@ impl Hub {
             wakers,
             http: reqwest::Client::builder().build().context("building the HTTP client")?,
             ready: AtomicBool::new(false),
+            replies: reply::Waiters::default(),
         }))
     }
 

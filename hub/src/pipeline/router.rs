@@ -81,6 +81,8 @@ mod tests {
             kinds,
             matches: matches.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
             to: to.iter().map(|s| s.to_string()).collect(),
+            request_reply: false,
+            reply_timeout_ms: 20_000,
             at: Pos { line: 1, column: 1 },
         }
     }

@@ -177,6 +177,8 @@ fn the_full_example_parses_to_the_expected_values() {
             kinds: Some(vec![Kind::Claim]),
             matches: BTreeMap::from([("parties.payer.identifiers.0.value".into(), "12345".into())]),
             to: vec!["outbox".into()],
+            request_reply: false,
+            reply_timeout_ms: 20_000,
             at: pos(44, 1),
         }]
     );
