@@ -9,9 +9,9 @@ if ! rustup target list --installed | grep -qx wasm32-wasip2; then
     rustup target add wasm32-wasip2
 fi
 
-plugins=(clearway-json)
+plugins=(clearway-json clearway-x12 clearway-fhir-r4)
 if [[ "${1:-}" == "--test-guests" ]]; then
-    plugins+=(guest-loop guest-greedy guest-panic guest-oversize guest-snoop)
+    plugins+=(guest-loop guest-greedy guest-panic guest-oversize guest-snoop guest-counter)
 fi
 args=()
 for p in "${plugins[@]}"; do args+=(-p "$p"); done

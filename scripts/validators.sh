@@ -19,5 +19,7 @@ make_venv() {
     touch "$stamp"
 }
 
+# X12 5010 (837P X222A1, 837I X223A2, 835, 277CA, 999).
+make_venv pyx12 "pyx12==4.0.0"
 # FHIR R4 4.0.1 models (structure), two independent libraries.
 make_venv fhir "fhir.resources==6.4.0" "pydantic<2" "fhirclient==4.4.0"

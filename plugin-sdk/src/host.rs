@@ -56,6 +56,14 @@ pub fn config(key: &str) -> Option<String> {
     imp::config(key)
 }
 
+/// The next number of a persistent, never-repeating sequence (e.g. X12
+/// control numbers per partner: `isa/SENDER/RECEIVER`), starting at 1. Needs
+/// the `control-numbers` capability in [`Connector::describe`](crate::Connector::describe)
+/// and the operator's grant; the error says when it is missing.
+pub fn next_control_number(sequence: &str) -> Result<u64, String> {
+    imp::next_control_number(sequence)
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use super::Level;
@@ -75,11 +83,15 @@ mod imp {
     pub(super) fn config(key: &str) -> Option<String> {
         wit::config(key)
     }
+
+    pub(super) fn next_control_number(sequence: &str) -> Result<u64, String> {
+        crate::bindings::clearway::connector::control_numbers::next(sequence)
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
-    pub(super) use super::native::{config, log};
+    pub(super) use super::native::{config, log, next_control_number};
 }
 
 /// The native stand-in for the host, for unit tests and benchmarks of a
@@ -128,6 +140,20 @@ pub mod native {
         let result = f();
         CONFIG.set(previous);
         result
+    }
+
+    thread_local! {
+        static COUNTERS: RefCell<BTreeMap<String, u64>> = const { RefCell::new(BTreeMap::new()) };
+    }
+
+    /// The native stand-in for the host's control numbers: per thread, in
+    /// memory, starting at 1 for each sequence.
+    pub fn next_control_number(sequence: &str) -> Result<u64, String> {
+        Ok(COUNTERS.with_borrow_mut(|c| {
+            let n = c.entry(sequence.to_owned()).or_insert(0);
+            *n += 1;
+            *n
+        }))
     }
 
     /// Takes the log lines written on this thread so far, oldest first.

@@ -2,10 +2,13 @@
 //! One test binary keeps link time down.
 
 mod api;
+mod capabilities;
 mod cli;
 mod crash;
 mod dir;
+mod fhir_e2e;
 mod fhir_facade;
 mod hostile;
 mod http_out;
 mod reply;
+mod x12_cli;

@@ -11,7 +11,9 @@ use super::model::{ConnectorConfig, Limits};
 use super::problem::Report;
 use super::value::ConfigValue;
 
-const CONNECTOR_KEYS: &[&str] = &["plugin", "sha256", "limits", "config"];
+const CONNECTOR_KEYS: &[&str] = &["plugin", "sha256", "limits", "config", "grants"];
+/// Host capabilities an operator can grant a connector.
+pub const CAPABILITIES: &[&str] = &["control-numbers"];
 const LIMIT_KEYS: &[&str] = &["memory_mib", "timeout_ms", "max_output_mib"];
 
 /// The connectors read from the file.
@@ -137,7 +139,25 @@ fn parse_connector(
         }
     }
 
+    let mut grants = Vec::new();
+    if let Some(list) = fields.str_array(report, "grants") {
+        for g in list.get_ref() {
+            let name = *g.get_ref();
+            if !CAPABILITIES.contains(&name) {
+                fields.invalid(
+                    report,
+                    "grants",
+                    &g.span(),
+                    &format!("names `{name}`, which is not a capability (expected one of: {})", CAPABILITIES.join(", ")),
+                );
+            } else if !grants.iter().any(|x: &String| x == name) {
+                grants.push(name.to_owned());
+            }
+        }
+    }
+
     Some(ConnectorConfig {
+        grants,
         at: report.pos(&fields.span()),
         plugin_at: report.pos(&plugin.as_ref()?.span()),
         plugin: plugin_path?,

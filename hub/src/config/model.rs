@@ -81,6 +81,9 @@ pub struct ConnectorConfig {
     pub config: BTreeMap<String, ConfigValue>,
     /// Where each value of `config` was written, by key.
     pub config_at: BTreeMap<String, Pos>,
+    /// Host capabilities the operator grants (`control-numbers`); a connector
+    /// gets one only if it also asks for it in `describe`.
+    pub grants: Vec<String>,
     /// The table header.
     pub at: Pos,
 }

@@ -89,8 +89,12 @@ impl Hub {
         let mut connectors = BTreeMap::new();
         for (name, c) in &config.connectors {
             let values = resolve_connector_config(c)?;
+            let mut grants = crate::runtime::Grants::default();
+            if c.grants.iter().any(|g| g == "control-numbers") {
+                grants.control_numbers = Some(Arc::new(store.clone()));
+            }
             let plugin = runtime
-                .load(name, &c.plugin, c.sha256.as_deref(), runtime_limits(&c.limits), values)
+                .load_with(name, &c.plugin, c.sha256.as_deref(), runtime_limits(&c.limits), values, grants)
                 .with_context(|| format!("loading connector `{name}` from {}", c.plugin.display()))?;
             tracing::info!(connector = %name, sha256 = %plugin.sha256(), version = %plugin.description().version, "connector loaded");
             connectors.insert(name.clone(), plugin);

@@ -17,7 +17,8 @@ use super::bindings::{Connector, ConnectorPre};
 use super::cache::ComponentCache;
 use super::plugin::Plugin;
 use super::sandbox::{HostState, MAX_TABLE_ELEMENTS};
-use super::{Limits, LoadError, MAX_MEMORY_MIB, clock};
+use super::plugin::Operator;
+use super::{Grants, Limits, LoadError, MAX_MEMORY_MIB, clock};
 
 /// How often the ticker thread advances the engine's epoch; deadlines are
 /// counted in these ticks.
@@ -138,6 +139,20 @@ impl Runtime {
         limits: Limits,
         config: BTreeMap<String, String>,
     ) -> Result<Arc<Plugin>, LoadError> {
+        self.load_with(name, wasm, pin_sha256, limits, config, Grants::default())
+    }
+
+    /// [`Runtime::load`] with capabilities the operator grants (each given to
+    /// the plugin only if its `describe` asks for it).
+    pub fn load_with(
+        &self,
+        name: &str,
+        wasm: &Path,
+        pin_sha256: Option<&str>,
+        limits: Limits,
+        config: BTreeMap<String, String>,
+        grants: Grants,
+    ) -> Result<Arc<Plugin>, LoadError> {
         limits.validate().map_err(LoadError::InvalidLimits)?;
         let bytes = std::fs::read(wasm).map_err(|err| LoadError::Read {
             path: wasm.display().to_string(),
@@ -182,7 +197,7 @@ impl Runtime {
             limits,
             pre,
             compiled.from_cache,
-            config,
+            Operator { config, grants },
         )
     }
 }

@@ -71,6 +71,28 @@ pub use self::bindings::clearway::connector::types::{
     Severity,
 };
 
+/// Hands out persistent, never-repeating numbers (the `control-numbers`
+/// capability). The hub's store implements it.
+pub trait ControlNumbers: Send + Sync {
+    /// The next number of `sequence` for connector `connector`, starting at 1,
+    /// durable before it is returned.
+    fn next(&self, connector: &str, sequence: &str) -> Result<u64, String>;
+}
+
+/// What the operator grants a plugin beyond `log` and `config`. A grant takes
+/// effect only if the plugin also asks for it in `describe().capabilities`.
+#[derive(Clone, Default)]
+pub struct Grants {
+    /// The `control-numbers` capability.
+    pub control_numbers: Option<std::sync::Arc<dyn ControlNumbers>>,
+}
+
+impl std::fmt::Debug for Grants {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grants").field("control_numbers", &self.control_numbers.is_some()).finish()
+    }
+}
+
 /// The host-side log level type of the `host` interface.
 pub use self::bindings::clearway::connector::host::Level as LogLevel;
 

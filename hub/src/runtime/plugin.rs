@@ -11,7 +11,7 @@ use super::bindings::{Connector, ConnectorPre};
 use super::engine::{EPOCH_TICK, RuntimeInner};
 use super::sandbox::{ConnectorHost, HostState, StderrTail};
 use super::{
-    CallError, ConfigKey, ConnectorError, Description, InboundMeta, Limits, LoadError,
+    CallError, ConfigKey, ConnectorError, Description, Grants, InboundMeta, Limits, LoadError,
     OutboundMeta, Payload,
 };
 
@@ -25,6 +25,7 @@ pub struct Plugin {
     limits: Limits,
     loaded_from_cache: bool,
     config: Arc<BTreeMap<String, String>>,
+    grants: Grants,
     pre: ConnectorPre<HostState>,
 }
 
@@ -40,6 +41,14 @@ impl std::fmt::Debug for Plugin {
     }
 }
 
+/// What the operator gives a plugin: config values and capability grants.
+pub(super) struct Operator {
+    /// Config values (the plugin keeps those of the keys it declares).
+    pub config: BTreeMap<String, String>,
+    /// Capabilities granted (the plugin keeps those it asks for).
+    pub grants: Grants,
+}
+
 impl Plugin {
     /// Describes the connector (with no config) and keeps the config values
     /// for the keys it declared.
@@ -50,8 +59,9 @@ impl Plugin {
         limits: Limits,
         pre: ConnectorPre<HostState>,
         loaded_from_cache: bool,
-        config: BTreeMap<String, String>,
+        operator: Operator,
     ) -> Result<Arc<Plugin>, LoadError> {
+        let Operator { config, grants } = operator;
         let mut plugin = Plugin {
             runtime,
             name: Arc::from(name),
@@ -69,6 +79,7 @@ impl Plugin {
             limits,
             loaded_from_cache,
             config: Arc::new(BTreeMap::new()),
+            grants: Grants::default(),
             pre,
         };
         let description = plugin
@@ -79,8 +90,19 @@ impl Plugin {
             )
             .map_err(LoadError::Describe)?;
         plugin.config = Arc::new(declared_config(&description.config_keys, config));
+        // A grant counts only for what the connector asked for.
+        let asks = |cap: &str| description.capabilities.iter().any(|c| c == cap);
+        plugin.grants = Grants { control_numbers: grants.control_numbers.filter(|_| asks("control-numbers")) };
         plugin.description = description;
         Ok(Arc::new(plugin))
+    }
+
+    /// Whether the plugin holds capability `name` (asked for and granted).
+    pub fn has_grant(&self, name: &str) -> bool {
+        match name {
+            "control-numbers" => self.grants.control_numbers.is_some(),
+            _ => false,
+        }
     }
 
     /// The name the operator gave this plugin.
@@ -167,6 +189,7 @@ impl Plugin {
             self.name.clone(),
             inbound_id.map(str::to_owned),
             self.config.clone(),
+            self.grants.control_numbers.clone(),
         );
         let state = HostState::new(host, &self.limits, stderr.clone(), deadline);
         let mut store = Store::new(&self.runtime.engine, state);

@@ -179,6 +179,8 @@ pub struct ConnectorHost {
     inbound_id: Option<String>,
     /// The config values the connector declared and the operator set.
     config: Arc<BTreeMap<String, String>>,
+    /// The `control-numbers` capability, when granted and asked for.
+    control_numbers: Option<Arc<dyn super::ControlNumbers>>,
     log_lines: u32,
 }
 
@@ -188,13 +190,33 @@ impl ConnectorHost {
         name: Arc<str>,
         inbound_id: Option<String>,
         config: Arc<BTreeMap<String, String>>,
+        control_numbers: Option<Arc<dyn super::ControlNumbers>>,
     ) -> Self {
         ConnectorHost {
             name,
             inbound_id,
             config,
+            control_numbers,
             log_lines: 0,
         }
+    }
+}
+
+/// The longest sequence name a connector may use.
+const MAX_SEQUENCE_NAME: usize = 256;
+
+impl super::bindings::clearway::connector::control_numbers::Host for ConnectorHost {
+    fn next(&mut self, sequence: String) -> Result<u64, String> {
+        let Some(numbers) = &self.control_numbers else {
+            return Err(format!(
+                "the `control-numbers` capability is not granted to connector `{}`: it must list it in describe().capabilities and the operator must grant it (grants = [\"control-numbers\"])",
+                self.name
+            ));
+        };
+        if sequence.is_empty() || sequence.len() > MAX_SEQUENCE_NAME || sequence.contains('\0') {
+            return Err(format!("a sequence name must be 1 to {MAX_SEQUENCE_NAME} bytes without NUL"));
+        }
+        numbers.next(&self.name, &sequence)
     }
 }
 

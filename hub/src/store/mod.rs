@@ -95,6 +95,7 @@ struct Trees {
     queue: sled::Tree,
     pending: sled::Tree,
     seen: sled::Tree,
+    counters: sled::Tree,
 }
 
 /// A transaction's view of the store.
@@ -229,6 +230,7 @@ impl Store {
             queue: db.open_tree("queue")?,
             pending: db.open_tree("pending")?,
             seen: db.open_tree("seen")?,
+            counters: db.open_tree("counters")?,
         };
         Ok(Store {
             inner: Arc::new(Inner {
@@ -355,6 +357,29 @@ impl Store {
     /// Size of the store on disk, in bytes.
     pub fn size_on_disk(&self) -> u64 {
         self.inner.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+impl crate::runtime::ControlNumbers for Store {
+    /// One counter per connector and sequence in the `counters` tree, incremented
+    /// atomically and made durable (per the store's [`SyncMode`]) before the
+    /// number is handed out, so a number is never handed out twice.
+    fn next(&self, connector: &str, sequence: &str) -> Result<u64, String> {
+        let key = format!("{connector}\0{sequence}");
+        let bump = |old: Option<&[u8]>| {
+            let n = old.and_then(|b| <[u8; 8]>::try_from(b).ok()).map_or(0, u64::from_be_bytes);
+            Some(n.saturating_add(1).to_be_bytes().to_vec())
+        };
+        let fail = |e: &dyn std::fmt::Display| {
+            tracing::error!(connector, error = %e, "control number store failed");
+            "the hub could not store the control number".to_owned()
+        };
+        let value = self.inner.trees.counters.update_and_fetch(key.as_bytes(), bump).map_err(|e| fail(&e))?;
+        self.inner.flush_now().map_err(|e| fail(&e))?;
+        value
+            .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(|| "the control number counter is corrupt".to_owned())
     }
 }
 

@@ -171,3 +171,18 @@ async fn concurrent_syncs_share_flushes() {
     }
     assert_eq!(s.list(&Filter::default(), None, 100).unwrap().items.len(), 20);
 }
+
+#[test]
+fn control_numbers_count_per_connector_and_sequence_and_survive_reopen() {
+    use crate::runtime::ControlNumbers;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = open(dir.path());
+        assert_eq!(s.next("x12", "isa/A/B"), Ok(1));
+        assert_eq!(s.next("x12", "isa/A/B"), Ok(2));
+        assert_eq!(s.next("x12", "isa/A/C"), Ok(1));
+        assert_eq!(s.next("other", "isa/A/B"), Ok(1));
+    }
+    let s = open(dir.path());
+    assert_eq!(s.next("x12", "isa/A/B"), Ok(3), "numbers go on after a restart");
+}

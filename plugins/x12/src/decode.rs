@@ -4,7 +4,7 @@ use clearway_plugin_sdk::schemas::{Correlation, Message};
 use clearway_plugin_sdk::{ConnectorError, log};
 
 use crate::syntax::{Group, Interchange, Transaction, X12Error, parse};
-use crate::{ack, p837};
+use crate::{ack, p270, p276, p277ca, p835, p837};
 
 /// The control numbers of the envelope around a transaction set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,7 +15,13 @@ pub struct EnvelopeIds {
     pub group: String,
     /// `ST02`.
     pub transaction: String,
+    /// The implementation convention: `ST03`, else `GS08`.
+    pub version: String,
 }
+
+/// Extension key of the implementation convention a transaction set came with (`ST03`, else
+/// `GS08`); an encode writes it back when it is one Clearway writes.
+pub const IMPLEMENTATION: &str = "x12.implementation";
 
 impl EnvelopeIds {
     /// The ids of `tx` in `group` of `interchange`.
@@ -28,6 +34,17 @@ impl EnvelopeIds {
             interchange: interchange.isa.el(13).trim().to_owned(),
             group: group.gs.el(6).trim().to_owned(),
             transaction: tx.st.el(2).trim().to_owned(),
+            version: tx.version(group).trim().to_owned(),
+        }
+    }
+
+    /// Records the implementation convention in `message`'s extensions.
+    pub fn record_version(&self, message: &mut Message) {
+        if !self.version.is_empty() {
+            message.extensions.insert(
+                IMPLEMENTATION.into(),
+                serde_json::Value::String(self.version.clone()),
+            );
         }
     }
 
@@ -100,6 +117,12 @@ pub fn decode_interchange(input: &[u8]) -> Result<Vec<Message>, DecodeError> {
             let id = tx.st.el(1);
             match (id, version.get(..10).unwrap_or(version)) {
                 ("837", "005010X222") => messages.extend(p837::decode::decode(tx, &ids)?),
+                ("835", "005010X221") => messages.push(p835::decode::decode(tx, &ids)?),
+                ("277", "005010X214") => messages.push(p277ca::decode(tx, &ids)?),
+                ("270", "005010X279") => messages.extend(p270::decode(tx, &ids, false)?),
+                ("271", "005010X279") => messages.extend(p270::decode(tx, &ids, true)?),
+                ("276", "005010X212") => messages.extend(p276::decode(tx, &ids, false)?),
+                ("277", "005010X212") => messages.extend(p276::decode(tx, &ids, true)?),
                 ("999", "005010X231") => {
                     messages.push(ack::decode_999(&interchange, group, tx, &ids)?)
                 }

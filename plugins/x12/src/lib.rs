@@ -6,7 +6,8 @@
 //! - [`decode::decode`] / [`encode::encode`]: plain functions, tested natively; [`X12`]
 //!   wires them to the component contract.
 //!
-//! Decodes 837P (005010X222A1), 999 and TA1; encodes 837P. Other transaction sets are
+//! Decodes 837P (005010X222A1), 835 (005010X221A1), 270/271 (005010X279A1), 276/277
+//! (005010X212), 277CA (005010X214), 999 and TA1; encodes 837P and 835. Other transaction sets are
 //! reported as unsupported, naming the transaction.
 //!
 //! Build the component with
@@ -18,8 +19,13 @@ pub mod ack;
 pub mod config;
 pub mod decode;
 pub mod encode;
+pub mod p270;
+pub mod p276;
+pub mod p277ca;
+pub mod p835;
 pub mod p837;
 pub mod parties;
+pub mod stc;
 pub mod syntax;
 pub mod values;
 pub mod walker;
@@ -42,8 +48,16 @@ pub struct X12;
 impl Connector for X12 {
     fn describe() -> Description {
         let mut description = Description::new(NAME, env!("CARGO_PKG_VERSION"))
-            .decodes([Kind::Claim, Kind::ClaimAck])
-            .encodes([Kind::Claim])
+            .decodes([
+                Kind::Claim,
+                Kind::ClaimAck,
+                Kind::Remittance,
+                Kind::EligibilityRequest,
+                Kind::EligibilityResponse,
+                Kind::ClaimStatusRequest,
+                Kind::ClaimStatusResponse,
+            ])
+            .encodes([Kind::Claim, Kind::Remittance])
             .format(encode::CONTENT_TYPE);
         description.config_keys = Config::keys();
         description

@@ -10,7 +10,8 @@ use crate::walker::Node;
 
 /// `NM108` qualifiers kept as identifiers (not REF qualifiers); written back in `NM108`.
 const NM1_ONLY: &[&str] = &[
-    "46", "24", "34", "FI", "II", "SV", "ZZ", "HN", "MR", "MC", "C", "N",
+    "46", "24", "34", "FI", "II", "SV", "ZZ", "HN", "MR", "MC", "C", "N", "AD", "BD", "BS", "NI",
+    "PC", "PP", "SL", "UP",
 ];
 
 /// The party named by an `NM1` (name and `NM108`/`NM109` id only).
@@ -195,6 +196,39 @@ pub struct Details {
 /// Writes `NM1*{role}` and the party's details in TR3 order: `N3`, `N4`, `DMG`, `PRV`,
 /// `REF`, `PER` (every contact).
 pub fn write(w: &mut Writer, role: &str, party: &Party, details: Details) {
+    let used = write_nm1(w, role, party);
+    if let Some(address) = &party.address {
+        write_address(w, address);
+    }
+    if details.demographics && (party.birth_date.is_some() || party.gender.is_some()) {
+        let gender = match party.gender {
+            Some(Gender::Male) => "M",
+            Some(Gender::Female) => "F",
+            Some(Gender::Other | Gender::Unknown) => "U",
+            None => "",
+        };
+        let birth = party
+            .birth_date
+            .as_ref()
+            .map(write_date)
+            .unwrap_or_default();
+        let format = if birth.is_empty() { "" } else { "D8" };
+        w.seg("DMG", &[format, birth.as_str(), gender]);
+    }
+    if let (Some(code), Some(taxonomy)) = (details.taxonomy, &party.taxonomy) {
+        w.seg("PRV", &[code, "PXC", taxonomy.code.as_str()]);
+    }
+    if let Some(tax_id) = &party.tax_id {
+        w.seg("REF", &["EI", tax_id.as_str()]);
+    }
+    write_refs(w, party, used);
+    for contact in &party.contacts {
+        write_contact(w, "IC", contact);
+    }
+}
+
+/// Writes `NM1*{role}` alone; returns the index of the identifier written in `NM108`/`NM109`.
+pub fn write_nm1(w: &mut Writer, role: &str, party: &Party) -> Option<usize> {
     let person = party.entity_type == Some(EntityType::Person);
     let (qualifier, id, used) = nm1_id(party);
     let name = if person {
@@ -223,59 +257,45 @@ pub fn write(w: &mut Writer, role: &str, party: &Party, details: Details) {
             id,
         ],
     );
-    if let Some(address) = &party.address {
-        if !address.lines.is_empty() {
-            w.seg("N3", &address.lines);
-        }
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        w.seg(
-            "N4",
-            &[
-                opt(&address.city),
-                opt(&address.state),
-                opt(&address.postal_code),
-                opt(&address.country),
-                String::new(),
-                String::new(),
-                opt(&address.country_subdivision),
-            ],
-        );
+    used
+}
+
+/// Writes `N3` (when there are street lines) and `N4`.
+pub fn write_address(w: &mut Writer, address: &Address) {
+    if !address.lines.is_empty() {
+        w.seg("N3", &address.lines);
     }
-    if details.demographics && (party.birth_date.is_some() || party.gender.is_some()) {
-        let gender = match party.gender {
-            Some(Gender::Male) => "M",
-            Some(Gender::Female) => "F",
-            Some(Gender::Other | Gender::Unknown) => "U",
-            None => "",
-        };
-        let birth = party
-            .birth_date
-            .as_ref()
-            .map(write_date)
-            .unwrap_or_default();
-        let format = if birth.is_empty() { "" } else { "D8" };
-        w.seg("DMG", &[format, birth.as_str(), gender]);
-    }
-    if let (Some(code), Some(taxonomy)) = (details.taxonomy, &party.taxonomy) {
-        w.seg("PRV", &[code, "PXC", taxonomy.code.as_str()]);
-    }
-    if let Some(tax_id) = &party.tax_id {
-        w.seg("REF", &["EI", tax_id.as_str()]);
-    }
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    w.seg(
+        "N4",
+        &[
+            opt(&address.city),
+            opt(&address.state),
+            opt(&address.postal_code),
+            opt(&address.country),
+            String::new(),
+            String::new(),
+            opt(&address.country_subdivision),
+        ],
+    );
+}
+
+/// Writes a `REF` for every identifier of `party` except the one at index `used`.
+pub fn write_refs(w: &mut Writer, party: &Party, used: Option<usize>) {
     for (index, identifier) in party.identifiers.iter().enumerate() {
         if Some(index) != used {
             let qualifier = identifier.qualifier.as_deref().unwrap_or_default();
             w.seg("REF", &[qualifier, identifier.value.as_str()]);
         }
     }
-    for contact in &party.contacts {
-        write_contact(w, contact);
-    }
 }
 
-/// Writes a `PER*IC`.
-fn write_contact(w: &mut Writer, contact: &Contact) {
-    let mut elements = vec!["IC".to_owned(), contact.name.clone().unwrap_or_default()];
+/// Writes a `PER` with contact function code `function` (`IC`, `BL`, `CX`).
+pub fn write_contact(w: &mut Writer, function: &str, contact: &Contact) {
+    let mut elements = vec![
+        function.to_owned(),
+        contact.name.clone().unwrap_or_default(),
+    ];
     for (qualifier, value) in [
         ("TE", &contact.phone),
         ("EX", &contact.extension),

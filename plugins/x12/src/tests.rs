@@ -109,10 +109,10 @@ fn decodes_a_rejected_999_with_segment_errors() {
 
 #[test]
 fn unsupported_transactions_are_named() {
-    let input = SMALL.replace("ST*837*0001*005010X222A1", "ST*270*0001*005010X279A1");
+    let input = SMALL.replace("ST*837*0001*005010X222A1", "ST*834*0001*005010X220A1");
     let error = crate::decode::decode(input.as_bytes()).expect_err("unsupported");
     assert!(
-        error.to_string().contains("270 eligibility inquiry"),
+        error.to_string().contains("834 benefit enrollment"),
         "{error}"
     );
 }

@@ -130,6 +130,18 @@ pub fn opt_money(segment: &Segment<'_>, n: usize) -> Result<Option<Money>, X12Er
 ///
 /// [`ErrorKind::InvalidNumber`] naming the element.
 pub fn opt_quantity(segment: &Segment<'_>, n: usize) -> Result<Option<Quantity>, X12Error> {
+    opt_number(segment, n)
+}
+
+/// Element `n` as any decimal newtype ([`Money`], [`Quantity`], `Percent`) when present.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidNumber`] naming the element.
+pub fn opt_number<T: std::str::FromStr>(
+    segment: &Segment<'_>,
+    n: usize,
+) -> Result<Option<T>, X12Error> {
     segment
         .opt(n)
         .map(|text| {
@@ -189,12 +201,27 @@ pub fn segment_text(segment: &Segment<'_>) -> String {
     text
 }
 
+/// One carried segment: its loop, the 1-based position of its claim payment (835), its
+/// service line number (837) or position (835), and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Carried {
+    /// Loop id, e.g. `2300`.
+    pub loop_id: String,
+    /// 1-based position of the claim payment in its 835 transaction set, or of the `HL` loop
+    /// in a 277CA.
+    pub claim: Option<u32>,
+    /// Service line number (837 `LX01`) or 1-based service payment position (835).
+    pub line: Option<u32>,
+    /// The segment, written with Clearway's delimiters.
+    pub text: String,
+}
+
 /// Segments the model has no field for, carried in `extensions["x12.unmapped"]` so an
 /// encode writes them back into the same loop.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Unmapped {
-    /// `(loop id, service line number, segment text)`.
-    pub entries: Vec<(String, Option<u32>, String)>,
+    /// The carried segments, in input order.
+    pub entries: Vec<Carried>,
 }
 
 /// The extension key of [`Unmapped`].
@@ -203,8 +230,23 @@ pub const UNMAPPED: &str = "x12.unmapped";
 impl Unmapped {
     /// Records `segment` of loop `loop_id` (and service line `line`).
     pub fn push(&mut self, loop_id: &str, line: Option<u32>, segment: &Segment<'_>) {
-        self.entries
-            .push((loop_id.to_owned(), line, segment_text(segment)));
+        self.push_at(loop_id, None, line, segment);
+    }
+
+    /// Records `segment` of loop `loop_id` under claim payment `claim` and line `line`.
+    pub fn push_at(
+        &mut self,
+        loop_id: &str,
+        claim: Option<u32>,
+        line: Option<u32>,
+        segment: &Segment<'_>,
+    ) {
+        self.entries.push(Carried {
+            loop_id: loop_id.to_owned(),
+            claim,
+            line,
+            text: segment_text(segment),
+        });
     }
 
     /// The extension value, `None` when empty.
@@ -213,9 +255,16 @@ impl Unmapped {
             Value::Array(
                 self.entries
                     .iter()
-                    .map(|(loop_id, line, text)| match line {
-                        Some(line) => json!({"loop": loop_id, "line": line, "segment": text}),
-                        None => json!({"loop": loop_id, "segment": text}),
+                    .map(|c| {
+                        let mut entry = json!({"loop": c.loop_id});
+                        if let Some(claim) = c.claim {
+                            entry["claim"] = json!(claim);
+                        }
+                        if let Some(line) = c.line {
+                            entry["line"] = json!(line);
+                        }
+                        entry["segment"] = json!(c.text);
+                        entry
                     })
                     .collect(),
             )
@@ -230,13 +279,17 @@ impl Unmapped {
                 items
                     .iter()
                     .filter_map(|item| {
-                        let loop_id = item.get("loop")?.as_str()?.to_owned();
-                        let line = item
-                            .get("line")
-                            .and_then(Value::as_u64)
-                            .and_then(|l| u32::try_from(l).ok());
-                        let text = item.get("segment")?.as_str()?.to_owned();
-                        Some((loop_id, line, text))
+                        let number = |key: &str| {
+                            item.get(key)
+                                .and_then(Value::as_u64)
+                                .and_then(|l| u32::try_from(l).ok())
+                        };
+                        Some(Carried {
+                            loop_id: item.get("loop")?.as_str()?.to_owned(),
+                            claim: number("claim"),
+                            line: number("line"),
+                            text: item.get("segment")?.as_str()?.to_owned(),
+                        })
                     })
                     .collect()
             })
@@ -246,9 +299,19 @@ impl Unmapped {
 
     /// The segment texts of `loop_id` (and `line`), in order.
     pub fn of<'s>(&'s self, loop_id: &'s str, line: Option<u32>) -> impl Iterator<Item = &'s str> {
+        self.of_at(loop_id, None, line)
+    }
+
+    /// The segment texts of `loop_id` under claim payment `claim` and line `line`, in order.
+    pub fn of_at<'s>(
+        &'s self,
+        loop_id: &'s str,
+        claim: Option<u32>,
+        line: Option<u32>,
+    ) -> impl Iterator<Item = &'s str> {
         self.entries
             .iter()
-            .filter(move |(l, n, _)| l == loop_id && *n == line)
-            .map(|(_, _, text)| text.as_str())
+            .filter(move |c| c.loop_id == loop_id && c.claim == claim && c.line == line)
+            .map(|c| c.text.as_str())
     }
 }

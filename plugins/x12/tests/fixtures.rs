@@ -1,10 +1,11 @@
 //! Fixture tests: `tests/fixtures/NAME.x12` decodes to the snapshot `NAME.json`;
-//! `bad-NAME.x12` is rejected with the text in `bad-NAME.err`. `UPDATE_FIXTURES=1`
+//! `bad-NAME.x12` is rejected with the text in `bad-NAME.err`. Claims and remittances are
+//! also encoded and decoded again, which must give the same messages. `UPDATE_FIXTURES=1`
 //! rewrites the snapshots; without it a fixture with no snapshot fails.
 
 use std::path::{Path, PathBuf};
 
-use clearway_plugin_sdk::schemas::{Message, to_pretty_json};
+use clearway_plugin_sdk::schemas::{Body, Message, to_pretty_json};
 use clearway_x12::config::Config;
 use clearway_x12::decode;
 use clearway_x12::encode;
@@ -52,7 +53,12 @@ fn fixtures_match_their_snapshots() {
             let value = serde_json::to_value(&messages).expect("messages serialize");
             let json = format!("{}\n", to_pretty_json(&value));
             check(&input.with_extension("json"), &json);
-            round_trip(name, messages);
+            if messages
+                .iter()
+                .all(|m| matches!(m.body, Body::Claim(_) | Body::Remittance(_)))
+            {
+                round_trip(name, messages);
+            }
         }
     }
 }

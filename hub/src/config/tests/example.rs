@@ -102,6 +102,7 @@ fn the_full_example_parses_to_the_expected_values() {
             ("token".into(), ConfigValue::Env("TOKEN".into())),
         ]),
         config_at: BTreeMap::from([("batch".into(), pos(11, 20)), ("token".into(), pos(11, 37))]),
+        grants: Vec::new(),
         at: pos(7, 1),
     };
     assert_eq!(

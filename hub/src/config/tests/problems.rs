@@ -62,7 +62,7 @@ fn unknown_keys_are_reported_in_every_table_at_the_key() {
                 "unknown key `memory` in [connectors.json].limits (expected one of: memory_mib, timeout_ms, max_output_mib)"
                     .into()
             ),
-            (7, 1, "unknown key `wasm` in [connectors.json] (expected one of: plugin, sha256, limits, config)".into()),
+            (7, 1, "unknown key `wasm` in [connectors.json] (expected one of: plugin, sha256, limits, config, grants)".into()),
             (
                 12,
                 1,
@@ -505,4 +505,14 @@ fn columns_count_characters_not_bytes() {
         .map(|t| (t.0, t.1))
         .collect();
     assert_eq!(places, vec![(3, 12), (3, 22)]);
+}
+
+#[test]
+fn grants_name_known_capabilities() {
+    let text = "[connectors.c]\nplugin = \"c.wasm\"\ngrants = [\"control-numbers\", \"network\"]\n";
+    let (line, column, message) = only(text);
+    assert_eq!((line, column), (3, 30));
+    assert!(message.contains("`network`, which is not a capability (expected one of: control-numbers)"), "{message}");
+    let ok = super::ok("[connectors.c]\nplugin = \"c.wasm\"\ngrants = [\"control-numbers\"]\n");
+    assert_eq!(ok.connectors["c"].grants, vec!["control-numbers".to_string()]);
 }

@@ -11,6 +11,7 @@ mod hostile;
 mod json;
 mod loading;
 mod units;
+mod grants;
 
 /// Where `./test.sh` puts the guest components.
 fn guest_dir() -> PathBuf {

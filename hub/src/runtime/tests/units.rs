@@ -111,7 +111,7 @@ fn only_declared_config_keys_reach_the_connector() {
         BTreeMap::from([("batch".to_owned(), "true".to_owned())])
     );
 
-    let mut host = sandbox::ConnectorHost::new(Arc::from("json-in"), None, Arc::new(kept));
+    let mut host = sandbox::ConnectorHost::new(Arc::from("json-in"), None, Arc::new(kept), None);
     use super::super::bindings::clearway::connector::host::Host;
     assert_eq!(host.config("batch".to_owned()).as_deref(), Some("true"));
     assert_eq!(host.config("password".to_owned()), None);
@@ -151,6 +151,7 @@ fn connector_logs_are_tagged_leveled_and_capped() {
             Arc::from("x12-in"),
             Some("01JTESTTESTTESTTESTTESTTES".to_owned()),
             Arc::new(BTreeMap::new()),
+            None,
         );
         host.log(LogLevel::Trace, "first\nline".to_owned());
         host.log(LogLevel::Error, "second".to_owned());

@@ -377,6 +377,7 @@ fn claim(
     message.correlation.claim_id = Some(claim.patient_control_number.clone());
     message.correlation.authorization_number = claim.prior_authorization_numbers.first().cloned();
     ids.apply(&mut message.correlation);
+    ids.record_version(&mut message);
     message.parties = parties;
     if !bht.is_empty() {
         message

@@ -9,5 +9,6 @@ pub mod spec;
 /// no short name for ICD-9.
 pub const ICD9: &str = "http://hl7.org/fhir/sid/icd-9-cm";
 
-/// The implementation convention reference Clearway writes in `ST03` and `GS08`.
+/// The implementation convention reference Clearway writes in `ST03` and `GS08` by default
+/// (a message decoded from another release of the guide keeps its own).
 pub const VERSION: &str = "005010X222A1";

@@ -1,0 +1,123 @@
+//! Resolving FHIR `Reference`s: to a contained resource (`#id`), to a Bundle entry (by
+//! `fullUrl`, or by `Type/id` against the entries' types and ids), or not at all (the
+//! reference's `identifier` and `display` are then all there is).
+
+use crate::node::Node;
+
+/// The resources a reference can point to: the Bundle's entries.
+#[derive(Debug, Default)]
+pub struct Resolver<'a> {
+    /// (fullUrl, resource) of each Bundle entry.
+    entries: Vec<(Option<&'a str>, Node<'a>)>,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver over Bundle entries: (fullUrl, resource).
+    pub fn new(entries: Vec<(Option<&'a str>, Node<'a>)>) -> Resolver<'a> {
+        Resolver { entries }
+    }
+
+    /// The resource `reference` (a FHIR `Reference` element) points to, looked up in the
+    /// `contained` resources of `from` first, then in the Bundle.
+    pub fn resolve(&self, from: &Node<'a>, reference: &Node<'a>) -> Option<Node<'a>> {
+        let target = reference.str("reference")?;
+        if let Some(id) = target.strip_prefix('#') {
+            return from
+                .items("contained")
+                .into_iter()
+                .find(|contained| contained.str("id") == Some(id));
+        }
+        if let Some((_, node)) = self
+            .entries
+            .iter()
+            .find(|(full_url, _)| *full_url == Some(target))
+        {
+            return Some(node.clone());
+        }
+        let (kind, id) = type_and_id(target)?;
+        self.entries
+            .iter()
+            .find(|(full_url, node)| {
+                (node.str("resourceType") == Some(kind) && node.str("id") == Some(id))
+                    || full_url.is_some_and(|url| url.ends_with(&format!("/{kind}/{id}")))
+            })
+            .map(|(_, node)| node.clone())
+    }
+
+    /// Whether `reference` (a `Reference` element) points at `target`, a Bundle entry.
+    pub fn points_to(&self, from: &Node<'a>, reference: &Node<'a>, target: &Node<'a>) -> bool {
+        self.resolve(from, reference)
+            .is_some_and(|found| found.path() == target.path())
+    }
+}
+
+/// `Type/id` of a relative or absolute reference (`Patient/1`,
+/// `http://example.org/fhir/Patient/1`, `Patient/1/_history/2`).
+fn type_and_id(reference: &str) -> Option<(&str, &str)> {
+    let trimmed = match reference.find("/_history/") {
+        Some(at) => &reference[..at],
+        None => reference,
+    };
+    let mut parts = trimmed.rsplitn(3, '/');
+    let id = parts.next()?;
+    let kind = parts.next()?;
+    let looks_like_type = kind.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+    (looks_like_type && !id.is_empty()).then_some((kind, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    #[test]
+    fn references_resolve_to_contained_and_bundle_entries() {
+        let parsed = parse(
+            br##"{"resourceType": "Bundle", "entry": [
+                {"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Claim", "id": "c",
+                  "contained": [{"resourceType": "Patient", "id": "p1"}],
+                  "patient": {"reference": "#p1"}, "provider": {"reference": "Organization/o"},
+                  "insurer": {"reference": "urn:uuid:3"}, "enterer": {"reference": "Practitioner/none"}}},
+                {"fullUrl": "http://x.org/fhir/Organization/o", "resource": {"resourceType": "Organization", "id": "o"}},
+                {"fullUrl": "urn:uuid:3", "resource": {"resourceType": "Organization"}}]}"##,
+        )
+        .expect("valid JSON");
+        let root = Node::root(&parsed.value, "Bundle", &parsed.numbers);
+        let entries: Vec<_> = root
+            .items("entry")
+            .into_iter()
+            .filter_map(|e| Some((e.str("fullUrl"), e.get("resource")?)))
+            .collect();
+        let claim = entries[0].1.clone();
+        let resolver = Resolver::new(entries);
+        let resolved = |key: &str| {
+            let reference = claim.get(key).expect("reference");
+            resolver
+                .resolve(&claim, &reference)
+                .map(|n| n.path().to_owned())
+        };
+        assert_eq!(
+            resolved("patient").as_deref(),
+            Some("Bundle.entry[0].resource.contained[0]")
+        );
+        assert_eq!(
+            resolved("provider").as_deref(),
+            Some("Bundle.entry[1].resource")
+        );
+        assert_eq!(
+            resolved("insurer").as_deref(),
+            Some("Bundle.entry[2].resource")
+        );
+        assert_eq!(resolved("enterer"), None);
+    }
+
+    #[test]
+    fn type_and_id_of_references() {
+        assert_eq!(type_and_id("Patient/1"), Some(("Patient", "1")));
+        assert_eq!(
+            type_and_id("http://a/fhir/Coverage/9/_history/2"),
+            Some(("Coverage", "9"))
+        );
+        assert_eq!(type_and_id("urn:uuid:1234"), None);
+    }
+}

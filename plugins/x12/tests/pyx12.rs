@@ -1,0 +1,193 @@
+//! What the connector encodes passes the external validator pyx12 4.0.0 (`x12valid`): the
+//! 835 (005010X221A1) and the 837P (005010X222A1).
+//!
+//! pyx12 lives in a virtual environment under the cargo target dir (`$CARGO_TARGET_DIR`, else
+//! `<workspace>/target`), `validators/pyx12`, which `scripts/validators.sh` (run by
+//! `./test.sh` before the tests) creates; when it is missing (a bare `cargo test`) it is
+//! created here with `python3 -m venv` and `pip install pyx12==4.0.0`. When it cannot be created the tests are skipped
+//! with a note, except under `CI=true`, where they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use clearway_plugin_sdk::schemas::Message;
+use clearway_x12::config::Config;
+use clearway_x12::decode::{IMPLEMENTATION, decode};
+use clearway_x12::encode::encode;
+
+/// Serializes venv creation between the tests of this binary.
+static VENV: Mutex<()> = Mutex::new(());
+
+/// The workspace root.
+fn workspace() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// Runs `command`, describing a failure (spawn error or exit status with its stderr).
+fn run(command: &mut Command) -> Result<(), String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("{command:?} could not start: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+/// The `x12valid` script, creating the venv when needed; `None` (with a note) when it cannot
+/// be created outside CI.
+fn x12valid() -> Option<PathBuf> {
+    let _guard = VENV.lock().unwrap_or_else(|e| e.into_inner());
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
+        Some(dir) => workspace().join(dir),
+        None => workspace().join("target"),
+    };
+    let venv = target.join("validators").join("pyx12");
+    let script = venv.join("bin").join("x12valid");
+    if script.is_file() {
+        return Some(script);
+    }
+    let created = run(Command::new("python3").arg("-m").arg("venv").arg(&venv)).and_then(|()| {
+        run(Command::new(venv.join("bin").join("pip")).args(["install", "--quiet", "pyx12==4.0.0"]))
+    });
+    match created {
+        Ok(()) if script.is_file() => Some(script),
+        outcome => {
+            let why = outcome
+                .err()
+                .unwrap_or_else(|| "pip installed no x12valid script".to_owned());
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true and the pyx12 venv at {} cannot be created: {why}",
+                venv.display()
+            );
+            eprintln!("note: skipping the pyx12 check, no venv: {why}");
+            None
+        }
+    }
+}
+
+/// Validates `interchange` with pyx12: `Ok` when its last line says `FILE: OK`, else the
+/// error lines it printed.
+fn validate(script: &Path, name: &str, interchange: &[u8]) -> Result<(), String> {
+    let dir =
+        std::env::temp_dir().join(format!("clearway-x12-pyx12-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join(format!("{name}.x12"));
+    assert!(
+        interchange.is_ascii(),
+        "{name}: the interchange is not ASCII"
+    );
+    std::fs::write(&file, interchange).expect("write interchange");
+    let output = Command::new(script)
+        .arg(&file)
+        .current_dir(&dir)
+        .output()
+        .expect("x12valid runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    if last.ends_with(": OK") {
+        return Ok(());
+    }
+    let errors: Vec<&str> = text.lines().filter(|l| l.contains("ERROR")).collect();
+    Err(format!(
+        "{name}: pyx12 says `{last}`\n{}\n--- interchange ---\n{}",
+        errors.join("\n"),
+        String::from_utf8_lossy(interchange)
+    ))
+}
+
+/// The encode config of these tests.
+fn config() -> Config {
+    Config::parse(&|key| match key {
+        "sender_id" => Some("CLEARWAY".into()),
+        "receiver_id" => Some("PARTNER".into()),
+        "next_control_number" => Some("7".into()),
+        _ => None,
+    })
+    .expect("config")
+}
+
+/// Decodes a fixture or corpus file.
+fn messages(path: &Path) -> Vec<Message> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A fixture file.
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures")).join(name)
+}
+
+/// A corpus file, `None` when the corpus is missing (the corpus tests fail under CI then).
+fn corpus(name: &str) -> Option<PathBuf> {
+    let path = workspace().join("../shared/corpus/x12").join(name);
+    path.is_file().then_some(path)
+}
+
+/// Encodes `messages` to one interchange.
+fn encoded(messages: &[Message]) -> Vec<u8> {
+    let payloads = encode(messages, &config()).expect("encodes");
+    assert_eq!(payloads.len(), 1);
+    payloads[0].data.clone()
+}
+
+#[test]
+fn encoded_835_passes_pyx12() {
+    let Some(script) = x12valid() else { return };
+    let mut failures = Vec::new();
+    let mut inputs = vec![("remit_basic", fixture("remit_basic.x12"))];
+    inputs.extend(corpus("pyx12_835_mult_loops.x12").map(|p| ("pyx12_835_mult_loops", p)));
+    for (name, path) in inputs {
+        let interchange = encoded(&messages(&path));
+        let text = String::from_utf8_lossy(&interchange);
+        assert!(
+            text.contains("GS*HP*") && text.contains("*005010X221A1~"),
+            "{name}"
+        );
+        failures.extend(validate(&script, name, &interchange).err());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn encoded_837p_passes_pyx12() {
+    let Some(script) = x12valid() else { return };
+    let mut claims = messages(&fixture("claim_patient_drug.x12"));
+    for name in [
+        "lfh_837p_example1.x12",
+        "lfh_837p_autoaccident.x12",
+        "lfh_837p_drug_example10_1.x12",
+    ] {
+        claims.extend(corpus(name).map(|p| messages(&p)).unwrap_or_default());
+    }
+    // pyx12 has a map for X222A1 only: write every claim under that convention.
+    for claim in &mut claims {
+        claim
+            .extensions
+            .insert(IMPLEMENTATION.into(), "005010X222A1".into());
+    }
+    let mut failures = Vec::new();
+    let single = encoded(&claims[..1]);
+    failures.extend(validate(&script, "claim_patient_drug", &single).err());
+    let all = encoded(&claims);
+    assert!(String::from_utf8_lossy(&all).contains("ST*837*0001*005010X222A1~"));
+    failures.extend(validate(&script, "claims_837p", &all).err());
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
