@@ -319,6 +319,14 @@ impl Store {
         Ok(out)
     }
 
+    /// Forget a file taken in (once it is moved aside, a new file with the same
+    /// name and content is a new payload).
+    pub fn forget_seen(&self, key: &[u8]) -> Result<(), StoreError> {
+        self.inner.trees.seen.remove(key)?;
+        self.inner.written.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
     /// The inbound id a file was taken in as, if it was.
     pub fn seen(&self, key: &[u8]) -> Result<Option<String>, StoreError> {
         Ok(self.inner.trees.seen.get(key)?.map(|v| String::from_utf8_lossy(&v).into_owned()))

@@ -63,12 +63,14 @@ pub async fn poll_once(hub: &Arc<Hub>, endpoint: &str, cfg: &DirIn) -> anyhow::R
             // Taken in before a restart; only the move was left to do.
             Some(id) => hub.store.get(&id)?.is_some_and(|r| r.status == Status::DecodeFailed),
             None => {
-                let outcome = hub.ingest(endpoint, bytes, None, Some(name.clone()), Some(key)).await?;
+                let outcome = hub.ingest(endpoint, bytes, None, Some(name.clone()), Some(key.clone())).await?;
                 outcome.status == Status::DecodeFailed
             }
         };
         let to = if failed { &cfg.failed_dir } else { &cfg.processed_dir };
         move_aside(&path, to, &name).await?;
+        // The mark only bridges a crash between storing and moving the file.
+        hub.store.forget_seen(&key)?;
     }
     Ok(())
 }
