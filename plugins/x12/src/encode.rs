@@ -209,7 +209,8 @@ fn encode_remittances(
 ///
 /// [`ConnectorError::Unsupported`] for a kind (or claim type) not encoded yet,
 /// [`ConnectorError::Config`] when no creation date is known, [`ConnectorError::Invalid`]
-/// when a value holds an X12 delimiter.
+/// when a value holds an X12 delimiter or a claim lacks what the 837P requires (the billing
+/// provider's address).
 pub fn encode(messages: &[Message], config: &Config) -> Result<Vec<Payload>, ConnectorError> {
     let mut claims = Vec::new();
     let mut claim_indexes = Vec::new();
@@ -241,6 +242,17 @@ pub fn encode(messages: &[Message], config: &Config) -> Result<Vec<Payload>, Con
     }
     let mut payloads = Vec::new();
     if !claims.is_empty() {
+        let problems: Vec<_> = claims
+            .iter()
+            .zip(&claim_indexes)
+            .enumerate()
+            .flat_map(|(n, ((message, _), &index))| {
+                p837::header::problems(index as usize, message, n == 0)
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(ConnectorError::Invalid(problems));
+        }
         let refs: Vec<&Message> = claims.iter().map(|(m, _)| *m).collect();
         let control = config
             .next_control_number
@@ -253,7 +265,15 @@ pub fn encode(messages: &[Message], config: &Config) -> Result<Vec<Payload>, Con
             (&date, &time),
             ("HC", "837", version_of(claims[0].0, p837::VERSION)),
             1,
-            |w, _| p837::encode::write_body(w, &claims, &reference, &date, &time),
+            |w, _| {
+                p837::encode::write_body(
+                    w,
+                    &claims,
+                    &reference,
+                    (&date, &time),
+                    (&config.sender_id, &config.receiver_id),
+                );
+            },
         )?;
         payloads.push(
             Payload::new(text.into_bytes(), CONTENT_TYPE)

@@ -191,11 +191,31 @@ pub struct Details {
     pub demographics: bool,
     /// Write `PRV` after the `NM1` with this provider code (rendering: `PE`).
     pub taxonomy: Option<&'static str>,
+    /// Leave `NM106` (name prefix) empty: the 837P TR3 marks it "not used" in every loop.
+    pub no_prefix: bool,
+    /// Leave `NM108`/`NM109` empty and drop identifiers that only `NM108` can carry (the
+    /// 837P patient loop 2010CA marks them "not used").
+    pub no_id: bool,
 }
 
 /// Writes `NM1*{role}` and the party's details in TR3 order: `N3`, `N4`, `DMG`, `PRV`,
 /// `REF`, `PER` (every contact).
 pub fn write(w: &mut Writer, role: &str, party: &Party, details: Details) {
+    let mut written = party.clone();
+    if details.no_prefix {
+        written.prefix = None;
+    }
+    if details.no_id {
+        written.npi = None;
+        written.member_id = None;
+        written.payer_id = None;
+        written.identifiers.retain(|i| {
+            !i.qualifier
+                .as_deref()
+                .is_some_and(|q| NM1_ONLY.contains(&q))
+        });
+    }
+    let party = &written;
     let used = write_nm1(w, role, party);
     if let Some(address) = &party.address {
         write_address(w, address);

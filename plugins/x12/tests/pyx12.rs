@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use clearway_plugin_sdk::schemas::Message;
+use clearway_plugin_sdk::ConnectorError;
+use clearway_plugin_sdk::schemas::{Address, Message};
 use clearway_x12::config::Config;
 use clearway_x12::decode::{IMPLEMENTATION, decode};
 use clearway_x12::encode::encode;
@@ -190,4 +191,79 @@ fn encoded_837p_passes_pyx12() {
     assert!(String::from_utf8_lossy(&all).contains("ST*837*0001*005010X222A1~"));
     failures.extend(validate(&script, "claims_837p", &all).err());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The normalized claim the FHIR connector decodes from its professional claim bundle.
+fn fhir_claim() -> Vec<Message> {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fhir-r4/tests/fixtures/claim-professional-bundle.normalized.json"
+    ));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The config of the FHIR-derived tests: ids and a creation time, no control number.
+fn fhir_config() -> Config {
+    Config::parse(&|key| match key {
+        "sender_id" => Some("CLEARWAY".into()),
+        "receiver_id" => Some("PARTNER".into()),
+        "interchange_datetime" => Some("202401010000".into()),
+        _ => None,
+    })
+    .expect("config")
+}
+
+#[test]
+fn fhir_claim_without_billing_address_is_refused_by_pointer() {
+    let claims = fhir_claim();
+    assert!(
+        claims[0]
+            .parties
+            .provider
+            .as_ref()
+            .is_some_and(|p| p.address.is_none()),
+        "the fixture's billing provider has no address"
+    );
+    match encode(&claims, &fhir_config()) {
+        Err(ConnectorError::Invalid(problems)) => {
+            let paths: Vec<_> = problems
+                .iter()
+                .map(|p| p.location.path.as_deref())
+                .collect();
+            assert_eq!(paths, [Some("/0/parties/provider/address")]);
+        }
+        other => panic!("expected an Invalid error, got {other:?}"),
+    }
+}
+
+#[test]
+fn encoded_fhir_claim_passes_pyx12() {
+    let Some(script) = x12valid() else { return };
+    let mut claims = fhir_claim();
+    // The 837P requires the billing provider's N3/N4, which the FHIR bundle does not carry.
+    let provider = claims[0].parties.provider.as_mut().expect("provider");
+    provider.address = Some(Address {
+        lines: vec!["100 Clinic Road".into()],
+        city: Some("Springfield".into()),
+        state: Some("OR".into()),
+        postal_code: Some("974770001".into()),
+        ..Address::default()
+    });
+    let payloads = encode(&claims, &fhir_config()).expect("encodes");
+    assert_eq!(payloads.len(), 1);
+    let interchange = &payloads[0].data;
+    let text = String::from_utf8_lossy(interchange);
+    for expected in [
+        "NM1*41*2*CLEARWAY*****46*CLEARWAY~",
+        "NM1*40*2*PARTNER*****46*PARTNER~",
+        "CLM*PCN-1001*174.50***11:B:1*Y*A*Y*Y**AA:::OR~",
+        "NTE*ADD*Follow-up visit~",
+        "SV1*HC:J7613*24.50*UN*2***1~",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in\n{text}");
+    }
+    assert!(!text.contains("Dr."), "NM106 is not used in the 837P");
+    assert_eq!(text.matches("DTP*472*").count(), 2, "line-level only");
+    validate(&script, "fhir_claim", interchange).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -7,10 +7,19 @@ use clearway_plugin_sdk::schemas::{Claim, CodeSystem, Message, Party};
 use serde_json::Value;
 
 use super::decode::{BHT, SBR};
+use super::header::{envelope_party, submitter, write_dates};
 use super::lines::write_line;
 use crate::parties::{self, Details};
 use crate::syntax::Writer;
-use crate::values::{UNMAPPED, Unmapped, write_date, write_period, yes_no};
+use crate::values::{UNMAPPED, Unmapped, yes_no};
+
+/// What every 837P party loop writes: `NM106` is "not used" in all of them.
+pub const NM1: Details = Details {
+    demographics: false,
+    taxonomy: None,
+    no_prefix: true,
+    no_id: false,
+};
 
 /// A claim message and its body.
 pub type ClaimRef<'m> = (&'m Message, &'m Claim);
@@ -47,13 +56,15 @@ fn ext<'m>(message: &'m Message, key: &str, element: &str) -> &'m str {
         .unwrap_or_default()
 }
 
-/// Writes the body of one 837P transaction set for `claims` (at least one).
+/// Writes the body of one 837P transaction set for `claims` (at least one); `ids` are the
+/// configured sender and receiver ids, used for loops 1000A/1000B when the first message
+/// names no sender or receiver.
 pub fn write_body(
     w: &mut Writer,
     claims: &[ClaimRef<'_>],
     reference: &str,
-    date: &str,
-    time: &str,
+    (date, time): (&str, &str),
+    (sender_id, receiver_id): (&str, &str),
 ) {
     let (first, _) = claims[0];
     let bht = |e: &str, default: &str| {
@@ -77,10 +88,10 @@ pub fn write_body(
     );
     let unmapped = Unmapped::from_value(first.extensions.get(UNMAPPED));
     carried(w, &unmapped, "HEADER", None);
-    let submitter = first.parties.sender.clone().unwrap_or_default();
-    parties::write(w, "41", &submitter, Details::default());
-    let receiver = first.parties.receiver.clone().unwrap_or_default();
-    parties::write(w, "40", &receiver, Details::default());
+    let submitter = submitter(first, sender_id);
+    parties::write(w, "41", &submitter, NM1);
+    let receiver = envelope_party(first.parties.receiver.as_ref(), receiver_id);
+    parties::write(w, "40", &receiver, NM1);
     let mut hl = 0u32;
     let (mut a, mut b) = (0u32, 0u32);
     let (mut key_a, mut key_b, mut key_c) = (String::new(), String::new(), String::new());
@@ -111,10 +122,10 @@ pub fn write_body(
                 w.seg("PRV", &["BI", "PXC", taxonomy.code.as_str()]);
             }
             carried(w, &unmapped, "2000A", None);
-            parties::write(w, "85", &provider, Details::default());
+            parties::write(w, "85", &provider, NM1);
             carried(w, &unmapped, "2010AA", None);
             if let Some(payee) = &p.payee {
-                parties::write(w, "87", payee, Details::default());
+                parties::write(w, "87", payee, NM1);
                 carried(w, &unmapped, "2010AB", None);
             }
             carried(w, &unmapped, "2010AC", None);
@@ -153,12 +164,12 @@ pub fn write_body(
                 &subscriber,
                 Details {
                     demographics: true,
-                    ..Details::default()
+                    ..NM1
                 },
             );
             carried(w, &unmapped, "2010BA", None);
             let payer = p.payer.clone().unwrap_or_default();
-            parties::write(w, "PR", &payer, Details::default());
+            parties::write(w, "PR", &payer, NM1);
             carried(w, &unmapped, "2010BB", None);
             key_b = this_b;
             key_c = String::new();
@@ -184,7 +195,8 @@ pub fn write_body(
                     patient,
                     Details {
                         demographics: true,
-                        ..Details::default()
+                        no_id: true,
+                        ..NM1
                     },
                 );
                 carried(w, &unmapped, "2010CA", None);
@@ -264,19 +276,22 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
         String::new(),
         String::new(),
         location,
-        yes_no(claim.provider_signature_on_file).to_owned(),
+        // CLM06-CLM09 are required. A claim that does not say takes the values most
+        // professional claims carry (TR3-common defaults): provider signature on file `Y`,
+        // assignment accepted `A`, benefits assigned `Y`, release of information signed `Y`.
         claim
-            .assignment
-            .map(|a| a.x12_code().to_owned())
-            .unwrap_or_default(),
+            .provider_signature_on_file
+            .map_or("Y", |v| yes_no(Some(v)))
+            .to_owned(),
+        claim.assignment.map_or("A", |a| a.x12_code()).to_owned(),
         claim
             .benefits_assignment
-            .map(|a| a.x12_code().to_owned())
-            .unwrap_or_default(),
+            .map_or("Y", |a| a.x12_code())
+            .to_owned(),
         claim
             .release_of_information
-            .map(|a| a.x12_code().to_owned())
-            .unwrap_or_default(),
+            .map_or("Y", |a| a.x12_code())
+            .to_owned(),
         claim.patient_signature_source.clone().unwrap_or_default(),
         causes.unwrap_or_default(),
         claim.special_program.clone().unwrap_or_default(),
@@ -286,32 +301,7 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
         clm.push(delay.clone());
     }
     w.seg("CLM", &clm);
-    let d = &claim.dates;
-    let days = [
-        ("431", &d.onset),
-        ("454", &d.initial_treatment),
-        ("304", &d.last_seen),
-        ("439", &d.accident),
-        ("484", &d.last_menstrual_period),
-        ("455", &d.last_xray),
-        ("297", &d.last_worked),
-        ("296", &d.return_to_work),
-        ("435", &d.admission),
-        ("096", &d.discharge),
-        ("050", &d.repricer_received),
-    ];
-    for (qualifier, date) in days {
-        if let Some(date) = date {
-            w.seg("DTP", &[qualifier, "D8", write_date(date).as_str()]);
-        }
-    }
-    for (qualifier, period) in [("314", &d.disability), ("472", &d.service_period)] {
-        if let Some(period) = period {
-            let (format, value) = write_period(period);
-            w.seg("DTP", &[qualifier, format.as_str(), value.as_str()]);
-        }
-    }
-    carried(w, unmapped, "2300", Some("DTP"));
+    write_dates(w, claim, unmapped);
     carried(w, unmapped, "2300", Some("PWK"));
     carried(w, unmapped, "2300", Some("CN1"));
     if let Some(paid) = claim.patient_amount_paid {
@@ -340,9 +330,10 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
     carried(w, unmapped, "2300", Some("REF"));
     carried(w, unmapped, "2300", Some("K3"));
     for note in &claim.notes {
+        // NTE01 is required; `ADD` (additional information) when the note has no code.
         w.seg(
             "NTE",
-            &[note.code.as_deref().unwrap_or_default(), note.text.as_str()],
+            &[note.code.as_deref().unwrap_or("ADD"), note.text.as_str()],
         );
     }
     for id in ["CR1", "CR2", "CRC"] {
@@ -373,15 +364,7 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
     ];
     for (loop_id, role, party, taxonomy) in loops {
         if let Some(party) = party {
-            parties::write(
-                w,
-                role,
-                party,
-                Details {
-                    taxonomy,
-                    ..Details::default()
-                },
-            );
+            parties::write(w, role, party, Details { taxonomy, ..NM1 });
             carried(w, unmapped, loop_id, None);
         }
     }
@@ -392,6 +375,6 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
         carried(w, unmapped, loop_id, None);
     }
     for line in &claim.service_lines {
-        write_line(w, line, unmapped);
+        write_line(w, line, claim.dates.service_period.as_ref(), unmapped);
     }
 }

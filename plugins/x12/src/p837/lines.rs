@@ -2,7 +2,7 @@
 
 use clearway_plugin_sdk::schemas::body::claim::{DrugInfo, ServiceLine};
 use clearway_plugin_sdk::schemas::body::{DrugUnit, Note, QualifiedAmount, UnitType};
-use clearway_plugin_sdk::schemas::{Code, CodeSystem};
+use clearway_plugin_sdk::schemas::{Code, CodeSystem, Period};
 
 use super::decode::{carry, carry_all};
 use crate::parties::{self, Details};
@@ -177,8 +177,14 @@ fn drug(node: &Node<'_, '_, '_>, line: u32, unmapped: &mut Unmapped) -> Result<D
     })
 }
 
-/// Writes one loop 2400 and its mapped children, then the line's carried segments.
-pub fn write_line(w: &mut Writer, line: &ServiceLine, unmapped: &Unmapped) {
+/// Writes one loop 2400 and its mapped children, then the line's carried segments. A line
+/// without its own service period takes `claim_period` (`DTP*472` is required per line).
+pub fn write_line(
+    w: &mut Writer,
+    line: &ServiceLine,
+    claim_period: Option<&Period>,
+    unmapped: &Unmapped,
+) {
     let n = Some(line.line_number);
     w.seg("LX", &[line.line_number.to_string()]);
     let mut procedure = vec![
@@ -198,10 +204,9 @@ pub fn write_line(w: &mut Writer, line: &ServiceLine, unmapped: &Unmapped) {
         &[
             procedure,
             line.charge.to_string(),
-            line.unit_type
-                .map(|u| u.x12_code().to_owned())
-                .unwrap_or_default(),
-            line.units.map(|u| u.to_string()).unwrap_or_default(),
+            // SV103/SV104 are required: units (`UN`) and a quantity of 1 unless the line says.
+            line.unit_type.map_or("UN", |u| u.x12_code()).to_owned(),
+            line.units.map_or_else(|| "1".to_owned(), |u| u.to_string()),
             line.place_of_service
                 .as_ref()
                 .map(|p| p.code.clone())
@@ -220,7 +225,7 @@ pub fn write_line(w: &mut Writer, line: &ServiceLine, unmapped: &Unmapped) {
             w.raw(text);
         }
     };
-    if let Some(period) = &line.service_period {
+    if let Some(period) = line.service_period.as_ref().or(claim_period) {
         let (format, value) = write_period(period);
         w.seg("DTP", &["472", format.as_str(), value.as_str()]);
     }
@@ -237,9 +242,10 @@ pub fn write_line(w: &mut Writer, line: &ServiceLine, unmapped: &Unmapped) {
         );
     }
     for note in &line.notes {
+        // NTE01 is required; `ADD` (additional information) when the note has no code.
         w.seg(
             "NTE",
-            &[note.code.as_deref().unwrap_or_default(), note.text.as_str()],
+            &[note.code.as_deref().unwrap_or("ADD"), note.text.as_str()],
         );
     }
     carried(w, "2400");
@@ -268,7 +274,7 @@ pub fn write_line(w: &mut Writer, line: &ServiceLine, unmapped: &Unmapped) {
             rendering,
             Details {
                 taxonomy: Some("PE"),
-                ..Details::default()
+                ..super::encode::NM1
             },
         );
         carried(w, "2420A");

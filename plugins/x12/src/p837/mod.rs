@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod encode;
+pub mod header;
 pub mod lines;
 pub mod spec;
 
