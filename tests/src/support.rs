@@ -322,3 +322,21 @@ pub fn http_receiver(handler: impl Fn(&str, &[u8]) -> u16 + Send + 'static) -> u
     });
     port
 }
+
+/// Validate an X12 interchange with pyx12 4.0.0 (`x12valid`, from the venv
+/// `scripts/validators.sh` makes); `Err` holds what it printed.
+pub fn validate_x12(interchange: &[u8]) -> Result<(), String> {
+    let script = target_dir().join("validators").join("pyx12").join("bin").join("x12valid");
+    assert!(script.exists(), "{} is missing: run ./test.sh (scripts/validators.sh makes the validator venvs)", script.display());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("interchange.x12");
+    std::fs::write(&file, interchange).unwrap();
+    let out = Command::new(&script).arg(&file).current_dir(dir.path()).output().expect("run x12valid");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // x12valid exits 1 even for a valid file: its last line says OK or Failure.
+    if text.lines().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_end().ends_with(": OK")) {
+        Ok(())
+    } else {
+        Err(text)
+    }
+}
