@@ -136,7 +136,7 @@ impl Tx<'_> {
             self.idx.insert(k, &[][..])?;
         }
         let bytes = serde_json::to_vec(record).map_err(|e| {
-            abort(StoreError::Corrupt { what: "record", id: record.id.clone(), reason: e.to_string() })
+            abort(StoreError::Corrupt { what: "record", id: record.id.clone(), reason: json_error_place(&e) })
         })?;
         self.records.insert(record.id.as_bytes(), bytes)?;
         Ok(())
@@ -192,11 +192,17 @@ impl Tx<'_> {
     }
 }
 
+/// Where a stored JSON value failed to (de)serialize, without serde's own text,
+/// which can quote the value (a patient's data) into logs and errors.
+fn json_error_place(e: &serde_json::Error) -> String {
+    format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column())
+}
+
 fn decode_record(id: &str, bytes: &[u8]) -> Result<Record, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         what: "record",
         id: id.to_owned(),
-        reason: e.to_string(),
+        reason: json_error_place(&e),
     })
 }
 
@@ -344,7 +350,7 @@ impl Store {
             let entry: QueueEntry = serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
                 what: "queue",
                 id: id.clone(),
-                reason: e.to_string(),
+                reason: json_error_place(&e),
             })?;
             if entry.due_ms <= now_ms {
                 if due.len() < limit {
