@@ -1,11 +1,9 @@
 //! Encode: normalized messages to one X12 interchange per transaction type.
 //!
-//! Control numbers: when the config sets `next_control_number`, the interchange (`ISA13`)
-//! and group (`GS06`) take that number and transaction sets count from `0001`. Otherwise
-//! the number is derived deterministically from the message ids (FNV-1a of the ids, or of
-//! the patient control numbers when the hub has not assigned ids yet), so re-encoding the
-//! same messages gives the same interchange. Persistent, monotonically increasing numbers
-//! per partner need a host import (a later step).
+//! [`encode`] sorts the messages into [`Transaction`]s (in the order each first appears),
+//! then writes one interchange per transaction type. Each interchange takes its number
+//! (`ISA13`, also `GS06`) from [`ControlNumbers`] (the hub's persistent sequence when the
+//! capability is granted); transaction sets count from `0001` inside it.
 
 use clearway_plugin_sdk::schemas::body::claim::ClaimType;
 use clearway_plugin_sdk::schemas::{Body, Message, Remittance};
@@ -14,31 +12,15 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::syntax::{Delimiters, Writer};
+use crate::numbers::ControlNumbers;
 use crate::values::write_date;
 use crate::{p835, p837};
 
 /// Media type of what `encode` writes.
 pub const CONTENT_TYPE: &str = "application/edi-x12";
 
-/// FNV-1a over the message ids (or claim ids), reduced to 1..=999999999.
-fn derived_control_number(messages: &[&Message]) -> u32 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for message in messages {
-        let key = message
-            .id
-            .as_deref()
-            .or(message.correlation.claim_id.as_deref())
-            .unwrap_or_default();
-        for byte in key.bytes().chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    u32::try_from(hash % 999_999_999).unwrap_or(0) + 1
-}
-
 /// `BHT04`/`BHT05` of the first message, else the configured creation date and time.
-fn creation(first: &Message, config: &Config) -> Result<(String, String), ConnectorError> {
+pub fn creation(first: &Message, config: &Config) -> Result<(String, String), ConnectorError> {
     let bht = |e: &str| {
         first
             .extensions
@@ -60,11 +42,11 @@ fn creation(first: &Message, config: &Config) -> Result<(String, String), Connec
 }
 
 /// What goes in a functional group: `GS01`, `ST01` and the implementation convention.
-type GroupKind<'v> = (&'v str, &'v str, &'v str);
+pub type GroupKind<'v> = (&'v str, &'v str, &'v str);
 
 /// Writes `ISA` and `GS`, then `count` transaction sets (`ST`, `body(writer, index)`, `SE`;
 /// `ST02` counts from `0001`), then `GE` and `IEA`.
-fn envelope(
+pub fn envelope(
     config: &Config,
     control: u32,
     (date, time): (&str, &str),
@@ -129,7 +111,7 @@ fn envelope(
 
 /// The creation date and time of an 835: the configured one, else the production date, else
 /// the payment date (time `0000`).
-fn remittance_creation(
+pub fn remittance_creation(
     first: &Remittance,
     config: &Config,
 ) -> Result<(String, String), ConnectorError> {
@@ -153,7 +135,7 @@ fn remittance_creation(
 /// The implementation convention to write for `first`: the one it came with when it is a
 /// release of the same guide (`default` up to its addenda letters, e.g. `005010X222`), else
 /// `default`.
-fn version_of<'m>(first: &'m Message, default: &'m str) -> &'m str {
+pub fn version_of<'m>(first: &'m Message, default: &'m str) -> &'m str {
     let guide = &default[..default.len().min(10)];
     first
         .extensions
@@ -165,31 +147,145 @@ fn version_of<'m>(first: &'m Message, default: &'m str) -> &'m str {
         .unwrap_or(default)
 }
 
-/// Writes all `remittances` into one 835 interchange, one transaction set each.
-fn encode_remittances(
-    remittances: &[(&Message, &Remittance)],
-    indexes: Vec<u32>,
+/// What an interchange is written as: one per transaction type in an `encode` call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transaction {
+    /// 837P professional claims (005010X222A1), all in one transaction set.
+    Professional,
+    /// 835 remittances (005010X221A1), one transaction set each.
+    Remittance,
+}
+
+/// The transaction `message` is written as.
+///
+/// # Errors
+///
+/// [`ConnectorError::Unsupported`] for a kind (or claim type) the connector does not write.
+pub fn transaction_of(message: &Message) -> Result<Transaction, ConnectorError> {
+    match &message.body {
+        Body::Remittance(_) => Ok(Transaction::Remittance),
+        Body::Claim(claim) if claim.claim_type == ClaimType::Professional => {
+            Ok(Transaction::Professional)
+        }
+        Body::Claim(_) => Err(ConnectorError::Unsupported(
+            "encoding institutional and dental claims (837I, 837D) is not supported yet".into(),
+        )),
+        other => Err(ConnectorError::Unsupported(format!(
+            "encoding `{}` messages to X12 is not supported yet",
+            other.kind()
+        ))),
+    }
+}
+
+/// The messages of one interchange, with their indexes in the `encode` input.
+#[derive(Debug, Default)]
+pub struct Batch<'m> {
+    /// The messages, in input order.
+    pub messages: Vec<&'m Message>,
+    /// Their indexes in the `encode` input (what the payload carries).
+    pub indexes: Vec<u32>,
+}
+
+/// Encodes `messages`: one interchange per [`Transaction`] type, in the order each type
+/// first appears, each with the next control number.
+///
+/// # Errors
+///
+/// [`ConnectorError::Unsupported`] for a kind (or claim type) not encoded,
+/// [`ConnectorError::Config`] when no creation date is known, [`ConnectorError::Invalid`]
+/// when a value holds an X12 delimiter or a message lacks what its TR3 requires (e.g. the
+/// billing provider's address), each problem naming the JSON pointer.
+pub fn encode(messages: &[Message], config: &Config) -> Result<Vec<Payload>, ConnectorError> {
+    let mut batches: Vec<(Transaction, Batch<'_>)> = Vec::new();
+    for (index, message) in messages.iter().enumerate() {
+        let transaction = transaction_of(message)?;
+        let at = match batches.iter().position(|(t, _)| *t == transaction) {
+            Some(at) => at,
+            None => {
+                batches.push((transaction, Batch::default()));
+                batches.len() - 1
+            }
+        };
+        let batch = &mut batches[at].1;
+        batch.messages.push(message);
+        batch.indexes.push(u32::try_from(index).unwrap_or(u32::MAX));
+    }
+    let mut numbers = ControlNumbers::new(config);
+    let mut payloads = Vec::with_capacity(batches.len());
+    for (transaction, batch) in batches {
+        payloads.push(match transaction {
+            Transaction::Professional => encode_professional(batch, config, &mut numbers)?,
+            Transaction::Remittance => encode_remittances(batch, config, &mut numbers)?,
+        });
+    }
+    Ok(payloads)
+}
+
+/// Writes all professional claims into one 837P interchange (one transaction set).
+fn encode_professional(
+    batch: Batch<'_>,
     config: &Config,
-    control: Option<u32>,
+    numbers: &mut ControlNumbers,
 ) -> Result<Payload, ConnectorError> {
-    let problems: Vec<_> = remittances
-        .iter()
-        .zip(&indexes)
-        .flat_map(|((message, remittance), &index)| {
-            p835::encode::problems(index as usize, message, remittance)
-        })
-        .collect();
+    let mut claims = Vec::with_capacity(batch.messages.len());
+    let mut problems = Vec::new();
+    for (n, (message, &index)) in batch.messages.iter().zip(&batch.indexes).enumerate() {
+        problems.extend(p837::header::problems(index as usize, message, n == 0));
+        if let Body::Claim(claim) = &message.body {
+            claims.push((*message, claim));
+        }
+    }
     if !problems.is_empty() {
         return Err(ConnectorError::Invalid(problems));
     }
-    let refs: Vec<&Message> = remittances.iter().map(|(m, _)| *m).collect();
-    let control = control.unwrap_or_else(|| derived_control_number(&refs));
-    let (date, time) = remittance_creation(remittances[0].1, config)?;
+    let (date, time) = creation(batch.messages[0], config)?;
+    let control = numbers.next(&batch.messages)?;
+    let reference = format!("{control}");
     let text = envelope(
         config,
         control,
         (&date, &time),
-        ("HP", "835", version_of(remittances[0].0, p835::VERSION)),
+        ("HC", "837", version_of(batch.messages[0], p837::VERSION)),
+        1,
+        |w, _| {
+            p837::encode::write_body(
+                w,
+                &claims,
+                &reference,
+                (&date, &time),
+                (&config.sender_id, &config.receiver_id),
+            );
+        },
+    )?;
+    Ok(Payload::new(text.into_bytes(), CONTENT_TYPE)
+        .with_filename_hint(format!("837p-{control:09}.x12"))
+        .carrying(batch.indexes))
+}
+
+/// Writes all remittances into one 835 interchange, one transaction set each.
+fn encode_remittances(
+    batch: Batch<'_>,
+    config: &Config,
+    numbers: &mut ControlNumbers,
+) -> Result<Payload, ConnectorError> {
+    let mut remittances = Vec::with_capacity(batch.messages.len());
+    let mut problems = Vec::new();
+    for (message, &index) in batch.messages.iter().zip(&batch.indexes) {
+        if let Body::Remittance(remittance) = &message.body {
+            problems.extend(p835::encode::problems(index as usize, message, remittance));
+            remittances.push((*message, remittance));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ConnectorError::Invalid(problems));
+    }
+    let (date, time) = remittance_creation(remittances[0].1, config)?;
+    let control = numbers.next(&batch.messages)?;
+    let text = envelope(
+        config,
+        control,
+        (&date, &time),
+        ("HP", "835", version_of(batch.messages[0], p835::VERSION)),
         remittances.len(),
         |w, index| {
             let (message, remittance) = remittances[index];
@@ -198,103 +294,5 @@ fn encode_remittances(
     )?;
     Ok(Payload::new(text.into_bytes(), CONTENT_TYPE)
         .with_filename_hint(format!("835-{control:09}.x12"))
-        .carrying(indexes))
-}
-
-/// Encodes `messages`: all professional claims into one 837P interchange, all remittances
-/// into one 835 interchange (one transaction set each). With `next_control_number` set and
-/// both kinds present, the 835 takes the next number after the 837P's.
-///
-/// # Errors
-///
-/// [`ConnectorError::Unsupported`] for a kind (or claim type) not encoded yet,
-/// [`ConnectorError::Config`] when no creation date is known, [`ConnectorError::Invalid`]
-/// when a value holds an X12 delimiter or a claim lacks what the 837P requires (the billing
-/// provider's address).
-pub fn encode(messages: &[Message], config: &Config) -> Result<Vec<Payload>, ConnectorError> {
-    let mut claims = Vec::new();
-    let mut claim_indexes = Vec::new();
-    let mut remittances = Vec::new();
-    let mut remittance_indexes = Vec::new();
-    for (index, message) in messages.iter().enumerate() {
-        match &message.body {
-            Body::Remittance(remittance) => {
-                remittances.push((message, remittance));
-                remittance_indexes.push(u32::try_from(index).unwrap_or(u32::MAX));
-            }
-            Body::Claim(claim) if claim.claim_type == ClaimType::Professional => {
-                claims.push((message, claim));
-                claim_indexes.push(u32::try_from(index).unwrap_or(u32::MAX));
-            }
-            Body::Claim(_) => {
-                return Err(ConnectorError::Unsupported(
-                    "encoding institutional and dental claims (837I, 837D) is not supported yet"
-                        .into(),
-                ));
-            }
-            other => {
-                return Err(ConnectorError::Unsupported(format!(
-                    "encoding `{}` messages to X12 is not supported yet",
-                    other.kind()
-                )));
-            }
-        }
-    }
-    let mut payloads = Vec::new();
-    if !claims.is_empty() {
-        let problems: Vec<_> = claims
-            .iter()
-            .zip(&claim_indexes)
-            .enumerate()
-            .flat_map(|(n, ((message, _), &index))| {
-                p837::header::problems(index as usize, message, n == 0)
-            })
-            .collect();
-        if !problems.is_empty() {
-            return Err(ConnectorError::Invalid(problems));
-        }
-        let refs: Vec<&Message> = claims.iter().map(|(m, _)| *m).collect();
-        let control = config
-            .next_control_number
-            .unwrap_or_else(|| derived_control_number(&refs));
-        let (date, time) = creation(claims[0].0, config)?;
-        let reference = format!("{control}");
-        let text = envelope(
-            config,
-            control,
-            (&date, &time),
-            ("HC", "837", version_of(claims[0].0, p837::VERSION)),
-            1,
-            |w, _| {
-                p837::encode::write_body(
-                    w,
-                    &claims,
-                    &reference,
-                    (&date, &time),
-                    (&config.sender_id, &config.receiver_id),
-                );
-            },
-        )?;
-        payloads.push(
-            Payload::new(text.into_bytes(), CONTENT_TYPE)
-                .with_filename_hint(format!("837p-{control:09}.x12"))
-                .carrying(claim_indexes),
-        );
-    }
-    if !remittances.is_empty() {
-        let control = config.next_control_number.map(|n| {
-            if claims.is_empty() {
-                n
-            } else {
-                n % 999_999_999 + 1
-            }
-        });
-        payloads.push(encode_remittances(
-            &remittances,
-            remittance_indexes,
-            config,
-            control,
-        )?);
-    }
-    Ok(payloads)
+        .carrying(batch.indexes))
 }

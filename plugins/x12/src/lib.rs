@@ -19,6 +19,7 @@ pub mod ack;
 pub mod config;
 pub mod decode;
 pub mod encode;
+pub mod numbers;
 pub mod p270;
 pub mod p276;
 pub mod p277ca;
@@ -58,7 +59,8 @@ impl Connector for X12 {
                 Kind::ClaimStatusResponse,
             ])
             .encodes([Kind::Claim, Kind::Remittance])
-            .format(encode::CONTENT_TYPE);
+            .format(encode::CONTENT_TYPE)
+            .capability("control-numbers");
         description.config_keys = Config::keys();
         description
     }
