@@ -8,6 +8,7 @@ mod crash;
 mod dir;
 mod fhir_e2e;
 mod fhir_facade;
+mod fhir_out;
 mod hostile;
 mod http_out;
 mod reply;

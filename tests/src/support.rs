@@ -287,6 +287,38 @@ pub fn validate_fhir_r4(resources: &[serde_json::Value]) -> Result<(), String> {
 /// `Authorization` header and body go to `handler`, whose number is the status
 /// answered. Returns the port.
 pub fn http_receiver(handler: impl Fn(&str, &[u8]) -> u16 + Send + 'static) -> u16 {
+    http_server(move |request| {
+        let auth = request.header("authorization").unwrap_or_default().to_owned();
+        (handler(&auth, &request.body), Vec::new(), Vec::new())
+    })
+}
+
+/// One request [`http_server`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// `GET`, `POST`, `PUT`, ...
+    pub method: String,
+    /// The request target (path and query).
+    pub path: String,
+    /// Headers, names in lower case, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// The first header named `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What [`http_server`]'s handler answers: status, headers, body.
+pub type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// A minimal HTTP/1.1 server on loopback for tests: `handler` sees each request and
+/// gives the answer. One request per connection. Returns the port.
+pub fn http_server(handler: impl Fn(&Received) -> Answer + Send + 'static) -> u16 {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -294,7 +326,13 @@ pub fn http_receiver(handler: impl Fn(&str, &[u8]) -> u16 + Send + 'static) -> u
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let (mut len, mut auth) = (0usize, String::new());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                continue;
+            }
+            let mut words = request_line.split_whitespace();
+            let (method, path) = (words.next().unwrap_or_default().to_owned(), words.next().unwrap_or_default().to_owned());
+            let mut headers = Vec::new();
             loop {
                 let mut line = String::new();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -304,20 +342,23 @@ pub fn http_receiver(handler: impl Fn(&str, &[u8]) -> u16 + Send + 'static) -> u
                 if l.is_empty() {
                     break;
                 }
-                let lower = l.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-                if lower.starts_with("authorization:") {
-                    auth = l["authorization:".len()..].trim().to_owned();
+                if let Some((name, value)) = l.split_once(':') {
+                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
                 }
             }
+            let len = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0usize);
             let mut body = vec![0u8; len];
             if reader.read_exact(&mut body).is_err() {
                 continue;
             }
-            let status = handler(&auth, &body);
-            let _ = write!(stream, "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let (status, answer_headers, answer) = handler(&Received { method, path, headers, body });
+            let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", answer.len());
+            for (name, value) in answer_headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&answer);
         }
     });
     port

@@ -9,12 +9,12 @@ use toml::de::DeValue;
 use super::document::resolve_path;
 use super::fields::{Fields, NAME_RULE, is_valid_name};
 use super::glob::check_pattern;
-use super::http_out::parse_http_out;
+use super::http_out::{parse_fhir_out, parse_http_out};
 use super::model::{DirIn, DirOut, EndpointConfig, RetryPolicy, Transport};
 use super::problem::Report;
 
 /// Transports that exist.
-pub(crate) const TRANSPORTS: &[&str] = &["http", "fhir", "dir", "dir-out", "http-out"];
+pub(crate) const TRANSPORTS: &[&str] = &["http", "fhir", "dir", "dir-out", "http-out", "fhir-out"];
 /// Transports the design names but this version does not have.
 const RESERVED_TRANSPORTS: &[&str] = &["mllp", "sftp"];
 
@@ -34,6 +34,17 @@ pub(crate) const HTTP_OUT_KEYS: &[&str] = &[
     "connector",
     "url",
     "method",
+    "timeout_ms",
+    "headers",
+    "bearer_token",
+    "retry",
+    "batch_size",
+];
+pub(crate) const FHIR_OUT_KEYS: &[&str] = &[
+    "transport",
+    "connector",
+    "base_url",
+    "collections",
     "timeout_ms",
     "headers",
     "bearer_token",
@@ -136,6 +147,7 @@ pub(crate) fn parse(
             Some("dir") => parse_dir_in(report, &fields, base_dir).map(Transport::Dir),
             Some("dir-out") => parse_dir_out(report, &fields, base_dir).map(Transport::DirOut),
             Some("http-out") => parse_http_out(report, &fields, base_dir).map(Transport::HttpOut),
+            Some("fhir-out") => parse_fhir_out(report, &fields, base_dir).map(Transport::FhirOut),
             _ => None,
         };
         if let (Some(transport), Some(connector)) = (settings, connector) {
@@ -157,6 +169,7 @@ fn keys_of(transport: &str) -> &'static [&'static str] {
         "dir" => DIR_KEYS,
         "dir-out" => DIR_OUT_KEYS,
         "http-out" => HTTP_OUT_KEYS,
+        "fhir-out" => FHIR_OUT_KEYS,
         _ => HTTP_KEYS,
     }
 }
@@ -164,7 +177,7 @@ fn keys_of(transport: &str) -> &'static [&'static str] {
 /// Keys allowed for some transport, when the transport is not known.
 fn all_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = Vec::new();
-    for key in [HTTP_KEYS, DIR_KEYS, DIR_OUT_KEYS, HTTP_OUT_KEYS].concat() {
+    for key in [HTTP_KEYS, DIR_KEYS, DIR_OUT_KEYS, HTTP_OUT_KEYS, FHIR_OUT_KEYS].concat() {
         if !keys.contains(&key) {
             keys.push(key);
         }

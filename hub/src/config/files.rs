@@ -5,7 +5,7 @@ use std::fs;
 use std::io::ErrorKind;
 use std::path::Path;
 
-use super::model::{Config, Transport};
+use super::model::{Config, FhirOut, HttpOut, Transport};
 use super::problem::{Pos, Problem, sort_problems};
 use super::value::ConfigValue;
 
@@ -76,7 +76,7 @@ pub fn check_files(cfg: &Config) -> Vec<Problem> {
                     push(Some(dir.path_at), format!("`path` in {place}: {why}"));
                 }
             }
-            Transport::HttpOut(http) => {
+            Transport::HttpOut(HttpOut { http, .. }) | Transport::FhirOut(FhirOut { http, .. }) => {
                 for (name, value) in &http.headers {
                     if let Err(why) = check_reference(value) {
                         let pos = http.headers_at.get(name).copied().or(at);

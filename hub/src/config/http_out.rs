@@ -1,4 +1,6 @@
-//! Settings of an `http-out` endpoint: URL, method, headers and token.
+//! Settings of the outbound HTTP endpoints: `http-out` (URL, method) and `fhir-out` (FHIR
+//! base URL, how collections are sent), and what both share: timeout, headers, token,
+//! retries, batch size.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,7 +9,7 @@ use toml::de::DeValue;
 
 use super::endpoints::{parse_batch_size, parse_retry};
 use super::fields::Fields;
-use super::model::{HttpMethod, HttpOut};
+use super::model::{FhirCollections, FhirOut, HttpMethod, HttpOut, HttpSettings};
 use super::problem::Report;
 use super::value::ConfigValue;
 
@@ -29,6 +31,56 @@ pub(crate) fn parse_http_out(
         &[("POST", HttpMethod::Post), ("PUT", HttpMethod::Put)],
         HttpMethod::default(),
     );
+    let http = parse_http_settings(report, fields, base_dir);
+    Some(HttpOut {
+        url: url?.get_ref().to_string(),
+        method,
+        http,
+    })
+}
+
+/// Reads the `fhir-out` keys of an endpoint table.
+pub(crate) fn parse_fhir_out(
+    report: &mut Report<'_>,
+    fields: &Fields<'_, '_>,
+    base_dir: &Path,
+) -> Option<FhirOut> {
+    let base_url = fields.required_str(report, "base_url");
+    if let Some(url) = &base_url {
+        let text = url.get_ref();
+        let rule = check_url(text).err().or_else(|| {
+            (text.contains('?') || text.contains('#'))
+                .then_some("must be a FHIR base URL, without a query or fragment")
+        });
+        if let Some(rule) = rule {
+            fields.invalid(report, "base_url", &url.span(), rule);
+        }
+    }
+    let collections = fields.choice(
+        report,
+        "collections",
+        &[
+            ("transaction", FhirCollections::Transaction),
+            ("batch", FhirCollections::Batch),
+            ("entries", FhirCollections::Entries),
+        ],
+        FhirCollections::default(),
+    );
+    let http = parse_http_settings(report, fields, base_dir);
+    Some(FhirOut {
+        base_url: base_url?.get_ref().trim_end_matches('/').to_string(),
+        collections,
+        http,
+    })
+}
+
+/// Reads what `http-out` and `fhir-out` share: `timeout_ms`, `headers`, `bearer_token`,
+/// `retry`, `batch_size`.
+fn parse_http_settings(
+    report: &mut Report<'_>,
+    fields: &Fields<'_, '_>,
+    base_dir: &Path,
+) -> HttpSettings {
     let timeout_ms = fields.uint(report, "timeout_ms", 1, 600_000, 10_000);
 
     let mut headers = BTreeMap::new();
@@ -97,9 +149,7 @@ pub(crate) fn parse_http_out(
 
     let retry = parse_retry(report, fields);
     let batch_size = parse_batch_size(report, fields);
-    Some(HttpOut {
-        url: url?.get_ref().to_string(),
-        method,
+    HttpSettings {
         timeout_ms,
         headers,
         headers_at,
@@ -107,7 +157,7 @@ pub(crate) fn parse_http_out(
         bearer_token,
         retry,
         batch_size,
-    })
+    }
 }
 
 /// The span of the key of a header whose name equals `lower` ignoring
@@ -122,7 +172,7 @@ fn header_key_span(fields: &Fields<'_, '_>, lower: &str) -> Option<std::ops::Ran
         .map(|(key, _)| key.span())
 }
 
-/// Why a URL is not acceptable as an `http-out` target. The URL itself is
+/// Why a URL is not acceptable as an `http-out` or `fhir-out` target. The URL itself is
 /// never repeated: it may carry credentials.
 pub(crate) fn check_url(url: &str) -> Result<(), &'static str> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {

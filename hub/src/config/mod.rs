@@ -33,8 +33,9 @@ use std::path::{Path, PathBuf};
 pub use files::check_files;
 pub use kind::Kind;
 pub use model::{
-    Config, ConnectorConfig, DirIn, DirOut, Durability, EndpointConfig, HttpMethod, HttpOut,
-    HubConfig, Limits, LogFormat, RetryPolicy, RouteConfig, Transport,
+    Config, ConnectorConfig, DirIn, DirOut, Durability, EndpointConfig, FhirCollections, FhirOut,
+    HttpMethod, HttpOut, HttpSettings, HubConfig, Limits, LogFormat, RetryPolicy, RouteConfig,
+    Transport,
 };
 pub use problem::{ConfigErrors, Pos, Problem};
 pub use value::{ConfigValue, SecretError};

@@ -135,6 +135,8 @@ pub enum Transport {
     DirOut(DirOut),
     /// Outbound: payloads sent to an HTTP server.
     HttpOut(HttpOut),
+    /// Outbound: FHIR resources created or updated on an EHR's FHIR REST API.
+    FhirOut(FhirOut),
 }
 
 impl Transport {
@@ -152,6 +154,7 @@ impl Transport {
             Transport::Dir(_) => "dir",
             Transport::DirOut(_) => "dir-out",
             Transport::HttpOut(_) => "http-out",
+            Transport::FhirOut(_) => "fhir-out",
         }
     }
 }
@@ -198,6 +201,36 @@ pub struct HttpOut {
     pub url: String,
     /// Request method.
     pub method: HttpMethod,
+    /// Timeout, headers, token, retries and batch size.
+    pub http: HttpSettings,
+}
+
+/// Settings of an outbound `fhir-out` endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FhirOut {
+    /// The EHR's FHIR base URL (`http://` or `https://`, no credentials, no trailing `/`).
+    pub base_url: String,
+    /// How a `collection` Bundle from the connector is sent.
+    pub collections: FhirCollections,
+    /// Timeout, headers, token, retries and batch size.
+    pub http: HttpSettings,
+}
+
+/// How `fhir-out` sends a `collection` Bundle (several resources from one encode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FhirCollections {
+    /// One `transaction` Bundle POSTed to the base URL: all resources or none (the default).
+    #[default]
+    Transaction,
+    /// One `batch` Bundle POSTed to the base URL; every entry must succeed.
+    Batch,
+    /// Each resource on its own request, in order.
+    Entries,
+}
+
+/// What every outbound HTTP transport (`http-out`, `fhir-out`) sets besides its target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpSettings {
     /// Deadline of one request, in milliseconds.
     pub timeout_ms: u64,
     /// Extra request headers, by name.

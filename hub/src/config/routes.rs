@@ -147,7 +147,7 @@ fn check_endpoint(
             let rule = if inbound {
                 "`from` must be an inbound endpoint (http, dir)"
             } else {
-                "`to` must name outbound endpoints (dir-out, http-out)"
+                "`to` must name outbound endpoints (dir-out, http-out, fhir-out)"
             };
             let direction = if inbound { "outbound" } else { "inbound" };
             report.at(

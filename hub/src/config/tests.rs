@@ -1,6 +1,7 @@
 //! Tests of the configuration module, by theme; shared helpers here.
 
 mod example;
+mod fhir_out;
 mod files;
 mod glob;
 mod problems;

@@ -22,7 +22,8 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
     let Some(waker) = hub.wakers.get(&dest).cloned() else { return };
     let (batch_size, retry) = match hub.endpoint(&dest).map(|e| &e.transport) {
         Some(Transport::DirOut(d)) => (d.batch_size, d.retry),
-        Some(Transport::HttpOut(h)) => (h.batch_size, h.retry),
+        Some(Transport::HttpOut(h)) => (h.http.batch_size, h.http.retry),
+        Some(Transport::FhirOut(f)) => (f.http.batch_size, f.http.retry),
         _ => return,
     };
     loop {

@@ -132,7 +132,7 @@ impl Hub {
         let mut tasks = Vec::new();
         for (name, ep) in &self.config.endpoints {
             match &ep.transport {
-                Transport::DirOut(_) | Transport::HttpOut(_) => {
+                Transport::DirOut(_) | Transport::HttpOut(_) | Transport::FhirOut(_) => {
                     let hub = self.clone();
                     let name = name.clone();
                     tasks.push(tokio::spawn(async move { delivery::run(hub, name).await }));

@@ -4,43 +4,59 @@
 use std::time::Duration;
 
 use super::DeliveryError;
-use crate::config::{HttpMethod, HttpOut};
+use crate::config::{HttpMethod, HttpOut, HttpSettings};
 use crate::runtime::Payload;
 
 /// Send one payload.
 pub async fn send(client: &reqwest::Client, dest: &str, cfg: &HttpOut, payload: &Payload) -> Result<String, DeliveryError> {
-    let mut req = match cfg.method {
+    let req = match cfg.method {
         HttpMethod::Post => client.post(&cfg.url),
         HttpMethod::Put => client.put(&cfg.url),
     }
-    .timeout(Duration::from_millis(cfg.timeout_ms))
     .header(reqwest::header::CONTENT_TYPE, payload.content_type.as_str())
     .body(payload.data.clone());
-    for (name, value) in &cfg.headers {
+    let resp = execute(dest, &cfg.http, req).await?;
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(format!("HTTP {}", status.as_u16()));
+    }
+    Err(status_error(dest, status, String::new()))
+}
+
+/// Adds the endpoint's timeout, headers and bearer token to `req` and sends it. Network
+/// failures are transient; the answer, whatever its status, is returned.
+pub(crate) async fn execute(
+    dest: &str,
+    http: &HttpSettings,
+    mut req: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, DeliveryError> {
+    req = req.timeout(Duration::from_millis(http.timeout_ms));
+    for (name, value) in &http.headers {
         let v = value
             .resolve()
             .map_err(|e| DeliveryError::transient("delivery.secret", format!("header `{name}`: {e}")))?;
         req = req.header(name.as_str(), v);
     }
-    if let Some(token) = &cfg.bearer_token {
+    if let Some(token) = &http.bearer_token {
         let t = token
             .resolve()
             .map_err(|e| DeliveryError::transient("delivery.secret", format!("bearer_token: {e}")))?;
         req = req.bearer_auth(t);
     }
-    let resp = req.send().await.map_err(|e| {
+    req.send().await.map_err(|e| {
         // reqwest's text names the URL, never the body.
         let what = if e.is_timeout() { "timed out" } else if e.is_connect() { "could not connect" } else { "request failed" };
         DeliveryError::transient("delivery.http_transport", format!("{dest}: {what}"))
-    })?;
-    let status = resp.status();
-    if status.is_success() {
-        return Ok(format!("HTTP {}", status.as_u16()));
-    }
-    let msg = format!("{dest}: the receiver answered HTTP {}", status.as_u16());
+    })
+}
+
+/// The failure for a non-2xx answer: 408, 429 and 5xx may pass (retried), anything else is
+/// a rejection. `detail` (already free of message content) is appended.
+pub(crate) fn status_error(dest: &str, status: reqwest::StatusCode, detail: String) -> DeliveryError {
+    let msg = format!("{dest}: the receiver answered HTTP {}{detail}", status.as_u16());
     if status.as_u16() == 408 || status.as_u16() == 429 || status.is_server_error() {
-        Err(DeliveryError::transient("delivery.http_status", msg))
+        DeliveryError::transient("delivery.http_status", msg)
     } else {
-        Err(DeliveryError::permanent("delivery.http_status", msg))
+        DeliveryError::permanent("delivery.http_status", msg)
     }
 }

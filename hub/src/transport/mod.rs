@@ -1,10 +1,12 @@
 //! Transports move bytes; they never parse formats.
 //!
 //! Inbound: `http` (in the API, `POST /v1/inbound/{endpoint}`) and `dir` (a poller,
-//! [`dir_in`]). Outbound: `dir-out` ([`dir_out`]) and `http-out` ([`http_out`]).
+//! [`dir_in`]). Outbound: `dir-out` ([`dir_out`]), `http-out` ([`http_out`]) and
+//! `fhir-out` ([`fhir_out`], which reads a FHIR payload's resource type and id to address it).
 
 pub mod dir_in;
 pub mod dir_out;
+pub mod fhir_out;
 pub mod http_out;
 
 use crate::config::Transport;
@@ -39,6 +41,7 @@ pub async fn deliver(hub: &Hub, dest: &str, transport: &Transport, payload: &Pay
     match transport {
         Transport::DirOut(d) => dir_out::write(d, payload, first_id).await,
         Transport::HttpOut(h) => http_out::send(hub.http(), dest, h, payload).await,
+        Transport::FhirOut(f) => fhir_out::send(hub.http(), dest, f, payload).await,
         other => Err(DeliveryError::permanent(
             "delivery.not_outbound",
             format!("transport `{}` cannot deliver", other.kind_name()),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::super::{
     ConfigValue, ConnectorConfig, DirIn, DirOut, Durability, EndpointConfig, HttpMethod, HttpOut,
+    HttpSettings,
     Kind, Limits, LogFormat, Pos, RetryPolicy, RouteConfig, Transport, load, parse,
 };
 use super::{BASE, FILE, ok};
@@ -156,6 +157,7 @@ fn the_full_example_parses_to_the_expected_values() {
         Transport::HttpOut(HttpOut {
             url: "https://example.org/claims".into(),
             method: HttpMethod::Post,
+            http: HttpSettings {
             timeout_ms: 10_000,
             headers: BTreeMap::from([("X-Api-Key".into(), ConfigValue::Env("PAYER_KEY".into()))]),
             headers_at: BTreeMap::from([("X-Api-Key".into(), pos(39, 27))]),
@@ -167,6 +169,7 @@ fn the_full_example_parses_to_the_expected_values() {
                 max_backoff_ms: 60_000
             },
             batch_size: 20,
+            },
         })
     );
 
@@ -255,10 +258,10 @@ fn defaults_fill_every_optional_key() {
     let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else {
         panic!("an http-out endpoint")
     };
-    assert_eq!((api.method, api.timeout_ms), (HttpMethod::Post, 10_000));
-    assert!(api.headers.is_empty());
-    assert_eq!(api.bearer_token, None);
-    assert_eq!((api.retry, api.batch_size), (default_retry, 100));
+    assert_eq!((api.method, api.http.timeout_ms), (HttpMethod::Post, 10_000));
+    assert!(api.http.headers.is_empty());
+    assert_eq!(api.http.bearer_token, None);
+    assert_eq!((api.http.retry, api.http.batch_size), (default_retry, 100));
 
     let route = &cfg.routes[0];
     assert_eq!(
@@ -386,7 +389,7 @@ fn ipv6_listen_addresses_and_put_are_accepted() {
     assert_eq!(api.method, HttpMethod::Put);
     assert_eq!(api.method.as_str(), "PUT");
     assert_eq!(
-        api.bearer_token,
+        api.http.bearer_token,
         Some(ConfigValue::File("/run/secrets/token".into()))
     );
 }

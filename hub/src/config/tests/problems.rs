@@ -270,7 +270,7 @@ fn an_unknown_transport_lists_the_transports() {
     let text = "[connectors.c]\nplugin = \"c.wasm\"\n[endpoints.e]\ntransport = \"smtp\"\nconnector = \"c\"\n";
     assert_eq!(
         only(text),
-        (4, 13, "unknown transport `smtp` in [endpoints.e] (expected one of: http, fhir, dir, dir-out, http-out)".into())
+        (4, 13, "unknown transport `smtp` in [endpoints.e] (expected one of: http, fhir, dir, dir-out, http-out, fhir-out)".into())
     );
 }
 
