@@ -81,6 +81,7 @@ pub mod bindings;
 mod glue;
 pub mod host;
 mod problem;
+pub mod time;
 mod types;
 pub mod wire;
 

@@ -182,7 +182,8 @@ async fn list(
             None => None,
             Some("inbound") => Some(RecordType::Inbound),
             Some("message") => Some(RecordType::Message),
-            Some(_) => return Err(ApiError::bad_request("`type` must be `inbound` or `message`")),
+            Some("ack") => Some(RecordType::Ack),
+            Some(_) => return Err(ApiError::bad_request("`type` must be `inbound`, `message` or `ack`")),
         },
     };
     let limit = match p.get("limit") {
@@ -218,7 +219,7 @@ async fn show(State(hub): State<Arc<Hub>>, Path(id): Path<String>) -> Result<Jso
     let r = hub.store.get(&id)?.ok_or_else(|| ApiError::not_found(format!("no record {id}")))?;
     let mut out = json!({ "record": r });
     match r.record_type {
-        RecordType::Inbound => {
+        RecordType::Inbound | RecordType::Ack => {
             if let Some(raw) = hub.store.raw(&id)? {
                 out["raw"] = raw_json(&raw);
             }

@@ -69,6 +69,22 @@ fn check_plugins(cfg: &Config) -> Vec<Problem> {
             }),
         }
     }
+    for ep in cfg.endpoints.values() {
+        if ep.acknowledgments.is_some()
+            && let Some(p) = loaded.get(&ep.connector)
+            && !p.description().acknowledges
+        {
+            out.push(Problem {
+                file: cfg.path.clone(),
+                pos: Some(ep.at),
+                message: format!(
+                    "endpoint `{}` sends acknowledgments, but connector `{}` makes none (describe().acknowledges is false)",
+                    ep.name,
+                    p.name()
+                ),
+            });
+        }
+    }
     for route in &cfg.routes {
         let Some(kinds) = &route.kinds else { continue };
         let connector_of = |ep: &str| cfg.endpoints.get(ep).and_then(|e| loaded.get(&e.connector));

@@ -18,10 +18,11 @@ pub(crate) const TRANSPORTS: &[&str] = &["http", "fhir", "dir", "dir-out", "http
 /// Transports the design names but this version does not have.
 const RESERVED_TRANSPORTS: &[&str] = &["mllp", "sftp"];
 
-const HTTP_KEYS: &[&str] = &["transport", "connector"];
+const HTTP_KEYS: &[&str] = &["transport", "connector", "acknowledgments"];
 const DIR_KEYS: &[&str] = &[
     "transport",
     "connector",
+    "acknowledgments",
     "path",
     "poll_ms",
     "processed_dir",
@@ -82,6 +83,7 @@ pub(crate) fn parse(
     let Some(section) = root.map(report, "endpoints") else {
         return endpoints;
     };
+    let mut ack_targets = Vec::new();
     for (key, value) in section.entries() {
         let name = key.get_ref().to_string();
         endpoints.transports.insert(name.clone(), None);
@@ -141,6 +143,15 @@ pub(crate) fn parse(
             );
         }
 
+        let acknowledgments = fields.str(report, "acknowledgments");
+        if let Some(target) = &acknowledgments {
+            ack_targets.push((
+                format!("`acknowledgments` in {}", fields.place()),
+                target.get_ref().to_string(),
+                target.span(),
+            ));
+        }
+
         let settings = match known {
             Some("http") => Some(Transport::Http),
             Some("fhir") => Some(Transport::Fhir),
@@ -155,9 +166,25 @@ pub(crate) fn parse(
                 name: name.clone(),
                 connector: connector.get_ref().to_string(),
                 transport,
+                acknowledgments: acknowledgments.map(|a| a.get_ref().to_string()),
                 at: report.pos(&fields.span()),
             };
             endpoints.built.insert(name, endpoint);
+        }
+    }
+    for (place, target, span) in ack_targets {
+        match endpoints.transports.get(&target) {
+            None => report.at(
+                &span,
+                format!("{place} names endpoint `{target}`, which is not defined"),
+            ),
+            Some(Some(transport)) if is_inbound(transport) => report.at(
+                &span,
+                format!(
+                    "{place} names endpoint `{target}`, which is inbound (transport `{transport}`); acknowledgments go to an outbound endpoint (dir-out, http-out)"
+                ),
+            ),
+            Some(_) => {}
         }
     }
     endpoints

@@ -118,6 +118,9 @@ pub struct EndpointConfig {
     pub connector: String,
     /// The transport and its settings.
     pub transport: Transport,
+    /// Inbound only: the outbound endpoint that takes the acknowledgments the connector
+    /// makes for each payload received (e.g. the TA1/999 of an X12 interchange).
+    pub acknowledgments: Option<String>,
     /// The table header.
     pub at: Pos,
 }

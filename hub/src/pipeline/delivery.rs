@@ -14,7 +14,7 @@ use super::{Hub, call_error_info};
 use crate::config::{RetryPolicy, Transport};
 use crate::runtime::{OutboundMeta, Payload};
 use crate::store::record::{now_ms, parse_time_ms, rfc3339_ms};
-use crate::store::{DeliveryState, ErrorInfo, QueueEntry, Status};
+use crate::store::{DeliveryState, ErrorInfo, QueueEntry, RecordType, Status};
 use crate::transport::{self, DeliveryError};
 
 /// Run the delivery worker for `dest` forever.
@@ -61,9 +61,11 @@ enum Outcome {
 async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec<(String, QueueEntry)>) -> anyhow::Result<()> {
     let Some(plugin) = hub.connector_of(dest).cloned() else { return Ok(()) };
     // Load what is still there; a message replayed or removed meanwhile is skipped.
+    // Acknowledgments (ack records) are sent as they are; messages are encoded first.
     let mut ids = Vec::with_capacity(due.len());
     let mut entries = Vec::with_capacity(due.len());
     let mut jsons = Vec::with_capacity(due.len());
+    let mut acks = Vec::new();
     for (id, entry) in due {
         match hub.store.normalized(&id)? {
             Some(j) => {
@@ -71,27 +73,39 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
                 entries.push(entry);
                 jsons.push(j);
             }
-            None => hub.store.transact(|tx| tx.dequeue(dest, &id))?,
+            None => match ack_payload(hub, &id)? {
+                Some(payload) => acks.push((id, entry, payload)),
+                None => hub.store.transact(|tx| tx.dequeue(dest, &id))?,
+            },
         }
+    }
+    let encoded = ids.len();
+    let mut jobs: Vec<(Vec<usize>, Payload, String)> = Vec::new();
+    for (id, entry, payload) in acks {
+        jobs.push((vec![ids.len()], payload, id.clone()));
+        ids.push(id);
+        entries.push(entry);
     }
     let meta = OutboundMeta { endpoint: dest.to_owned() };
     let mut outcomes: Vec<Option<Outcome>> = (0..ids.len()).map(|_| None).collect();
 
     // Encode the batch; if the batch fails, encode one by one so one bad message
     // does not hold back the others.
-    let batch: Vec<(Vec<usize>, EncodeResult)> = match encode(&plugin, jsons.clone(), meta.clone()).await? {
-        Ok(p) => vec![((0..ids.len()).collect(), Ok(p))],
-        Err(e) if ids.len() == 1 => vec![(vec![0], Err(e))],
-        Err(_) => {
-            let mut v = Vec::new();
-            for (i, j) in jsons.iter().enumerate() {
-                v.push((vec![i], encode(&plugin, vec![j.clone()], meta.clone()).await?));
+    let batch: Vec<(Vec<usize>, EncodeResult)> = match encoded {
+        0 => Vec::new(),
+        _ => match encode(&plugin, jsons.clone(), meta.clone()).await? {
+            Ok(p) => vec![((0..encoded).collect(), Ok(p))],
+            Err(e) if encoded == 1 => vec![(vec![0], Err(e))],
+            Err(_) => {
+                let mut v = Vec::new();
+                for (i, j) in jsons.iter().enumerate() {
+                    v.push((vec![i], encode(&plugin, vec![j.clone()], meta.clone()).await?));
+                }
+                v
             }
-            v
-        }
+        },
     };
     let endpoint = hub.endpoint(dest).map(|e| e.transport.clone());
-    let mut jobs: Vec<(Vec<usize>, Payload, String)> = Vec::new();
     for (indexes, result) in batch {
         let payloads = match result {
             Ok(p) => p,
@@ -162,6 +176,21 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
     }
     hub.store.sync().await?;
     Ok(())
+}
+
+/// The payload of acknowledgment record `id`, or `None` when `id` is not one (or its
+/// bytes are gone).
+fn ack_payload(hub: &Hub, id: &str) -> anyhow::Result<Option<Payload>> {
+    let Some(record) = hub.store.get(id)? else { return Ok(None) };
+    if record.record_type != RecordType::Ack {
+        return Ok(None);
+    }
+    Ok(hub.store.raw(id)?.map(|data| Payload {
+        data,
+        content_type: record.content_type.clone().unwrap_or_else(|| "application/octet-stream".into()),
+        filename_hint: record.filename.clone(),
+        carries: vec![0],
+    }))
 }
 
 /// How many payloads of one batch are in the transport's hands at once.

@@ -8,6 +8,7 @@ use clearway_schemas::{Kind, Message};
 use serde::Serialize;
 use tracing::Instrument as _;
 
+use super::acks::Acks;
 use super::{Hub, HubError, call_error_info};
 use crate::runtime::InboundMeta;
 use crate::store::record::{now_ms, now_rfc3339};
@@ -38,6 +39,10 @@ pub struct IngestOutcome {
     /// Why decoding failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
+    /// The ids of the acknowledgments made for the payload (see `acknowledgments` on
+    /// inbound endpoints).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acknowledgments: Vec<String>,
 }
 
 /// A new status change, now.
@@ -112,6 +117,11 @@ impl Hub {
                 self.wake(d);
             }
         }
+        if !outcome.acknowledgments.is_empty()
+            && let Some(dest) = ep.acknowledgments.as_deref()
+        {
+            self.wake(dest);
+        }
         Ok(outcome)
     }
 
@@ -124,7 +134,7 @@ impl Hub {
         let Some(plugin) = self.connector_of(&endpoint).cloned() else {
             // The endpoint was removed from the config since this payload came in.
             let err = ErrorInfo::new("decode_failed.no_endpoint", format!("endpoint `{endpoint}` is no longer configured"));
-            return self.fail_decode(id, &endpoint, actor, err);
+            return self.fail_decode(id, &endpoint, actor, err, Acks::default());
         };
         let meta = InboundMeta {
             inbound_id: id.to_owned(),
@@ -133,6 +143,7 @@ impl Hub {
             filename: record.filename.clone(),
             received_at: record.created_at.clone(),
         };
+        let acks = self.acknowledgments(&plugin, &raw, &meta, actor).await;
         let started = Instant::now();
         let p = plugin.clone();
         let decoded = tokio::task::spawn_blocking(move || p.decode(&raw, &meta))
@@ -143,7 +154,7 @@ impl Hub {
             Ok(j) => j,
             Err(e) => {
                 tracing::warn!(inbound_id = %id, endpoint = %endpoint, code = e.code(), "decode failed");
-                return self.fail_decode(id, &endpoint, &format!("connector:{}", plugin.name()), call_error_info("decode_failed", &e));
+                return self.fail_decode(id, &endpoint, &format!("connector:{}", plugin.name()), call_error_info("decode_failed", &e), acks);
             }
         };
         let mut routed = Vec::with_capacity(jsons.len());
@@ -155,7 +166,7 @@ impl Hub {
                         "decode_failed.bad_connector_output",
                         format!("connector `{}` returned an invalid normalized message at index {i}: {reason}", plugin.name()),
                     );
-                    return self.fail_decode(id, &endpoint, &format!("connector:{}", plugin.name()), err);
+                    return self.fail_decode(id, &endpoint, &format!("connector:{}", plugin.name()), err, acks);
                 }
             }
         }
@@ -170,9 +181,10 @@ impl Hub {
                     tx.enqueue(dest, &r.record.id, QueueEntry { due_ms: now, attempts: 0, enqueued_ms: now })?;
                 }
             }
+            acks.store(tx)?;
             tx.update(id, |rec| {
                 let mut c = change(Status::Decoded, &actor_owned, None);
-                c.note = Some(format!("{} message(s)", child_ids.len()));
+                c.note = acks.with_note(Some(format!("{} message(s)", child_ids.len())));
                 rec.push(c);
                 rec.children.extend(child_ids.iter().cloned());
             })?;
@@ -194,16 +206,27 @@ impl Hub {
                 }
             })
             .collect();
-        Ok(IngestOutcome { inbound_id: id.to_owned(), status: Status::Decoded, messages, error: None })
+        Ok(IngestOutcome { inbound_id: id.to_owned(), status: Status::Decoded, messages, error: None, acknowledgments: acks.ids() })
     }
 
-    fn fail_decode(&self, id: &str, endpoint: &str, actor: &str, err: ErrorInfo) -> Result<IngestOutcome, HubError> {
+    fn fail_decode(&self, id: &str, endpoint: &str, actor: &str, err: ErrorInfo, acks: Acks) -> Result<IngestOutcome, HubError> {
         self.store.transact(|tx| {
-            tx.update(id, |rec| rec.push(change(Status::DecodeFailed, actor, Some(err.clone()))))?;
+            acks.store(tx)?;
+            tx.update(id, |rec| {
+                let mut c = change(Status::DecodeFailed, actor, Some(err.clone()));
+                c.note = acks.with_note(None);
+                rec.push(c);
+            })?;
             tx.set_pending(id, false)
         })?;
         self.metrics.count(endpoint, Status::DecodeFailed);
-        Ok(IngestOutcome { inbound_id: id.to_owned(), status: Status::DecodeFailed, messages: Vec::new(), error: Some(err) })
+        Ok(IngestOutcome {
+            inbound_id: id.to_owned(),
+            status: Status::DecodeFailed,
+            messages: Vec::new(),
+            error: Some(err),
+            acknowledgments: acks.ids(),
+        })
     }
 
     /// Parse one message the connector produced, give it an id, and route it.

@@ -1,6 +1,7 @@
 //! The hub's core: endpoints bound to their connectors, ingest (store, decode,
 //! route, enqueue), delivery workers, replay and crash recovery.
 
+mod acks;
 mod delivery;
 mod ingest;
 pub mod reply;
@@ -175,8 +176,8 @@ impl Hub {
         &self.http
     }
 
-    /// Queue a message again (the API's replay): re-route it with the current routes,
-    /// or, for an inbound payload, decode it again.
+    /// Queue a message again (the API's replay): re-route it with the current routes;
+    /// for an inbound payload, decode it again; for an acknowledgment, send it again.
     pub async fn replay(self: &Arc<Self>, id: &str) -> Result<crate::store::Record, HubError> {
         let record = self.store.get(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))?;
         match record.record_type {
@@ -188,6 +189,7 @@ impl Hub {
                 self.process_inbound(id, "api").await?;
             }
             crate::store::RecordType::Message => self.reroute(id).await?,
+            crate::store::RecordType::Ack => self.resend_ack(id)?,
         }
         self.store.sync().await?;
         self.store.get(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))

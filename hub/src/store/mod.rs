@@ -109,7 +109,7 @@ pub struct Tx<'a> {
     seen: &'a TransactionalTree,
 }
 
-type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+pub type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
 fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)

@@ -7,7 +7,8 @@ use std::str::FromStr;
 use clearway_schemas::Kind;
 use serde::{Deserialize, Serialize};
 
-/// Whether a record is a raw inbound payload or a normalized message decoded from one.
+/// Whether a record is a raw inbound payload, a normalized message decoded from one, or an
+/// outside payload the hub sends as it is (an acknowledgment of an inbound payload).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordType {
@@ -15,6 +16,9 @@ pub enum RecordType {
     Inbound,
     /// One normalized message decoded from an inbound payload.
     Message,
+    /// An acknowledgment the endpoint's connector made for an inbound payload (its
+    /// `parent`), delivered as it is, without encoding.
+    Ack,
 }
 
 /// The statuses a coordinator sees (ARCHITECTURE.md, "Life of a message").

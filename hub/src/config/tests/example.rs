@@ -118,6 +118,7 @@ fn the_full_example_parses_to_the_expected_values() {
             name: "inbox".into(),
             connector: "json".into(),
             transport: Transport::Http,
+            acknowledgments: None,
             at: pos(13, 1)
         }
     );

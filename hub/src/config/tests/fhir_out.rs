@@ -65,3 +65,23 @@ fn fhir_out_problems_name_the_key_and_place() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].2.contains("`base_url`"), "{found:?}");
 }
+
+#[test]
+fn acknowledgments_go_to_an_outbound_endpoint() {
+    let with = |target: &str| format!("{BASE}[endpoints.clearinghouse]\ntransport = \"http\"\nconnector = \"json\"\nacknowledgments = \"{target}\"\n");
+    let cfg = ok(&with("outbox"));
+    assert_eq!(cfg.endpoints["clearinghouse"].acknowledgments.as_deref(), Some("outbox"));
+    assert_eq!(cfg.endpoints["inbox"].acknowledgments, None);
+    assert_eq!(
+        only(&with("nowhere")),
+        (15, 19, "`acknowledgments` in [endpoints.clearinghouse] names endpoint `nowhere`, which is not defined".into())
+    );
+    assert_eq!(
+        only(&with("inbox")),
+        (15, 19, "`acknowledgments` in [endpoints.clearinghouse] names endpoint `inbox`, which is inbound (transport `http`); acknowledgments go to an outbound endpoint (dir-out, http-out)".into())
+    );
+    let outbound = format!("{BASE}[endpoints.ehr]\ntransport = \"fhir-out\"\nconnector = \"json\"\nbase_url = \"https://ehr/fhir\"\nacknowledgments = \"outbox\"\n");
+    let (line, _, message) = only(&outbound);
+    assert_eq!(line, 16);
+    assert!(message.contains("`acknowledgments`"), "{message}");
+}
