@@ -100,6 +100,18 @@ impl Hub {
             tracing::info!(connector = %name, sha256 = %plugin.sha256(), version = %plugin.description().version, "connector loaded");
             connectors.insert(name.clone(), plugin);
         }
+        for ep in config.endpoints.values() {
+            if ep.acknowledgments.is_some()
+                && let Some(plugin) = connectors.get(&ep.connector)
+                && !plugin.description().acknowledges
+            {
+                anyhow::bail!(
+                    "endpoint `{}` sends acknowledgments, but connector `{}` makes none (describe().acknowledges is false)",
+                    ep.name,
+                    ep.connector
+                );
+            }
+        }
         let wakers = config
             .endpoints
             .iter()
