@@ -23,3 +23,6 @@ make_venv() {
 make_venv pyx12 "pyx12==4.0.0"
 # FHIR R4 4.0.1 models (structure), two independent libraries.
 make_venv fhir "fhir.resources==6.4.0" "pydantic<2" "fhirclient==4.4.0"
+# X12 5010 270/271 (X279A1) and 276/277 (X212), which pyx12 has no maps for:
+# linuxforhealth-x12 is built on pydantic 1 and fails to import under pydantic 2.
+make_venv lfhx12 "linuxforhealth-x12==0.57.0" "pydantic<2"

@@ -56,6 +56,10 @@ impl EnvelopeIds {
     }
 }
 
+/// Extension key of the harmless envelope defects a decode accepted (positions and rules,
+/// never values), e.g. a `SE02` that differs from `ST02`.
+pub const WARNINGS: &str = "x12.warnings";
+
 /// What a transaction set is, from `ST01` and its implementation convention.
 fn describe(id: &str, version: &str) -> String {
     let name = match (id, version.get(..10).unwrap_or(version)) {
@@ -117,12 +121,22 @@ pub fn decode_interchange(input: &[u8]) -> Result<Vec<Message>, DecodeError> {
             let id = tx.st.el(1);
             match (id, version.get(..10).unwrap_or(version)) {
                 ("837", "005010X222") => messages.extend(p837::decode::decode(tx, &ids)?),
+                ("837", "005010X223") => {
+                    messages.extend(crate::p837i::decode::decode(tx, &ids)?)
+                }
+                ("837", "005010X224") => {
+                    messages.extend(crate::p837d::decode::decode(tx, &ids)?)
+                }
+                ("837", _) if crate::p837d::v4010::is_dental(tx, version) => {
+                    messages.extend(crate::p837d::v4010::decode(tx, &ids)?)
+                }
                 ("835", "005010X221") => messages.push(p835::decode::decode(tx, &ids)?),
                 ("277", "005010X214") => messages.push(p277ca::decode(tx, &ids)?),
                 ("270", "005010X279") => messages.extend(p270::decode(tx, &ids, false)?),
                 ("271", "005010X279") => messages.extend(p270::decode(tx, &ids, true)?),
                 ("276", "005010X212") => messages.extend(p276::decode(tx, &ids, false)?),
                 ("277", "005010X212") => messages.extend(p276::decode(tx, &ids, true)?),
+                ("278", "005010X217") => messages.extend(crate::p278::decode(tx, group, &ids)?),
                 ("999", "005010X231") => {
                     messages.push(ack::decode_999(&interchange, group, tx, &ids)?)
                 }
@@ -130,6 +144,21 @@ pub fn decode_interchange(input: &[u8]) -> Result<Vec<Message>, DecodeError> {
                     return Err(DecodeError::Unsupported(describe(id, version)));
                 }
             }
+        }
+    }
+    if !interchange.warnings.is_empty() {
+        let warnings: Vec<serde_json::Value> = interchange
+            .warnings
+            .iter()
+            .map(|w| serde_json::Value::String(format!("accepted: {w}")))
+            .collect();
+        for warning in &warnings {
+            log::warn!("{}", warning.as_str().unwrap_or_default());
+        }
+        for message in &mut messages {
+            message
+                .extensions
+                .insert(WARNINGS.into(), serde_json::Value::Array(warnings.clone()));
         }
     }
     log::debug!("decoded {} messages", messages.len());

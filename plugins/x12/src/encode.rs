@@ -5,6 +5,7 @@
 //! (`ISA13`, also `GS06`) from [`ControlNumbers`] (the hub's persistent sequence when the
 //! capability is granted); transaction sets count from `0001` inside it.
 
+use clearway_plugin_sdk::schemas::body::ack::AckType;
 use clearway_plugin_sdk::schemas::body::claim::ClaimType;
 use clearway_plugin_sdk::schemas::{Body, Message, Remittance};
 use clearway_plugin_sdk::{ConnectorError, Payload};
@@ -19,7 +20,15 @@ use crate::{p835, p837};
 /// Media type of what `encode` writes.
 pub const CONTENT_TYPE: &str = "application/edi-x12";
 
-/// `BHT04`/`BHT05` of the first message, else the configured creation date and time.
+/// `CCYYMMDD` and `HHMM` (UTC) of when the hub recorded `message`: the time in its ULID id.
+pub fn recorded(message: &Message) -> Option<(String, String)> {
+    let time = clearway_plugin_sdk::time::ulid_time(message.id.as_deref()?)?;
+    let digits: String = time.chars().filter(char::is_ascii_digit).collect();
+    Some((digits[..8].to_owned(), digits[8..12].to_owned()))
+}
+
+/// `BHT04`/`BHT05` of the first message, else the configured creation date and time, else
+/// when the hub recorded the first message (its ULID id, UTC).
 pub fn creation(first: &Message, config: &Config) -> Result<(String, String), ConnectorError> {
     let bht = |e: &str| {
         first
@@ -34,10 +43,13 @@ pub fn creation(first: &Message, config: &Config) -> Result<(String, String), Co
             Ok((date, time[..4].to_owned()))
         }
         (_, _, Some((date, time))) => Ok((date.clone(), time.clone())),
-        _ => Err(ConnectorError::Config(format!(
-            "the messages carry no creation date: set config key `{}` (connectors have no clock)",
-            crate::config::INTERCHANGE_DATETIME
-        ))),
+        _ => recorded(first).ok_or_else(|| {
+            ConnectorError::Config(format!(
+                "the messages carry no creation date and no ULID id: set config key `{}` \
+                 (connectors have no clock)",
+                crate::config::INTERCHANGE_DATETIME
+            ))
+        }),
     }
 }
 
@@ -154,6 +166,28 @@ pub enum Transaction {
     Professional,
     /// 835 remittances (005010X221A1), one transaction set each.
     Remittance,
+    /// 837I institutional claims (005010X223A2), all in one transaction set.
+    Institutional,
+    /// 837D dental claims (005010X224A2), all in one transaction set.
+    Dental,
+    /// 999 implementation acknowledgments (005010X231A1), one transaction set per group.
+    Ack999,
+    /// TA1 interchange acknowledgments, all in one interchange without groups.
+    Ta1,
+    /// 277CA claim acknowledgments (005010X214), one transaction set each.
+    ClaimAck277,
+    /// 270 eligibility inquiries (005010X279A1).
+    EligibilityRequest,
+    /// 271 eligibility responses (005010X279A1).
+    EligibilityResponse,
+    /// 276 claim status requests (005010X212).
+    ClaimStatusRequest,
+    /// 277 claim status responses (005010X212).
+    ClaimStatusResponse,
+    /// 278 services review requests (005010X217), one transaction set each.
+    PriorAuthRequest,
+    /// 278 services review responses (005010X217), one transaction set each.
+    PriorAuthResponse,
 }
 
 /// The transaction `message` is written as.
@@ -164,12 +198,24 @@ pub enum Transaction {
 pub fn transaction_of(message: &Message) -> Result<Transaction, ConnectorError> {
     match &message.body {
         Body::Remittance(_) => Ok(Transaction::Remittance),
+        Body::EligibilityRequest(_) => Ok(Transaction::EligibilityRequest),
+        Body::EligibilityResponse(_) => Ok(Transaction::EligibilityResponse),
+        Body::ClaimStatusRequest(_) => Ok(Transaction::ClaimStatusRequest),
+        Body::ClaimStatusResponse(_) => Ok(Transaction::ClaimStatusResponse),
+        Body::PriorAuthRequest(_) => Ok(Transaction::PriorAuthRequest),
+        Body::PriorAuthResponse(_) => Ok(Transaction::PriorAuthResponse),
+        Body::ClaimAck(ack) => Ok(match ack.ack_type {
+            AckType::Implementation999 => Transaction::Ack999,
+            AckType::Ta1 => Transaction::Ta1,
+            AckType::ClaimAck277 => Transaction::ClaimAck277,
+        }),
         Body::Claim(claim) if claim.claim_type == ClaimType::Professional => {
             Ok(Transaction::Professional)
         }
-        Body::Claim(_) => Err(ConnectorError::Unsupported(
-            "encoding institutional and dental claims (837I, 837D) is not supported yet".into(),
-        )),
+        Body::Claim(claim) if claim.claim_type == ClaimType::Institutional => {
+            Ok(Transaction::Institutional)
+        }
+        Body::Claim(_) => Ok(Transaction::Dental),
         other => Err(ConnectorError::Unsupported(format!(
             "encoding `{}` messages to X12 is not supported yet",
             other.kind()
@@ -216,6 +262,29 @@ pub fn encode(messages: &[Message], config: &Config) -> Result<Vec<Payload>, Con
         payloads.push(match transaction {
             Transaction::Professional => encode_professional(batch, config, &mut numbers)?,
             Transaction::Remittance => encode_remittances(batch, config, &mut numbers)?,
+            Transaction::Institutional => encode_institutional(batch, config, &mut numbers)?,
+            Transaction::Dental => encode_dental(batch, config, &mut numbers)?,
+            Transaction::Ack999 => crate::ack::encode::encode_999(batch, config, &mut numbers)?,
+            Transaction::Ta1 => crate::ack::encode::encode_ta1(batch, config, &mut numbers)?,
+            Transaction::ClaimAck277 => crate::p277ca::encode::encode(batch, config, &mut numbers)?,
+            Transaction::EligibilityRequest => {
+                crate::p270::encode::encode(batch, config, &mut numbers, false)?
+            }
+            Transaction::EligibilityResponse => {
+                crate::p270::encode::encode(batch, config, &mut numbers, true)?
+            }
+            Transaction::ClaimStatusRequest => {
+                crate::p276::encode::encode(batch, config, &mut numbers, false)?
+            }
+            Transaction::ClaimStatusResponse => {
+                crate::p276::encode::encode(batch, config, &mut numbers, true)?
+            }
+            Transaction::PriorAuthRequest => {
+                crate::p278::encode::encode(batch, config, &mut numbers, false)?
+            }
+            Transaction::PriorAuthResponse => {
+                crate::p278::encode::encode(batch, config, &mut numbers, true)?
+            }
         });
     }
     Ok(payloads)
@@ -260,6 +329,24 @@ fn encode_professional(
     Ok(Payload::new(text.into_bytes(), CONTENT_TYPE)
         .with_filename_hint(format!("837p-{control:09}.x12"))
         .carrying(batch.indexes))
+}
+
+/// Writes all institutional claims into one 837I interchange (one transaction set).
+fn encode_institutional(
+    batch: Batch<'_>,
+    config: &Config,
+    numbers: &mut ControlNumbers,
+) -> Result<Payload, ConnectorError> {
+    crate::p837::interchange::encode(batch, config, numbers, &crate::p837i::INTERCHANGE)
+}
+
+/// Writes all dental claims into one 837D interchange (one transaction set).
+fn encode_dental(
+    batch: Batch<'_>,
+    config: &Config,
+    numbers: &mut ControlNumbers,
+) -> Result<Payload, ConnectorError> {
+    crate::p837::interchange::encode(batch, config, numbers, &crate::p837d::INTERCHANGE)
 }
 
 /// Writes all remittances into one 835 interchange, one transaction set each.

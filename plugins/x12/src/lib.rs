@@ -3,12 +3,14 @@
 //!
 //! - [`syntax`]: delimiters from the `ISA`, segments, the checked envelope, the writer.
 //! - [`walker`]: the generic loop walker (HL hierarchy, NM1 entity codes to loop ids).
-//! - [`decode::decode`] / [`encode::encode`]: plain functions, tested natively; [`X12`]
-//!   wires them to the component contract.
+//! - [`decode::decode`] / [`encode::encode`] / [`acknowledge::acknowledge`]: plain
+//!   functions, tested natively; [`X12`] wires them to the component contract.
 //!
-//! Decodes 837P (005010X222A1), 835 (005010X221A1), 270/271 (005010X279A1), 276/277
-//! (005010X212), 277CA (005010X214), 999 and TA1; encodes 837P and 835. Other transaction sets are
-//! reported as unsupported, naming the transaction.
+//! Decodes and encodes 837P (005010X222A1), 837I (005010X223A2), 837D (005010X224A2; 4010
+//! X097 dental claims are decoded with a warning), 835 (005010X221A1), 270/271
+//! (005010X279A1), 276/277 (005010X212), 277CA (005010X214), 278 (005010X217), 999
+//! (005010X231A1) and TA1; `acknowledge` makes the TA1 and 999 for an inbound interchange.
+//! Other transaction sets are reported as unsupported, naming the transaction.
 //!
 //! Build the component with
 //! `cargo build -p clearway-x12 --target wasm32-wasip2 --profile guest`.
@@ -16,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod ack;
+pub mod acknowledge;
 pub mod config;
 pub mod decode;
 pub mod encode;
@@ -23,8 +26,11 @@ pub mod numbers;
 pub mod p270;
 pub mod p276;
 pub mod p277ca;
+pub mod p278;
 pub mod p835;
 pub mod p837;
+pub mod p837d;
+pub mod p837i;
 pub mod parties;
 pub mod stc;
 pub mod syntax;
@@ -57,11 +63,24 @@ impl Connector for X12 {
                 Kind::EligibilityResponse,
                 Kind::ClaimStatusRequest,
                 Kind::ClaimStatusResponse,
+                Kind::PriorAuthRequest,
+                Kind::PriorAuthResponse,
             ])
-            .encodes([Kind::Claim, Kind::Remittance])
+            .encodes([
+                Kind::Claim,
+                Kind::ClaimAck,
+                Kind::Remittance,
+                Kind::EligibilityRequest,
+                Kind::EligibilityResponse,
+                Kind::ClaimStatusRequest,
+                Kind::ClaimStatusResponse,
+                Kind::PriorAuthRequest,
+                Kind::PriorAuthResponse,
+            ])
             .format(encode::CONTENT_TYPE)
             .capability("control-numbers");
         description.config_keys = Config::keys();
+        description.acknowledges = true;
         description
     }
 
@@ -74,6 +93,10 @@ impl Connector for X12 {
         _meta: &OutboundMeta,
     ) -> Result<Vec<Payload>, ConnectorError> {
         encode::encode(&messages, &Config::from_host()?)
+    }
+
+    fn acknowledge(input: &[u8], meta: &InboundMeta) -> Result<Vec<Payload>, ConnectorError> {
+        acknowledge::acknowledge(input, meta, &|key| clearway_plugin_sdk::host::config(key))
     }
 }
 

@@ -57,8 +57,19 @@ fn checks_se_count() {
 
 #[test]
 fn checks_control_numbers_and_trailers() {
-    let error = parse(SMALL.replace("SE*3*0001", "SE*3*0002").as_bytes()).expect_err("SE02");
-    assert_eq!(error.kind, ErrorKind::ControlMismatch("ST02"));
+    // SE02/GE02 mismatches are harmless (the counts hold): accepted, with a warning.
+    let text = SMALL.replace("SE*3*0001", "SE*3*0002");
+    let accepted = parse(text.as_bytes()).expect("SE02");
+    assert_eq!(accepted.warnings.len(), 1);
+    assert_eq!(accepted.warnings[0].kind, ErrorKind::ControlMismatch("ST02"));
+    assert_eq!(accepted.warnings[0].position.segment_id, "SE");
+    let text = SMALL.replace("GE*1*1", "GE*1*9");
+    let accepted = parse(text.as_bytes()).expect("GE02");
+    assert_eq!(accepted.warnings[0].kind, ErrorKind::ControlMismatch("GS06"));
+    let error = parse(SMALL.replace("IEA*1*000000001", "IEA*1*000000002").as_bytes())
+        .expect_err("IEA02");
+    assert_eq!(error.kind, ErrorKind::ControlMismatch("ISA13"));
+    assert!(parse(SMALL.as_bytes()).expect("clean").warnings.is_empty());
     let error = parse(SMALL.replace("GE*1*1", "GE*2*1").as_bytes()).expect_err("GE01");
     assert!(matches!(
         error.kind,
@@ -180,12 +191,12 @@ fn config_is_checked() {
 
 #[test]
 fn encode_refuses_kinds_it_does_not_write() {
-    use clearway_plugin_sdk::schemas::body::ack::AckType;
-    use clearway_plugin_sdk::schemas::{Body, ClaimAck, Message};
+    use clearway_plugin_sdk::schemas::{Body, Coverage, Message};
     let config =
         crate::config::Config::parse(&|key| Some(key.to_owned()).filter(|k| k.ends_with("_id")))
             .expect("config");
-    let message = Message::new(Body::ClaimAck(ClaimAck::new(AckType::Ta1)));
+    // Acknowledgments (TA1, 999, 277CA) are encoded now; coverage (834) is not.
+    let message = Message::new(Body::Coverage(Coverage::default()));
     let error = crate::encode::encode(&[message], &config).expect_err("unsupported");
     assert!(matches!(
         error,

@@ -193,6 +193,36 @@ fn encoded_837p_passes_pyx12() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+#[test]
+fn encoded_837i_passes_pyx12() {
+    let Some(script) = x12valid() else { return };
+    let mut claims = messages(&fixture("837i-inpatient.x12"));
+    claims.extend(messages(&fixture("837i-outpatient-patient.x12")));
+    if let Some(path) = corpus("lfh_837i_institutional.x12") {
+        let mut lfh = messages(&path);
+        // The source's billing provider ZIP has five digits; the TR3 (and pyx12) want nine.
+        let provider = lfh[0].parties.provider.as_mut().expect("billing provider");
+        let address = provider.address.as_mut().expect("billing address");
+        address.postal_code = Some("171110000".into());
+        claims.extend(lfh);
+    }
+    // pyx12 has a map for X223A2 only (the corpus file came as X223A3).
+    for claim in &mut claims {
+        claim
+            .extensions
+            .insert(IMPLEMENTATION.into(), "005010X223A2".into());
+    }
+    let mut failures = Vec::new();
+    let single = encoded(&claims[..1]);
+    failures.extend(validate(&script, "837i_inpatient", &single).err());
+    let all = encoded(&claims);
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.contains("ST*837*0001*005010X223A2~"), "{text}");
+    assert_eq!(text.matches("CLM*").count(), claims.len(), "{text}");
+    failures.extend(validate(&script, "claims_837i", &all).err());
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 /// The normalized claim the FHIR connector decodes from its professional claim bundle.
 fn fhir_claim() -> Vec<Message> {
     let path = PathBuf::from(concat!(
@@ -266,4 +296,111 @@ fn encoded_fhir_claim_passes_pyx12() {
     assert!(!text.contains("Dr."), "NM106 is not used in the 837P");
     assert_eq!(text.matches("DTP*472*").count(), 2, "line-level only");
     validate(&script, "fhir_claim", interchange).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Encodes the acknowledgments of each fixture and corpus file named and validates them.
+fn encoded_acks_pass(prefix: &str, fixtures: &[&str], corpus_files: &[&str]) -> Vec<String> {
+    let Some(script) = x12valid() else {
+        return Vec::new();
+    };
+    let mut inputs: Vec<(String, PathBuf)> = fixtures
+        .iter()
+        .map(|name| ((*name).to_owned(), fixture(name)))
+        .collect();
+    for name in corpus_files {
+        inputs.extend(corpus(name).map(|p| ((*name).to_owned(), p)));
+    }
+    let mut failures = Vec::new();
+    for (name, path) in inputs {
+        let interchange = encoded(&messages(&path));
+        let text = String::from_utf8_lossy(&interchange);
+        assert!(text.contains(prefix), "{name}: no `{prefix}` in\n{text}");
+        let label = format!("encoded-{}", name.trim_end_matches(".x12"));
+        failures.extend(validate(&script, &label, &interchange).err());
+    }
+    failures
+}
+
+#[test]
+fn encoded_277ca_passes_pyx12() {
+    let failures = encoded_acks_pass(
+        "GS*HN*CLEARWAY*PARTNER*",
+        &["ack_277ca.x12", "277ca-rejected.x12"],
+        &[],
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn encoded_999_passes_pyx12() {
+    let failures = encoded_acks_pass(
+        "GS*FA*CLEARWAY*PARTNER*",
+        &["999-partial.x12", "999-accepted.x12"],
+        &[
+            "ims_999_rejected.x12",
+            "pyx12_999_834_ls_le_ls.x12",
+            "pyx12_999_834_lui_id.x12",
+        ],
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The inbound metadata of the `acknowledge` checks.
+fn inbound_meta() -> clearway_plugin_sdk::InboundMeta {
+    clearway_plugin_sdk::InboundMeta {
+        inbound_id: "01HS0000000000000000000000".into(),
+        endpoint: "clearinghouse-in".into(),
+        received_at: "2024-03-17T08:30:00Z".into(),
+        ..clearway_plugin_sdk::InboundMeta::default()
+    }
+}
+
+#[test]
+fn acknowledge_999_passes_pyx12() {
+    let Some(script) = x12valid() else { return };
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(fixture(""))
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "edi" || e == "x12"))
+        .collect();
+    let shared = workspace().join("../shared/corpus/x12");
+    for folder in [shared.clone(), shared.join("invalid")] {
+        if let Ok(entries) = std::fs::read_dir(folder) {
+            inputs.extend(
+                entries
+                    .map(|e| e.expect("entry").path())
+                    .filter(|p| p.is_file()),
+            );
+        }
+    }
+    inputs.sort();
+    let (mut failures, mut accepted, mut rejected) = (Vec::new(), 0, 0);
+    for path in inputs {
+        let bytes = std::fs::read(&path).expect("read");
+        let Ok(payloads) =
+            clearway_x12::acknowledge::acknowledge(&bytes, &inbound_meta(), &|_| None)
+        else {
+            continue;
+        };
+        for payload in payloads {
+            if !payload
+                .filename_hint
+                .as_deref()
+                .is_some_and(|n| n.starts_with("999-"))
+            {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&payload.data);
+            accepted += text.matches("IK5*A~").count();
+            rejected += text.matches("IK5*R").count();
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            let label = format!("ack-{}", stem.unwrap_or_default());
+            failures.extend(validate(&script, &label, &payload.data).err());
+        }
+    }
+    assert!(
+        accepted > 0 && rejected > 0,
+        "{accepted} accepted, {rejected} rejected"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

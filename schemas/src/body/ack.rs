@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::x12_enum;
 use super::common::Trace;
 use super::status::{LineStatus, StatusInfo};
-use crate::value::{Code, Date, DateTime, Money, Period, Time};
+use crate::value::{Code, Date, DateTime, Money, Period, Quantity, Time};
 
 /// Which acknowledgment this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -249,6 +249,24 @@ pub struct ClaimAckStatus {
     /// Claim service period. X12: `DTP*472` (2200D).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_period: Option<Period>,
+    /// When the information source received the acknowledged batch. X12: `DTP*050` (2200A).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_date: Option<Date>,
+    /// When the information source processed the acknowledged batch. X12: `DTP*009` (2200A).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_date: Option<Date>,
+    /// Number of claims accepted at this level. X12: `QTY*90` (2200B), `QTY*QA` (2200C).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_quantity: Option<Quantity>,
+    /// Number of claims rejected at this level. X12: `QTY*AA` (2200B), `QTY*QC` (2200C).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_quantity: Option<Quantity>,
+    /// Total charge of the accepted claims. X12: `AMT*YU` (2200B, 2200C).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_amount: Option<Money>,
+    /// Total charge of the rejected claims. X12: `AMT*YY` (2200B, 2200C).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_amount: Option<Money>,
     /// Statuses (category, status, entity, date, action). X12: `STC`.
     pub statuses: Vec<StatusInfo>,
     /// Line-level statuses. X12: loop 2220D.

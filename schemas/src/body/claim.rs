@@ -10,7 +10,7 @@ pub use super::claim_detail::{
 pub use super::claim_line::{DrugInfo, LineAdjudication, OtherSubscriber, ServiceLine, Tooth};
 use super::codes::{ClaimFrequency, x12_enum};
 use super::common::{Diagnosis, Note, QualifiedAmount};
-use crate::value::{Code, Money};
+use crate::value::{Code, Date, Money, Quantity};
 
 /// Claim type. X12: the 837 variant (`ST03`/`GS08` `005010X222A1` P, `X223A2` I,
 /// `X224A2` D). FHIR: `Claim.type`.
@@ -150,6 +150,10 @@ pub struct Claim {
     /// Claim notes. X12: `NTE` (2300). FHIR: `Claim.supportingInfo` (category `info`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// Dental-only claim data: predetermination, orthodontic treatment, tooth status.
+    /// X12 837D: `CLM19`, `DTP*452`, `DN1`, `DN2` (2300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dental: Option<DentalInfo>,
     /// Ambulance transport. X12: `CR1`, `CRC`, `NM1*PW`/`NM1*45` (2310E/F).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ambulance: Option<Ambulance>,
@@ -160,6 +164,62 @@ pub struct Claim {
     /// Service lines in order. X12: loop 2400. FHIR: `Claim.item`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub service_lines: Vec<ServiceLine>,
+}
+
+/// Dental-only claim data (ADA claim form). X12 837D loop 2300.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DentalInfo {
+    /// A predetermination of benefits (an estimate before treatment), not a claim for payment.
+    /// X12: `CLM19 = PB`. FHIR: `Claim.use = predetermination`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub predetermination: bool,
+    /// Orthodontic appliance placement (banding) date. X12: `DTP*452` (2300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appliance_placement: Option<Date>,
+    /// Orthodontic treatment. X12: `DN1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orthodontics: Option<Orthodontics>,
+    /// Missing or extracted teeth. X12: `DN2` (one per tooth). FHIR: `supportingInfo`
+    /// (`missingtooth`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tooth_status: Vec<ToothStatus>,
+}
+
+/// Orthodontic treatment data. X12: `DN1`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Orthodontics {
+    /// Total months of orthodontic treatment. X12: `DN101`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_months: Option<Quantity>,
+    /// Treatment months remaining (a transfer patient). X12: `DN102`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_months: Option<Quantity>,
+    /// The services are for orthodontic purposes (said when the months are not). X12:
+    /// `DN104 = Y` (5010), `DN103 = Y` (4010).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub orthodontic_purpose: bool,
+}
+
+x12_enum! {
+    /// Status of a tooth on a dental claim. X12: `DN202`.
+    ToothStatusCode {
+        /// To be extracted.
+        Extraction = "extraction" / "E",
+        /// Missing.
+        Missing = "missing" / "M",
+    }
+}
+
+/// One tooth's status. X12: `DN2` (`DN201` tooth number, `DN202` status).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToothStatus {
+    /// Tooth number (ADA universal, `1` to `32`, `A` to `T`). X12: `DN201`.
+    pub tooth: String,
+    /// Missing or to be extracted. X12: `DN202`.
+    pub status: ToothStatusCode,
 }
 
 impl Claim {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::{UnitType, x12_enum};
 use super::common::{Diagnosis, Note, Rejection, Trace};
+use crate::party::Party;
 use crate::value::{Code, Money, Period, Quantity};
 
 x12_enum! {
@@ -105,6 +106,11 @@ pub struct RequestedService {
     /// 1-based pointers into the request's `diagnoses`. FHIR: `item.diagnosisSequence`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diagnosis_pointers: Vec<u32>,
+    /// Providers of this service (service provider, ordering or referring provider, facility),
+    /// each with its `role` (system `x12-entity-identifier`). X12: loops 2010F (`NM1`, `REF`,
+    /// `N3`, `N4`, `PER`, `PRV`). FHIR: `item.extension` / `Claim.careTeam`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<Party>,
 }
 
 /// A prior authorization (health care services review) request. The requester, payer
@@ -186,6 +192,13 @@ pub struct ServiceDecision {
     /// Certified period. X12: `DTP*AAH` / `DTP*472`. FHIR: PAS `authorizedPeriod`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_period: Option<Period>,
+    /// Service type decided on (system `x12-service-type`). X12: `UM03` (2000F).
+    /// FHIR: `item.category`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_type: Option<Code>,
+    /// Providers named for this service, each with its `role`. X12: loops 2010F.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<Party>,
 }
 
 /// A prior authorization response. X12: 278 response. FHIR: `ClaimResponse`
@@ -196,6 +209,21 @@ pub struct PriorAuthResponse {
     /// Trace echoed from the request. X12: `TRN` (2000E). FHIR: `ClaimResponse.request`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Trace>,
+    /// Kind of review answered, echoed from the request. X12: `UM01` (2000E, required there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_category: Option<RequestCategory>,
+    /// Certification type answered, echoed from the request. X12: `UM02` (2000E, required
+    /// there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification_type: Option<CertificationType>,
+    /// Service type answered (system `x12-service-type`). X12: `UM03` (2000E).
+    /// FHIR: `ClaimResponse.item.category` / PAS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_type: Option<Code>,
+    /// Place of service or facility type answered (system `pos`, or `nubc-bill-type` facility
+    /// code). X12: `UM04` (2000E).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place_of_service: Option<Code>,
     /// Decision on the event as a whole. X12: `HCR01` (2000E). FHIR: `ClaimResponse.outcome` /
     /// PAS `reviewAction`.
     pub action: CertificationAction,

@@ -6,10 +6,20 @@
 //! Parties: 2100A is the `payer`, 2100B the `provider`, 2100C the `subscriber` and 2100D the
 //! `patient`. Correlation: `trace_numbers` holds every `TRN02` of the level (the 271 echoes
 //! the 270's trace, which links the two).
+//!
+//! Segments the model has no field for are carried in `x12.unmapped` under their loop; those
+//! of a 271 `EB` loop also record its position in the name loop (from 1) as `line`.
+//! [`encode`] writes the messages back as a 270 or 271.
 
+pub mod benefits;
+pub mod checks;
+pub mod encode;
+pub mod person;
+pub mod plan;
 pub mod request;
 pub mod response;
 pub mod spec;
+pub mod write;
 
 use clearway_plugin_sdk::schemas::body::coverage::Coverage;
 use clearway_plugin_sdk::schemas::body::{Rejection, RejectionLevel, Trace};

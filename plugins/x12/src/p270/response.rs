@@ -29,10 +29,11 @@ fn coded<T>(
         .transpose()
 }
 
-/// Reads one `EB` loop.
+/// Reads one `EB` loop, the `position`th (from 1) of its name loop: segments the model has
+/// no field for are carried with that position as their `line`.
 fn benefit(
     node: &Node<'_, '_, '_>,
-    dependent: bool,
+    (dependent, position): (bool, u32),
     context: &mut Context,
 ) -> Result<Benefit, X12Error> {
     let eb = node.segments()[0];
@@ -97,7 +98,7 @@ fn benefit(
             "MSG" => benefit.messages.push(segment.el(1).to_owned()),
             "AAA" => context.rejections.push(rejection(segment, level)?),
             "LS" | "LE" => {}
-            _ => context.unmapped.push(node.id(), None, segment),
+            _ => context.unmapped.push(node.id(), Some(position), segment),
         }
     }
     for child in node.children() {
@@ -126,9 +127,10 @@ pub fn read(
     };
     if let Some(name) = &person.name {
         (response.coverage, response.date_of_service) = coverage(name, context)?;
-        for child in name.children() {
-            let benefit =
-                benefit(&child, person.dependent, context).map_err(|e| e.in_loop(child.id()))?;
+        for (n, child) in name.children().enumerate() {
+            let position = u32::try_from(n + 1).unwrap_or(u32::MAX);
+            let benefit = benefit(&child, (person.dependent, position), context)
+                .map_err(|e| e.in_loop(child.id()))?;
             response.benefits.push(benefit);
         }
     }

@@ -7,7 +7,14 @@
 //! Correlation: `claim_id` is the patient control number (`REF*EJ`), so the request and its
 //! answer join the claim's timeline; `payer_claim_control_number` is `REF*1K`;
 //! `trace_numbers` holds `TRN02` (the 277 echoes the 276's).
+//!
+//! Each message carries the segments of its own claim the model has no field for in
+//! `x12.unmapped` (those of a service line with its position, from 1, as `line`).
+//! [`encode`] writes the messages back as a 276 or 277.
 
+pub mod checks;
+pub mod claims;
+pub mod encode;
 pub mod spec;
 
 use clearway_plugin_sdk::schemas::body::status::{
@@ -51,8 +58,13 @@ struct ClaimFacts {
     lines: Vec<LineStatus>,
 }
 
-/// Reads a 2210D/E service line.
-fn line(node: &Node<'_, '_, '_>, unmapped: &mut Unmapped) -> Result<LineStatus, X12Error> {
+/// Reads a 2210D/E service line, the `position`th (from 1) of its claim: segments the model
+/// has no field for are carried with that position as their `line`.
+fn line(
+    node: &Node<'_, '_, '_>,
+    position: u32,
+    unmapped: &mut Unmapped,
+) -> Result<LineStatus, X12Error> {
     let svc = node.segments()[0];
     let (procedure, modifiers) = read_procedure(svc, 1)?;
     let mut line = LineStatus {
@@ -73,7 +85,7 @@ fn line(node: &Node<'_, '_, '_>, unmapped: &mut Unmapped) -> Result<LineStatus, 
             ("STC", _) => line.statuses.push(stc::read(segment)?),
             ("REF", "FJ") => line.line_item_control_number = segment.opt(2).map(str::to_owned),
             ("DTP", "472") => line.service_period = Some(period(segment, 2)?),
-            _ => unmapped.push(node.id(), None, segment),
+            _ => unmapped.push(node.id(), Some(position), segment),
         }
     }
     Ok(line)
@@ -118,11 +130,12 @@ fn claim(node: &Node<'_, '_, '_>, unmapped: &mut Unmapped) -> Result<ClaimFacts,
             _ => unmapped.push(node.id(), None, segment),
         }
     }
-    for child in node.children() {
+    for (n, child) in node.children().enumerate() {
         let id = child.id();
+        let position = u32::try_from(n + 1).unwrap_or(u32::MAX);
         facts
             .lines
-            .push(line(&child, unmapped).map_err(|e| e.in_loop(id))?);
+            .push(line(&child, position, unmapped).map_err(|e| e.in_loop(id))?);
     }
     Ok(facts)
 }
@@ -230,7 +243,6 @@ pub fn decode(
         } else {
             levels[depth - 1].clone()
         };
-        let mut unmapped = Unmapped::default();
         let mut claims = Vec::new();
         for child in node.children() {
             if child.id().starts_with("2100") {
@@ -246,10 +258,17 @@ pub fn decode(
                 }
             } else {
                 let id = child.id();
-                claims.push(claim(&child, &mut unmapped).map_err(|e| e.in_loop(id))?);
+                let mut unmapped = Unmapped::default();
+                // A line's error already names its loop (2210D/E).
+                let located = |e: X12Error| match e.position.loop_id {
+                    Some(_) => e,
+                    None => e.in_loop(id),
+                };
+                let facts = claim(&child, &mut unmapped).map_err(located)?;
+                claims.push((facts, unmapped));
             }
         }
-        for facts in claims {
+        for (facts, unmapped) in claims {
             messages.push(message(facts, response, (&parties, &unmapped), (ids, &bht)));
         }
         if depth < 4 {

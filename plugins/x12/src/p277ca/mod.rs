@@ -1,6 +1,8 @@
 //! 277CA health care claim acknowledgment (005010X214) to one `claim.ack` message per
 //! transaction set, with a [`ClaimAckStatus`] for every hierarchical level (information
-//! source, receiver, billing provider, claim) and its `STC` statuses, claim lines included.
+//! source, receiver, billing provider, claim) and its `STC` statuses, claim lines included;
+//! the receipt and process dates (`DTP*050`/`DTP*009`, 2200A) and the accepted and rejected
+//! totals (`QTY`, `AMT`, 2200B/C) are fields of their level. [`encode`] writes it back.
 //!
 //! Parties: 2100A is the `sender` (who acknowledges), 2100B the `receiver`, the first 2100C
 //! the `provider`, and 2100D the `patient` when the transaction set acknowledges one claim;
@@ -11,7 +13,9 @@
 //! submitter's batch id, `BHT03` of the 837). The 277CA's own control numbers are in
 //! `extensions["x12.envelope"]`, as for the other acknowledgments.
 
+pub mod encode;
 pub mod spec;
+pub mod write;
 
 use clearway_plugin_sdk::schemas::body::Trace;
 use clearway_plugin_sdk::schemas::body::ack::{AckLevel, AckType, ClaimAckStatus};
@@ -23,7 +27,7 @@ use crate::ack::ENVELOPE;
 use crate::decode::EnvelopeIds;
 use crate::p835::adjust::read_procedure;
 use crate::syntax::{ErrorKind, Segment, Transaction, X12Error};
-use crate::values::{UNMAPPED, Unmapped, opt_money, opt_quantity, period};
+use crate::values::{UNMAPPED, Unmapped, date, opt_money, opt_quantity, period};
 use crate::walker::{Node, walk};
 use crate::{parties, stc};
 use spec::ROOT;
@@ -38,8 +42,12 @@ fn trace(trn: &Segment<'_>) -> Result<Trace, X12Error> {
     })
 }
 
-/// Reads one 2220D service line.
-fn line(node: &Node<'_, '_, '_>, hl: u32, unmapped: &mut Unmapped) -> Result<LineStatus, X12Error> {
+/// Reads the 2220D service line at 1-based position `n` of the claim.
+fn line(
+    node: &Node<'_, '_, '_>,
+    (hl, n): (u32, u32),
+    unmapped: &mut Unmapped,
+) -> Result<LineStatus, X12Error> {
     let svc = node.segments()[0];
     let (procedure, modifiers) = read_procedure(svc, 1)?;
     let mut line = LineStatus {
@@ -60,7 +68,7 @@ fn line(node: &Node<'_, '_, '_>, hl: u32, unmapped: &mut Unmapped) -> Result<Lin
             ("STC", _) => line.statuses.push(stc::read(segment)?),
             ("REF", "FJ") => line.line_item_control_number = segment.opt(2).map(str::to_owned),
             ("DTP", "472") => line.service_period = Some(period(segment, 2)?),
-            _ => unmapped.push_at("2220D", Some(hl), None, segment),
+            _ => unmapped.push_at("2220D", Some(hl), Some(n), segment),
         }
     }
     Ok(line)
@@ -96,16 +104,31 @@ fn status_loop(
             ("DTP", "472") if status.level == AckLevel::Claim => {
                 status.service_period = Some(period(segment, 2)?);
             }
+            ("DTP", "050")
+                if status.level == AckLevel::InformationSource && segment.el(2) == "D8" =>
+            {
+                status.received_date = Some(date(segment, 3)?);
+            }
+            ("DTP", "009")
+                if status.level == AckLevel::InformationSource && segment.el(2) == "D8" =>
+            {
+                status.process_date = Some(date(segment, 3)?);
+            }
+            ("QTY", "90" | "QA") => status.accepted_quantity = opt_quantity(segment, 2)?,
+            ("QTY", "AA" | "QC") => status.rejected_quantity = opt_quantity(segment, 2)?,
+            ("AMT", "YU") => status.accepted_amount = opt_money(segment, 2)?,
+            ("AMT", "YY") => status.rejected_amount = opt_money(segment, 2)?,
             _ => unmapped.push_at(node.id(), Some(hl), None, segment),
         }
     }
     if status.level == AckLevel::Claim {
         status.total_charge = status.statuses.first().and_then(|s| s.charge);
     }
-    for child in node.children() {
+    for (index, child) in node.children().enumerate() {
+        let n = u32::try_from(index + 1).unwrap_or(u32::MAX);
         status
             .lines
-            .push(line(&child, hl, unmapped).map_err(|e| e.in_loop("2220D"))?);
+            .push(line(&child, (hl, n), unmapped).map_err(|e| e.in_loop("2220D"))?);
     }
     Ok(())
 }
@@ -138,6 +161,12 @@ pub fn decode(tx: &Transaction<'_>, ids: &EnvelopeIds) -> Result<Message, X12Err
             bill_type: None,
             total_charge: None,
             service_period: None,
+            received_date: None,
+            process_date: None,
+            accepted_quantity: None,
+            rejected_quantity: None,
+            accepted_amount: None,
+            rejected_amount: None,
             statuses: Vec::new(),
             lines: Vec::new(),
         };

@@ -1,17 +1,16 @@
 //! `claim` messages to an 837P (005010X222A1) transaction body: `BHT` through the last
-//! service line. Consecutive claims with the same billing provider, subscriber and patient
-//! share their `HL` loops.
+//! service line, the levels above the claims written by [`write_hierarchy`].
 
 use clearway_plugin_sdk::schemas::body::DiagnosisRole;
 use clearway_plugin_sdk::schemas::{Claim, CodeSystem, Message, Party};
-use serde_json::Value;
 
-use super::decode::{BHT, SBR};
-use super::header::{envelope_party, submitter, write_dates};
+use super::common::write_loops;
+use super::header::write_dates;
+use super::levels::{Layout, carried, write_hierarchy};
 use super::lines::write_line;
 use crate::parties::{self, Details};
 use crate::syntax::Writer;
-use crate::values::{UNMAPPED, Unmapped, yes_no};
+use crate::values::{Unmapped, yes_no};
 
 /// What every 837P party loop writes: `NM106` is "not used" in all of them.
 pub const NM1: Details = Details {
@@ -24,37 +23,13 @@ pub const NM1: Details = Details {
 /// A claim message and its body.
 pub type ClaimRef<'m> = (&'m Message, &'m Claim);
 
-/// The `HL` grouping key of a level: its parties and carried segments, as JSON text.
-fn key(
-    message: &Message,
-    parties: &[&Option<Party>],
-    loops: &[&str],
-    extra: Option<&str>,
-) -> String {
-    let unmapped = Unmapped::from_value(message.extensions.get(UNMAPPED));
-    let carried: Vec<&str> = loops.iter().flat_map(|l| unmapped.of(l, None)).collect();
-    let extra = extra.and_then(|k| message.extensions.get(k));
-    serde_json::to_string(&(parties, carried, extra)).unwrap_or_default()
-}
-
-/// Writes the carried segments of `loop_id` (optionally only those with segment id `id`).
-fn carried(w: &mut Writer, unmapped: &Unmapped, loop_id: &str, id: Option<&str>) {
-    for text in unmapped.of(loop_id, None) {
-        if id.is_none_or(|id| text.split('*').next() == Some(id)) {
-            w.raw(text);
-        }
-    }
-}
-
-/// A string extension element (`x12.BHT` / `x12.SBR`), `""` when absent.
-fn ext<'m>(message: &'m Message, key: &str, element: &str) -> &'m str {
-    message
-        .extensions
-        .get(key)
-        .and_then(|v| v.get(element))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
+/// The 837P [`Layout`]: its loop 2300, every party and carried header segment as they are.
+pub const LAYOUT: Layout = Layout {
+    claim: write_claim,
+    fit: |_, party| party.clone(),
+    header: |_| true,
+    sbr: &[4, 5, 6, 7, 8, 9],
+};
 
 /// Writes the body of one 837P transaction set for `claims` (at least one); `ids` are the
 /// configured sender and receiver ids, used for loops 1000A/1000B when the first message
@@ -63,178 +38,10 @@ pub fn write_body(
     w: &mut Writer,
     claims: &[ClaimRef<'_>],
     reference: &str,
-    (date, time): (&str, &str),
-    (sender_id, receiver_id): (&str, &str),
+    creation: (&str, &str),
+    ids: (&str, &str),
 ) {
-    let (first, _) = claims[0];
-    let bht = |e: &str, default: &str| {
-        let value = ext(first, BHT, e);
-        if value.is_empty() {
-            default.to_owned()
-        } else {
-            value.to_owned()
-        }
-    };
-    w.seg(
-        "BHT",
-        &[
-            bht("BHT01", "0019"),
-            bht("BHT02", "00"),
-            bht("BHT03", reference),
-            bht("BHT04", date),
-            bht("BHT05", time),
-            bht("BHT06", "CH"),
-        ],
-    );
-    let unmapped = Unmapped::from_value(first.extensions.get(UNMAPPED));
-    carried(w, &unmapped, "HEADER", None);
-    let submitter = submitter(first, sender_id);
-    parties::write(w, "41", &submitter, NM1);
-    let receiver = envelope_party(first.parties.receiver.as_ref(), receiver_id);
-    parties::write(w, "40", &receiver, NM1);
-    let mut hl = 0u32;
-    let (mut a, mut b) = (0u32, 0u32);
-    let (mut key_a, mut key_b, mut key_c) = (String::new(), String::new(), String::new());
-    for (index, (message, claim)) in claims.iter().enumerate() {
-        let p = &message.parties;
-        let unmapped = Unmapped::from_value(message.extensions.get(UNMAPPED));
-        let this_a = key(
-            message,
-            &[&p.provider, &p.payee],
-            &["2000A", "2010AA", "2010AB", "2010AC"],
-            None,
-        );
-        let this_b = key(
-            message,
-            &[&p.subscriber, &p.payer],
-            &["2000B", "2010BA", "2010BB"],
-            Some(SBR),
-        );
-        let this_c = key(message, &[&p.patient], &["2000C", "2010CA"], None);
-        let new_a = index == 0 || this_a != key_a;
-        let new_b = new_a || this_b != key_b;
-        if new_a {
-            hl += 1;
-            a = hl;
-            w.seg("HL", &[a.to_string().as_str(), "", "20", "1"]);
-            let provider = p.provider.clone().unwrap_or_default();
-            if let Some(taxonomy) = &provider.taxonomy {
-                w.seg("PRV", &["BI", "PXC", taxonomy.code.as_str()]);
-            }
-            carried(w, &unmapped, "2000A", None);
-            parties::write(w, "85", &provider, NM1);
-            carried(w, &unmapped, "2010AA", None);
-            if let Some(payee) = &p.payee {
-                parties::write(w, "87", payee, NM1);
-                carried(w, &unmapped, "2010AB", None);
-            }
-            carried(w, &unmapped, "2010AC", None);
-            key_a = this_a;
-        }
-        if new_b {
-            hl += 1;
-            b = hl;
-            // HL04: whether a 2000C follows under this subscriber.
-            let has_child = claims[index..]
-                .iter()
-                .take_while(|(m, _)| {
-                    key(
-                        m,
-                        &[&m.parties.subscriber, &m.parties.payer],
-                        &["2000B", "2010BA", "2010BB"],
-                        Some(SBR),
-                    ) == this_b
-                })
-                .any(|(m, _)| m.parties.patient.is_some());
-            w.seg(
-                "HL",
-                &[
-                    b.to_string().as_str(),
-                    a.to_string().as_str(),
-                    "22",
-                    if has_child { "1" } else { "0" },
-                ],
-            );
-            write_sbr(w, message);
-            carried(w, &unmapped, "2000B", None);
-            let subscriber = p.subscriber.clone().unwrap_or_default();
-            parties::write(
-                w,
-                "IL",
-                &subscriber,
-                Details {
-                    demographics: true,
-                    ..NM1
-                },
-            );
-            carried(w, &unmapped, "2010BA", None);
-            let payer = p.payer.clone().unwrap_or_default();
-            parties::write(w, "PR", &payer, NM1);
-            carried(w, &unmapped, "2010BB", None);
-            key_b = this_b;
-            key_c = String::new();
-        }
-        if let Some(patient) = &p.patient
-            && (new_b || this_c != key_c)
-        {
-            {
-                hl += 1;
-                w.seg(
-                    "HL",
-                    &[hl.to_string().as_str(), b.to_string().as_str(), "23", "0"],
-                );
-                let relationship = patient
-                    .relationship_to_subscriber
-                    .map(|r| r.x12_code())
-                    .unwrap_or("G8");
-                w.seg("PAT", &[relationship]);
-                carried(w, &unmapped, "2000C", None);
-                parties::write(
-                    w,
-                    "QC",
-                    patient,
-                    Details {
-                        demographics: true,
-                        no_id: true,
-                        ..NM1
-                    },
-                );
-                carried(w, &unmapped, "2010CA", None);
-                key_c = this_c;
-            }
-        }
-        write_claim(w, message, claim, &unmapped);
-    }
-}
-
-/// Writes the subscriber's `SBR`.
-fn write_sbr(w: &mut Writer, message: &Message) {
-    let subscriber = message.parties.subscriber.as_ref();
-    let sbr = |n: usize| ext(message, SBR, &format!("SBR{n:02}")).to_owned();
-    let first = sbr(1);
-    w.seg(
-        "SBR",
-        &[
-            if first.is_empty() {
-                "P".to_owned()
-            } else {
-                first
-            },
-            subscriber
-                .and_then(|s| s.relationship_to_subscriber)
-                .map(|r| r.x12_code().to_owned())
-                .unwrap_or_default(),
-            subscriber
-                .and_then(|s| s.group_number.clone())
-                .unwrap_or_default(),
-            sbr(4),
-            sbr(5),
-            sbr(6),
-            sbr(7),
-            sbr(8),
-            sbr(9),
-        ],
-    );
+    write_hierarchy(w, claims, reference, creation, ids, &LAYOUT);
 }
 
 /// The `HI` qualifier of a diagnosis.
@@ -368,12 +175,16 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
             carried(w, unmapped, loop_id, None);
         }
     }
-    for loop_id in [
-        "2310D", "2310E", "2310F", "2320", "2330A", "2330B", "2330C", "2330D", "2330E", "2330F",
-        "2330G",
-    ] {
-        carried(w, unmapped, loop_id, None);
-    }
+    // In input order, so several other payers (2320 with its 2330 loops) stay together.
+    write_loops(
+        w,
+        unmapped,
+        &[
+            "2310D", "2310E", "2310F", "2320", "2330A", "2330B", "2330C", "2330D", "2330E",
+            "2330F", "2330G",
+        ],
+        None,
+    );
     for line in &claim.service_lines {
         write_line(w, line, claim.dates.service_period.as_ref(), unmapped);
     }

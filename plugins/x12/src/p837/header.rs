@@ -130,11 +130,17 @@ pub fn submitter(message: &Message, configured_id: &str) -> Party {
 /// `first` claim of the interchange a reachable submitter contact. Problems name JSON
 /// pointers, never values.
 pub fn problems(index: usize, message: &Message, first: bool) -> Vec<Problem> {
+    billing_problems("837P", index, message, first)
+}
+
+/// [`problems`] for the 837 variant `name` (`837P`, `837I`, `837D`): the billing provider's
+/// address and the submitter's contact, which every variant requires.
+pub fn billing_problems(name: &str, index: usize, message: &Message, first: bool) -> Vec<Problem> {
     let base = format!("/{index}/parties/provider/address");
     let missing = |path: String, what: &str| {
         Problem::error(
             "x12.encode.required",
-            format!("an 837P billing provider (loop 2010AA) requires {what}, which the message does not carry"),
+            format!("an {name} billing provider (loop 2010AA) requires {what}, which the message does not carry"),
         )
         .at_path(path)
     };
@@ -143,8 +149,10 @@ pub fn problems(index: usize, message: &Message, first: bool) -> Vec<Problem> {
         out.push(
             Problem::error(
                 "x12.encode.required",
-                "an 837P submitter (loop 1000A) requires a contact phone, fax or email (PER), \
-                 and neither the sender nor the billing provider carries one",
+                format!(
+                    "an {name} submitter (loop 1000A) requires a contact phone, fax or email \
+                     (PER), and neither the sender nor the billing provider carries one"
+                ),
             )
             .at_path(format!("/{index}/parties/sender/contacts")),
         );

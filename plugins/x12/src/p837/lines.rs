@@ -4,7 +4,7 @@ use clearway_plugin_sdk::schemas::body::claim::{DrugInfo, ServiceLine};
 use clearway_plugin_sdk::schemas::body::{DrugUnit, Note, QualifiedAmount, UnitType};
 use clearway_plugin_sdk::schemas::{Code, CodeSystem, Period};
 
-use super::decode::{carry, carry_all};
+use super::hierarchy::{carry, carry_all};
 use crate::parties::{self, Details};
 use crate::syntax::{ErrorKind, Writer, X12Error};
 use crate::values::{
@@ -126,8 +126,16 @@ pub fn service_line(
     Ok(line)
 }
 
-/// Reads loop 2410.
-fn drug(node: &Node<'_, '_, '_>, line: u32, unmapped: &mut Unmapped) -> Result<DrugInfo, X12Error> {
+/// Reads loop 2410 (drug identification) of service line `line`.
+///
+/// # Errors
+///
+/// A qualifier other than `N4`, a missing code, `CTP`, quantity or unit.
+pub fn drug(
+    node: &Node<'_, '_, '_>,
+    line: u32,
+    unmapped: &mut Unmapped,
+) -> Result<DrugInfo, X12Error> {
     let located = |e: X12Error| e.in_loop("2410");
     let lin = node.segments()[0];
     if lin.el(2) != "N4" {
@@ -250,21 +258,7 @@ pub fn write_line(
     }
     carried(w, "2400");
     if let Some(drug) = &line.drug {
-        w.seg("LIN", &["", "N4", drug.ndc.code.as_str()]);
-        let unit = w.comp(&[drug.unit.x12_code()]);
-        w.seg(
-            "CTP",
-            &[
-                "",
-                "",
-                "",
-                drug.quantity.to_string().as_str(),
-                unit.as_str(),
-            ],
-        );
-        if let Some(number) = &drug.prescription_number {
-            w.seg("REF", &["XZ", number.as_str()]);
-        }
+        write_drug(w, drug);
         carried(w, "2410");
     }
     if let Some(rendering) = &line.rendering_provider {
@@ -283,5 +277,24 @@ pub fn write_line(
         "2420B", "2420C", "2420D", "2420E", "2420F", "2420G", "2420H", "2430", "2440",
     ] {
         carried(w, loop_id);
+    }
+}
+
+/// Writes loop 2410 (`LIN`, `CTP`, `REF*XZ`) without its carried segments.
+pub fn write_drug(w: &mut Writer, drug: &DrugInfo) {
+    w.seg("LIN", &["", "N4", drug.ndc.code.as_str()]);
+    let unit = w.comp(&[drug.unit.x12_code()]);
+    w.seg(
+        "CTP",
+        &[
+            "",
+            "",
+            "",
+            drug.quantity.to_string().as_str(),
+            unit.as_str(),
+        ],
+    );
+    if let Some(number) = &drug.prescription_number {
+        w.seg("REF", &["XZ", number.as_str()]);
     }
 }

@@ -1,8 +1,16 @@
-//! 837P professional claims (005010X222A1): decode to and encode from `claim` messages.
+//! 837P professional claims (005010X222A1): decode to and encode from `claim` messages; and
+//! what the 837I ([`crate::p837i`]) and 837D ([`crate::p837d`]) share with it: the `HL`
+//! hierarchy both ways ([`hierarchy`], [`levels`]), the common claim segments ([`common`]) and
+//! the encode checks ([`check`]).
 
+pub mod check;
+pub mod common;
 pub mod decode;
 pub mod encode;
 pub mod header;
+pub mod hierarchy;
+pub mod interchange;
+pub mod levels;
 pub mod lines;
 pub mod spec;
 

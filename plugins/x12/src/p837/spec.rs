@@ -3,10 +3,10 @@
 use crate::walker::{LoopDef, Trigger};
 
 /// Names, addresses and references of a secondary party loop.
-const PARTY: &[&str] = &["N2", "N3", "N4", "REF", "PER", "PRV", "DMG"];
+pub const PARTY: &[&str] = &["N2", "N3", "N4", "REF", "PER", "PRV", "DMG"];
 
 /// A party loop opened by `NM1` with one of `codes`.
-const fn party(id: &'static str, codes: &'static [&'static str]) -> LoopDef {
+pub const fn party(id: &'static str, codes: &'static [&'static str]) -> LoopDef {
     LoopDef {
         id,
         trigger: Trigger::Qualified("NM1", codes),
@@ -89,76 +89,86 @@ const CLAIM: LoopDef = LoopDef {
     ],
 };
 
-/// The whole 837P transaction body.
-pub static ROOT: LoopDef = LoopDef {
-    id: "HEADER",
-    trigger: Trigger::Root,
-    segments: &["BHT", "REF"],
-    required: &["BHT", "1000A", "1000B", "2000A"],
-    children: &[
+/// The loops of an 837 transaction body around `$claim` (the variant's loop 2300): the
+/// header, 1000A/1000B and the `HL` levels 2000A, 2000B and 2000C, alike in all variants.
+macro_rules! hierarchy {
+    ($claim:expr) => {
         LoopDef {
-            id: "1000A",
-            trigger: Trigger::Qualified("NM1", &["41"]),
-            segments: &["PER"],
-            required: &[],
-            children: &[],
-        },
-        LoopDef {
-            id: "1000B",
-            trigger: Trigger::Qualified("NM1", &["40"]),
-            segments: &[],
-            required: &[],
-            children: &[],
-        },
-        LoopDef {
-            id: "2000A",
-            trigger: Trigger::Hl("20"),
-            segments: &["PRV", "CUR"],
-            required: &["2010AA"],
+            id: "HEADER",
+            trigger: Trigger::Root,
+            segments: &["BHT", "REF"],
+            required: &["BHT", "1000A", "1000B", "2000A"],
             children: &[
                 LoopDef {
-                    id: "2010AA",
-                    trigger: Trigger::Qualified("NM1", &["85"]),
-                    segments: &["N3", "N4", "REF", "PER"],
-                    required: &["N3", "N4"],
-                    children: &[],
-                },
-                party("2010AB", &["87"]),
-                party("2010AC", &["PE"]),
-            ],
-        },
-        LoopDef {
-            id: "2000B",
-            trigger: Trigger::Hl("22"),
-            segments: &["SBR", "PAT"],
-            required: &["SBR", "2010BA", "2010BB"],
-            children: &[
-                LoopDef {
-                    id: "2010BA",
-                    trigger: Trigger::Qualified("NM1", &["IL"]),
-                    segments: &["N3", "N4", "DMG", "REF", "PER"],
+                    id: "1000A",
+                    trigger: Trigger::Qualified("NM1", &["41"]),
+                    segments: &["PER"],
                     required: &[],
                     children: &[],
                 },
-                party("2010BB", &["PR"]),
-                CLAIM,
-            ],
-        },
-        LoopDef {
-            id: "2000C",
-            trigger: Trigger::Hl("23"),
-            segments: &["PAT"],
-            required: &["PAT", "2010CA"],
-            children: &[
                 LoopDef {
-                    id: "2010CA",
-                    trigger: Trigger::Qualified("NM1", &["QC"]),
-                    segments: &["N3", "N4", "DMG", "REF", "PER"],
-                    required: &["N3", "N4"],
+                    id: "1000B",
+                    trigger: Trigger::Qualified("NM1", &["40"]),
+                    segments: &[],
+                    required: &[],
                     children: &[],
                 },
-                CLAIM,
+                LoopDef {
+                    id: "2000A",
+                    trigger: Trigger::Hl("20"),
+                    segments: &["PRV", "CUR"],
+                    required: &["2010AA"],
+                    children: &[
+                        LoopDef {
+                            id: "2010AA",
+                            trigger: Trigger::Qualified("NM1", &["85"]),
+                            segments: &["N3", "N4", "REF", "PER"],
+                            required: &["N3", "N4"],
+                            children: &[],
+                        },
+                        party("2010AB", &["87"]),
+                        party("2010AC", &["PE"]),
+                    ],
+                },
+                LoopDef {
+                    id: "2000B",
+                    trigger: Trigger::Hl("22"),
+                    segments: &["SBR", "PAT"],
+                    required: &["SBR", "2010BA", "2010BB"],
+                    children: &[
+                        LoopDef {
+                            id: "2010BA",
+                            trigger: Trigger::Qualified("NM1", &["IL"]),
+                            segments: &["N3", "N4", "DMG", "REF", "PER"],
+                            required: &[],
+                            children: &[],
+                        },
+                        party("2010BB", &["PR"]),
+                        $claim,
+                    ],
+                },
+                LoopDef {
+                    id: "2000C",
+                    trigger: Trigger::Hl("23"),
+                    segments: &["PAT"],
+                    required: &["PAT", "2010CA"],
+                    children: &[
+                        LoopDef {
+                            id: "2010CA",
+                            trigger: Trigger::Qualified("NM1", &["QC"]),
+                            segments: &["N3", "N4", "DMG", "REF", "PER"],
+                            required: &["N3", "N4"],
+                            children: &[],
+                        },
+                        $claim,
+                    ],
+                },
             ],
-        },
-    ],
-};
+        }
+    };
+}
+
+pub(crate) use hierarchy;
+
+/// The whole 837P transaction body.
+pub static ROOT: LoopDef = hierarchy!(CLAIM);

@@ -43,6 +43,10 @@ pub struct Interchange<'a> {
     pub groups: Vec<Group<'a>>,
     /// The `IEA` trailer.
     pub iea: Segment<'a>,
+    /// Harmless defects the parse accepted: a `SE02` or `GE02` that differs from its
+    /// header's control number (the counts were right, so nothing is missing). A
+    /// decoder reports them in a warning; `acknowledge` still flags them.
+    pub warnings: Vec<X12Error>,
 }
 
 /// Checks that a trailer count element equals `actual`.
@@ -93,9 +97,11 @@ fn missing(at: &Segment<'_>, trailer: &'static str) -> X12Error {
 /// # Errors
 ///
 /// Segments out of envelope order, missing trailers, wrong `SE01`/`GE01`/`IEA01` counts,
-/// trailer control numbers that differ from their headers', data after the `IEA`.
+/// an `IEA02` that differs from `ISA13`, data after the `IEA`. (`SE02`/`GE02` mismatches
+/// are [`Interchange::warnings`].)
 pub fn parse_envelope<'a>(segments: Vec<Segment<'a>>) -> Result<Interchange<'a>, X12Error> {
     let mut iter = segments.into_iter();
+    let mut warnings = Vec::new();
     let isa = iter
         .next()
         .ok_or_else(|| X12Error::new(Default::default(), ErrorKind::Empty))?;
@@ -110,7 +116,7 @@ pub fn parse_envelope<'a>(segments: Vec<Segment<'a>>) -> Result<Interchange<'a>,
         match segment.id {
             "IEA" => break segment,
             "TA1" => ta1s.push(segment),
-            "GS" => groups.push(parse_group(segment, &mut iter, &mut last)?),
+            "GS" => groups.push(parse_group(segment, &mut iter, &mut last, &mut warnings)?),
             _ => {
                 return Err(X12Error::new(
                     segment.pos(),
@@ -129,6 +135,7 @@ pub fn parse_envelope<'a>(segments: Vec<Segment<'a>>) -> Result<Interchange<'a>,
         ta1s,
         groups,
         iea,
+        warnings,
     })
 }
 
@@ -137,6 +144,7 @@ fn parse_group<'a>(
     gs: Segment<'a>,
     iter: &mut impl Iterator<Item = Segment<'a>>,
     last: &mut Segment<'a>,
+    warnings: &mut Vec<X12Error>,
 ) -> Result<Group<'a>, X12Error> {
     let mut transactions = Vec::new();
     let ge = loop {
@@ -146,7 +154,7 @@ fn parse_group<'a>(
         *last = segment.clone();
         match segment.id {
             "GE" => break segment,
-            "ST" => transactions.push(parse_transaction(segment, iter, last)?),
+            "ST" => transactions.push(parse_transaction(segment, iter, last, warnings)?),
             "GS" | "IEA" | "ISA" => return Err(missing(&segment, "GE")),
             _ => {
                 return Err(X12Error::new(
@@ -157,7 +165,7 @@ fn parse_group<'a>(
         }
     };
     check_count(&ge, 1, "transaction sets", transactions.len())?;
-    check_control(&ge, 2, &gs, 6, "GS06")?;
+    warnings.extend(check_control(&ge, 2, &gs, 6, "GS06").err());
     Ok(Group {
         gs,
         transactions,
@@ -170,6 +178,7 @@ fn parse_transaction<'a>(
     st: Segment<'a>,
     iter: &mut impl Iterator<Item = Segment<'a>>,
     last: &mut Segment<'a>,
+    warnings: &mut Vec<X12Error>,
 ) -> Result<Transaction<'a>, X12Error> {
     let mut body = Vec::new();
     let se = loop {
@@ -184,6 +193,6 @@ fn parse_transaction<'a>(
         }
     };
     check_count(&se, 1, "segments", body.len() + 2)?;
-    check_control(&se, 2, &st, 2, "ST02")?;
+    warnings.extend(check_control(&se, 2, &st, 2, "ST02").err());
     Ok(Transaction { st, body, se })
 }

@@ -1,8 +1,4 @@
-//! Acknowledgments to `claim.ack`: 999 (005010X231A1) and TA1.
-//!
-//! The message's `correlation` carries the control numbers of what is acknowledged (so the
-//! hub links the ack to the original); the acknowledgment's own envelope control numbers are
-//! in `extensions["x12.envelope"]`.
+//! Decoding acknowledgments: one 999 transaction set, or one `TA1`, to a `claim.ack`.
 
 use clearway_plugin_sdk::schemas::body::ack::{
     AckStatus, AckType, ElementError, ErrorContext, GroupAck, InterchangeAck, InterchangeAckCode,
@@ -11,12 +7,10 @@ use clearway_plugin_sdk::schemas::body::ack::{
 use clearway_plugin_sdk::schemas::{Body, ClaimAck, Message};
 use serde_json::json;
 
+use super::ENVELOPE;
 use crate::decode::EnvelopeIds;
 use crate::syntax::{ErrorKind, Group, Interchange, Segment, Transaction, X12Error};
 use crate::values::{parse_date, parse_time};
-
-/// Extension key of the acknowledgment's own envelope control numbers.
-pub const ENVELOPE: &str = "x12.envelope";
 
 /// A status code element.
 fn status(segment: &Segment<'_>, n: usize) -> Result<AckStatus, X12Error> {
@@ -75,7 +69,7 @@ fn context(ctx: &Segment<'_>) -> ErrorContext {
 /// A segment out of place, or a bad acknowledgment code or count.
 pub fn decode_999(
     _interchange: &Interchange<'_>,
-    _group: &Group<'_>,
+    group: &Group<'_>,
     tx: &Transaction<'_>,
     ids: &EnvelopeIds,
 ) -> Result<Message, X12Error> {
@@ -205,8 +199,15 @@ pub fn decode_999(
         .cloned();
     message.extensions.insert(
         ENVELOPE.into(),
-        json!({"ISA13": ids.interchange, "GS06": ids.group, "ST02": ids.transaction}),
+        json!({
+            "ISA13": ids.interchange,
+            "GS06": ids.group,
+            "ST02": ids.transaction,
+            "GS04": group.gs.el(4).trim(),
+            "GS05": group.gs.el(5).trim(),
+        }),
     );
+    ids.record_version(&mut message);
     Ok(message)
 }
 
@@ -243,9 +244,14 @@ pub fn decode_ta1(interchange: &Interchange<'_>, ta1: &Segment<'_>) -> Result<Me
     });
     let mut message = Message::new(Body::ClaimAck(ack));
     message.correlation.interchange_control_number = Some(control_number);
+    let isa = &interchange.isa;
     message.extensions.insert(
         ENVELOPE.into(),
-        json!({"ISA13": interchange.isa.el(13).trim()}),
+        json!({
+            "ISA13": isa.el(13).trim(),
+            "ISA09": isa.el(9).trim(),
+            "ISA10": isa.el(10).trim(),
+        }),
     );
     Ok(message)
 }
