@@ -1,11 +1,13 @@
 //! End-to-end tests: the real `clearway` binary with real plugins (see tests/README.md).
 //! One test binary keeps link time down.
 
+mod acks;
 mod api;
 mod capabilities;
 mod cli;
 mod crash;
 mod dir;
+mod example;
 mod fhir_e2e;
 mod fhir_facade;
 mod fhir_out;

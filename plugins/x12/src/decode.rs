@@ -121,12 +121,8 @@ pub fn decode_interchange(input: &[u8]) -> Result<Vec<Message>, DecodeError> {
             let id = tx.st.el(1);
             match (id, version.get(..10).unwrap_or(version)) {
                 ("837", "005010X222") => messages.extend(p837::decode::decode(tx, &ids)?),
-                ("837", "005010X223") => {
-                    messages.extend(crate::p837i::decode::decode(tx, &ids)?)
-                }
-                ("837", "005010X224") => {
-                    messages.extend(crate::p837d::decode::decode(tx, &ids)?)
-                }
+                ("837", "005010X223") => messages.extend(crate::p837i::decode::decode(tx, &ids)?),
+                ("837", "005010X224") => messages.extend(crate::p837d::decode::decode(tx, &ids)?),
                 ("837", _) if crate::p837d::v4010::is_dental(tx, version) => {
                     messages.extend(crate::p837d::v4010::decode(tx, &ids)?)
                 }
@@ -156,9 +152,13 @@ pub fn decode_interchange(input: &[u8]) -> Result<Vec<Message>, DecodeError> {
             log::warn!("{}", warning.as_str().unwrap_or_default());
         }
         for message in &mut messages {
-            message
+            let entry = message
                 .extensions
-                .insert(WARNINGS.into(), serde_json::Value::Array(warnings.clone()));
+                .entry(WARNINGS.to_owned())
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            if let serde_json::Value::Array(list) = entry {
+                list.extend(warnings.iter().cloned());
+            }
         }
     }
     log::debug!("decoded {} messages", messages.len());

@@ -38,7 +38,9 @@ fn read(dir: &std::path::Path, name: &str) -> Vec<u8> {
 /// defect is not harmless. Accepted despite a validator failure: `lfh_835_medicare_part_a`
 /// (no payer technical contact `PER*BL`, and `TS309`/`TS311` used) and `ims_277ca_accepted`
 /// (no billing provider `STC` in 2200C); `lfh_271_subscriber_aaa_error` (its `SE02` differs
-/// from `ST02`: accepted with a warning in `extensions["x12.warnings"]`). Rejected: the 835
+/// from `ST02`: accepted with a warning in `extensions["x12.warnings"]`) and
+/// `oop_ta1_accepted_4010` (accepted TA1s without `TA105` and with CCYYMMDD dates: taken as
+/// `000` and read as written, each with a warning). Rejected: the 835
 /// managed care file (`BPR16` is not a date) and the 835 COB file (`BPR16` missing, `SVC01`
 /// written with a component separator other than `ISA16`).
 const EXPECTED: &[(&str, Result<usize, &str>)] = &[
@@ -54,7 +56,7 @@ const EXPECTED: &[(&str, Result<usize, &str>)] = &[
     ("pyx12_999_834_ls_le_ls.x12", Ok(1)),
     ("pyx12_999_834_lui_id.x12", Ok(4)),
     ("oop_ta1_rejected_5010.x12", Ok(1)),
-    ("oop_ta1_accepted_4010.x12", Err("invalid")),
+    ("oop_ta1_accepted_4010.x12", Ok(2)),
     ("lfh_835_medicare_part_a.x12", Ok(1)),
     ("lfh_835_managed_care.x12", Err("invalid")),
     ("lfh_835_cob_contractual_adj.x12", Err("invalid")),
@@ -131,6 +133,25 @@ fn a_trailer_control_number_mismatch_is_accepted_with_a_positioned_warning() {
     let text = warnings[0].as_str().expect("text");
     assert!(text.contains("SE02") && text.contains("ST02"), "{text}");
     assert!(text.contains("segment") && text.contains("line"), "{text}");
+
+    // A 4010 TA1 accepted without its note code, with CCYYMMDD dates.
+    let messages = decode::decode(&read(&dir, "oop_ta1_accepted_4010.x12")).expect("accepted");
+    for message in &messages {
+        let warnings: Vec<&str> = message.extensions[decode::WARNINGS]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .filter_map(|w| w.as_str())
+            .collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("TA105") && warnings[1].contains("TA102"), "{warnings:?}");
+        let Body::ClaimAck(ack) = &message.body else {
+            panic!("a claim.ack")
+        };
+        let interchange = ack.interchange.as_ref().expect("TA1");
+        assert_eq!(interchange.note_code, "000");
+        assert!(interchange.date.is_some());
+    }
 }
 
 #[test]

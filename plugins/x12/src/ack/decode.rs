@@ -226,12 +226,32 @@ pub fn decode_ta1(interchange: &Interchange<'_>, ta1: &Segment<'_>) -> Result<Me
                     ErrorKind::InvalidCode("interchange acknowledgment code"),
                 )
             })?;
-    let note_code = ta1.req(5, "interchange note code")?.to_owned();
+    // Harmless defects seen in the wild (accepted, each with a warning): an accepted TA1
+    // without its note code (`000` is the only one `A` can carry) and a CCYYMMDD TA102.
+    let mut warnings = Vec::new();
+    let note_code = match (ta1.opt(5), ack_code) {
+        (Some(code), _) => code.to_owned(),
+        (None, InterchangeAckCode::Accepted) => {
+            warnings.push(format!(
+                "accepted: segment {} (TA1), line {}: TA105 interchange note code is empty; taken as 000 (no error) since TA104 is A",
+                ta1.position, ta1.line
+            ));
+            "000".to_owned()
+        }
+        (None, _) => ta1.req(5, "interchange note code")?.to_owned(),
+    };
     // TA102 is YYMMDD; the century is taken as 20.
-    let date = ta1
-        .opt(2)
-        .filter(|d| d.len() == 6)
-        .and_then(|d| parse_date(&format!("20{d}")));
+    let date = match ta1.opt(2) {
+        Some(d) if d.len() == 8 => {
+            warnings.push(format!(
+                "accepted: segment {} (TA1), line {}: TA102 is written as CCYYMMDD instead of YYMMDD",
+                ta1.position, ta1.line
+            ));
+            parse_date(d)
+        }
+        Some(d) if d.len() == 6 => parse_date(&format!("20{d}")),
+        _ => None,
+    };
     let time = ta1.opt(3).and_then(parse_time);
     let mut ack = ClaimAck::new(AckType::Ta1);
     ack.acknowledged.interchange_control_number = Some(control_number.clone());
@@ -253,5 +273,19 @@ pub fn decode_ta1(interchange: &Interchange<'_>, ta1: &Segment<'_>) -> Result<Me
             "ISA10": isa.el(10).trim(),
         }),
     );
+    if !warnings.is_empty() {
+        for warning in &warnings {
+            clearway_plugin_sdk::log::warn!("{warning}");
+        }
+        message.extensions.insert(
+            crate::decode::WARNINGS.into(),
+            serde_json::Value::Array(
+                warnings
+                    .into_iter()
+                    .map(serde_json::Value::String)
+                    .collect(),
+            ),
+        );
+    }
     Ok(message)
 }
