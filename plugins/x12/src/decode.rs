@@ -2,8 +2,10 @@
 
 use clearway_plugin_sdk::schemas::{Correlation, Message};
 use clearway_plugin_sdk::{ConnectorError, log};
+use serde_json::{Map, Value};
 
 use crate::syntax::{Group, Interchange, Transaction, X12Error, parse};
+use crate::values::{UNMAPPED, Unmapped};
 use crate::{ack, p270, p276, p277ca, p835, p837};
 
 /// The control numbers of the envelope around a transaction set.
@@ -45,6 +47,21 @@ impl EnvelopeIds {
                 IMPLEMENTATION.into(),
                 serde_json::Value::String(self.version.clone()),
             );
+        }
+    }
+
+    /// Records what a 27x or 278 message keeps of its envelope: the implementation convention,
+    /// the `BHT` elements (`x12.BHT`, when any) and the carried segments (`x12.unmapped`,
+    /// when any).
+    pub fn record(&self, message: &mut Message, bht: &Map<String, Value>, unmapped: &Unmapped) {
+        self.record_version(message);
+        if !bht.is_empty() {
+            message
+                .extensions
+                .insert(p837::decode::BHT.into(), Value::Object(bht.clone()));
+        }
+        if let Some(value) = unmapped.to_value() {
+            message.extensions.insert(UNMAPPED.into(), value);
         }
     }
 

@@ -12,8 +12,8 @@ use clearway_plugin_sdk::{ConnectorError, Payload};
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::syntax::{Delimiters, Writer};
 use crate::numbers::ControlNumbers;
+use crate::syntax::{Delimiters, Writer};
 use crate::values::write_date;
 use crate::{p835, p837};
 
@@ -260,10 +260,16 @@ pub fn encode(messages: &[Message], config: &Config) -> Result<Vec<Payload>, Con
     let mut payloads = Vec::with_capacity(batches.len());
     for (transaction, batch) in batches {
         payloads.push(match transaction {
-            Transaction::Professional => encode_professional(batch, config, &mut numbers)?,
+            Transaction::Professional => {
+                encode_claims(batch, config, &mut numbers, &p837::INTERCHANGE)?
+            }
             Transaction::Remittance => encode_remittances(batch, config, &mut numbers)?,
-            Transaction::Institutional => encode_institutional(batch, config, &mut numbers)?,
-            Transaction::Dental => encode_dental(batch, config, &mut numbers)?,
+            Transaction::Institutional => {
+                encode_claims(batch, config, &mut numbers, &crate::p837i::INTERCHANGE)?
+            }
+            Transaction::Dental => {
+                encode_claims(batch, config, &mut numbers, &crate::p837d::INTERCHANGE)?
+            }
             Transaction::Ack999 => crate::ack::encode::encode_999(batch, config, &mut numbers)?,
             Transaction::Ta1 => crate::ack::encode::encode_ta1(batch, config, &mut numbers)?,
             Transaction::ClaimAck277 => crate::p277ca::encode::encode(batch, config, &mut numbers)?,
@@ -290,63 +296,14 @@ pub fn encode(messages: &[Message], config: &Config) -> Result<Vec<Payload>, Con
     Ok(payloads)
 }
 
-/// Writes all professional claims into one 837P interchange (one transaction set).
-fn encode_professional(
+/// Writes all claims of one variant into one 837 interchange (one transaction set).
+fn encode_claims(
     batch: Batch<'_>,
     config: &Config,
     numbers: &mut ControlNumbers,
+    variant: &p837::interchange::Variant,
 ) -> Result<Payload, ConnectorError> {
-    let mut claims = Vec::with_capacity(batch.messages.len());
-    let mut problems = Vec::new();
-    for (n, (message, &index)) in batch.messages.iter().zip(&batch.indexes).enumerate() {
-        problems.extend(p837::header::problems(index as usize, message, n == 0));
-        if let Body::Claim(claim) = &message.body {
-            claims.push((*message, claim));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(ConnectorError::Invalid(problems));
-    }
-    let (date, time) = creation(batch.messages[0], config)?;
-    let control = numbers.next(&batch.messages)?;
-    let reference = format!("{control}");
-    let text = envelope(
-        config,
-        control,
-        (&date, &time),
-        ("HC", "837", version_of(batch.messages[0], p837::VERSION)),
-        1,
-        |w, _| {
-            p837::encode::write_body(
-                w,
-                &claims,
-                &reference,
-                (&date, &time),
-                (&config.sender_id, &config.receiver_id),
-            );
-        },
-    )?;
-    Ok(Payload::new(text.into_bytes(), CONTENT_TYPE)
-        .with_filename_hint(format!("837p-{control:09}.x12"))
-        .carrying(batch.indexes))
-}
-
-/// Writes all institutional claims into one 837I interchange (one transaction set).
-fn encode_institutional(
-    batch: Batch<'_>,
-    config: &Config,
-    numbers: &mut ControlNumbers,
-) -> Result<Payload, ConnectorError> {
-    crate::p837::interchange::encode(batch, config, numbers, &crate::p837i::INTERCHANGE)
-}
-
-/// Writes all dental claims into one 837D interchange (one transaction set).
-fn encode_dental(
-    batch: Batch<'_>,
-    config: &Config,
-    numbers: &mut ControlNumbers,
-) -> Result<Payload, ConnectorError> {
-    crate::p837::interchange::encode(batch, config, numbers, &crate::p837d::INTERCHANGE)
+    p837::interchange::encode(batch, config, numbers, variant)
 }
 
 /// Writes all remittances into one 835 interchange, one transaction set each.

@@ -49,34 +49,27 @@ use crate::config::Config;
 /// The connector's name in `describe`.
 pub const NAME: &str = "x12";
 
+/// The kinds the connector decodes and encodes (the same both ways).
+const KINDS: [Kind; 9] = [
+    Kind::Claim,
+    Kind::ClaimAck,
+    Kind::Remittance,
+    Kind::EligibilityRequest,
+    Kind::EligibilityResponse,
+    Kind::ClaimStatusRequest,
+    Kind::ClaimStatusResponse,
+    Kind::PriorAuthRequest,
+    Kind::PriorAuthResponse,
+];
+
 /// The `x12` connector.
 pub struct X12;
 
 impl Connector for X12 {
     fn describe() -> Description {
         let mut description = Description::new(NAME, env!("CARGO_PKG_VERSION"))
-            .decodes([
-                Kind::Claim,
-                Kind::ClaimAck,
-                Kind::Remittance,
-                Kind::EligibilityRequest,
-                Kind::EligibilityResponse,
-                Kind::ClaimStatusRequest,
-                Kind::ClaimStatusResponse,
-                Kind::PriorAuthRequest,
-                Kind::PriorAuthResponse,
-            ])
-            .encodes([
-                Kind::Claim,
-                Kind::ClaimAck,
-                Kind::Remittance,
-                Kind::EligibilityRequest,
-                Kind::EligibilityResponse,
-                Kind::ClaimStatusRequest,
-                Kind::ClaimStatusResponse,
-                Kind::PriorAuthRequest,
-                Kind::PriorAuthResponse,
-            ])
+            .decodes(KINDS)
+            .encodes(KINDS)
             .format(encode::CONTENT_TYPE)
             .capability("control-numbers");
         description.config_keys = Config::keys();

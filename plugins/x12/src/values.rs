@@ -1,9 +1,11 @@
-//! Element values: dates, periods, decimals and codes, both ways; unmapped segments.
+//! Element values: dates, periods, decimals and codes, both ways; unmapped segments and the
+//! JSON arrays of extension entries that carry them.
 
+use clearway_plugin_sdk::schemas::body::Trace;
 use clearway_plugin_sdk::schemas::{Code, CodeSystem, Date, Money, Period, Quantity, Time};
 use serde_json::{Value, json};
 
-use crate::syntax::{ErrorKind, Segment, X12Error};
+use crate::syntax::{ErrorKind, Segment, Writer, X12Error};
 
 /// A `CCYYMMDD` date.
 pub fn parse_date(text: &str) -> Option<Date> {
@@ -181,6 +183,56 @@ pub fn flag(text: &str) -> Option<bool> {
     }
 }
 
+/// An extension value holding `entries` as a JSON array, each written by `entry`; `None`
+/// when there are none.
+pub fn entries_value<T>(entries: &[T], entry: impl Fn(&T) -> Value) -> Option<Value> {
+    (!entries.is_empty()).then(|| Value::Array(entries.iter().map(entry).collect()))
+}
+
+/// The entries of an extension value (a JSON array), each read by `entry`; items without
+/// the shape (`None`) are ignored.
+pub fn value_entries<T>(value: Option<&Value>, entry: impl Fn(&Value) -> Option<T>) -> Vec<T> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(entry).collect())
+        .unwrap_or_default()
+}
+
+/// The number at `key` of an extension entry, `None` when absent or out of range.
+pub fn entry_number(item: &Value, key: &str) -> Option<u32> {
+    item.get(key)
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+}
+
+/// Reads a `TRN` into a [`Trace`]; `what` names the trace number (`TRN02`) in the error.
+///
+/// # Errors
+///
+/// A missing trace number.
+pub fn read_trace(trn: &Segment<'_>, what: &'static str) -> Result<Trace, X12Error> {
+    Ok(Trace {
+        trace_type: trn.opt(1).map(str::to_owned),
+        reference: trn.req(2, what)?.to_owned(),
+        originator: trn.opt(3).map(str::to_owned),
+        supplemental: trn.opt(4).map(str::to_owned),
+    })
+}
+
+/// Writes a [`Trace`] as a `TRN`, every element as the trace holds it.
+pub fn write_trace(w: &mut Writer, trace: &Trace) {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    w.seg(
+        "TRN",
+        &[
+            opt(&trace.trace_type),
+            trace.reference.clone(),
+            opt(&trace.originator),
+            opt(&trace.supplemental),
+        ],
+    );
+}
+
 /// A segment rewritten with Clearway's delimiters (`*`, `:`, `^`), for carrying in
 /// extensions.
 pub fn segment_text(segment: &Segment<'_>) -> String {
@@ -251,49 +303,29 @@ impl Unmapped {
 
     /// The extension value, `None` when empty.
     pub fn to_value(&self) -> Option<Value> {
-        (!self.entries.is_empty()).then(|| {
-            Value::Array(
-                self.entries
-                    .iter()
-                    .map(|c| {
-                        let mut entry = json!({"loop": c.loop_id});
-                        if let Some(claim) = c.claim {
-                            entry["claim"] = json!(claim);
-                        }
-                        if let Some(line) = c.line {
-                            entry["line"] = json!(line);
-                        }
-                        entry["segment"] = json!(c.text);
-                        entry
-                    })
-                    .collect(),
-            )
+        entries_value(&self.entries, |c| {
+            let mut entry = json!({"loop": c.loop_id});
+            if let Some(claim) = c.claim {
+                entry["claim"] = json!(claim);
+            }
+            if let Some(line) = c.line {
+                entry["line"] = json!(line);
+            }
+            entry["segment"] = json!(c.text);
+            entry
         })
     }
 
     /// Reads the extension value (entries that do not have the shape are ignored).
     pub fn from_value(value: Option<&Value>) -> Unmapped {
-        let entries = value
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|item| {
-                        let number = |key: &str| {
-                            item.get(key)
-                                .and_then(Value::as_u64)
-                                .and_then(|l| u32::try_from(l).ok())
-                        };
-                        Some(Carried {
-                            loop_id: item.get("loop")?.as_str()?.to_owned(),
-                            claim: number("claim"),
-                            line: number("line"),
-                            text: item.get("segment")?.as_str()?.to_owned(),
-                        })
-                    })
-                    .collect()
+        let entries = value_entries(value, |item| {
+            Some(Carried {
+                loop_id: item.get("loop")?.as_str()?.to_owned(),
+                claim: entry_number(item, "claim"),
+                line: entry_number(item, "line"),
+                text: item.get("segment")?.as_str()?.to_owned(),
             })
-            .unwrap_or_default();
+        });
         Unmapped { entries }
     }
 

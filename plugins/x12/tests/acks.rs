@@ -4,51 +4,20 @@
 //! answers every corpus interchange that has an `ISA`, with a 999 that decodes. Under
 //! `CI=true` a missing corpus fails.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use clearway_plugin_sdk::schemas::{Body, Message};
-use clearway_plugin_sdk::{ConnectorError, InboundMeta, Payload};
+use std::path::PathBuf;
+
+use clearway_plugin_sdk::schemas::Body;
+use clearway_plugin_sdk::{ConnectorError, Payload};
 use clearway_x12::acknowledge::acknowledge;
-use clearway_x12::config::Config;
 use clearway_x12::{decode, encode};
-
-/// The fixtures folder.
-fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"))
-}
-
-/// The corpus folder, or `None` (with a note) when it is missing outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus/x12"
-    ));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus folder {} is missing and CI=true",
-        dir.display()
-    );
-    eprintln!("note: corpus folder {} is missing; skipping", dir.display());
-    None
-}
-
-/// The inbound metadata of these tests.
-fn meta() -> InboundMeta {
-    InboundMeta {
-        inbound_id: "01HS0000000000000000000000".into(),
-        endpoint: "clearinghouse-in".into(),
-        received_at: "2024-03-17T08:30:00Z".into(),
-        ..InboundMeta::default()
-    }
-}
+use common::{check_snapshot, config, corpus, fixtures, inbound_meta};
 
 /// `acknowledge` on `bytes` in a fresh thread, so the native host's control numbers start
 /// at 1 for every input.
 fn answer(bytes: Vec<u8>) -> Result<Vec<Payload>, ConnectorError> {
-    std::thread::spawn(move || acknowledge(&bytes, &meta(), &|_| None))
+    std::thread::spawn(move || acknowledge(&bytes, &inbound_meta(), &|_| None))
         .join()
         .expect("acknowledge does not panic")
 }
@@ -66,17 +35,6 @@ fn snapshot(result: &Result<Vec<Payload>, ConnectorError>) -> String {
             .collect(),
         Err(error) => format!("error: {error}\n"),
     }
-}
-
-/// Compares `actual` with the snapshot at `path`, or rewrites it in update mode.
-fn check(path: &Path, actual: &str) {
-    if std::env::var("UPDATE_FIXTURES").as_deref() == Ok("1") {
-        std::fs::write(path, actual).expect("write snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(path)
-        .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_FIXTURES=1", path.display()));
-    assert_eq!(actual, expected, "{} differs", path.display());
 }
 
 #[test]
@@ -97,30 +55,14 @@ fn acknowledgments_match_their_snapshots() {
                 });
             }
         }
-        check(&input.with_extension("acks"), &snapshot(&result));
+        check_snapshot(&input.with_extension("acks"), &snapshot(&result));
     }
-}
-
-/// Clears what an encode assigns anew: the envelope and its control numbers.
-fn without_envelope(mut messages: Vec<Message>) -> Vec<Message> {
-    for message in &mut messages {
-        message.extensions.remove(clearway_x12::ack::ENVELOPE);
-        message.correlation.interchange_control_number = None;
-        message.correlation.group_control_number = None;
-        message.correlation.transaction_control_number = None;
-    }
-    messages
 }
 
 #[test]
 fn corpus_acknowledgments_round_trip() {
     let Some(dir) = corpus() else { return };
-    let config = Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        _ => None,
-    })
-    .expect("config");
+    let config = config(&[]);
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("corpus listing")
         .map(|e| e.expect("entry").path())
@@ -144,9 +86,12 @@ fn corpus_acknowledgments_round_trip() {
                 String::from_utf8_lossy(&payloads[0].data)
             )
         });
+        // The envelope (`x12.envelope`) is new; inbound warnings (`x12.warnings`) describe
+        // the inbound interchange and are not written back.
+        let clear = [clearway_x12::ack::ENVELOPE, decode::WARNINGS];
         assert_eq!(
-            without_envelope(first),
-            without_envelope(second),
+            common::without_envelope(first, &clear),
+            common::without_envelope(second, &clear),
             "{}",
             path.display()
         );
@@ -158,6 +103,7 @@ fn corpus_acknowledgments_round_trip() {
         [
             "ims_277ca_accepted.x12",
             "ims_999_rejected.x12",
+            "oop_ta1_accepted_4010.x12",
             "oop_ta1_rejected_5010.x12",
             "pyx12_999_834_ls_le_ls.x12",
             "pyx12_999_834_lui_id.x12",

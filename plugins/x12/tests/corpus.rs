@@ -2,31 +2,13 @@
 //! rejected with a positioned error, unsupported ones name their transaction. Under
 //! `CI=true` a missing corpus fails the test; otherwise it is skipped with a note.
 
-use std::path::PathBuf;
+mod common;
 
 use clearway_plugin_sdk::ConnectorError;
+use clearway_plugin_sdk::schemas::Body;
 use clearway_plugin_sdk::schemas::body::claim::ClaimType;
-use clearway_plugin_sdk::schemas::{Body, Message};
-use clearway_x12::config::Config;
 use clearway_x12::{decode, encode};
-
-/// The corpus folder, or `None` (with a note) when it is missing outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus/x12"
-    ));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus folder {} is missing and CI=true",
-        dir.display()
-    );
-    eprintln!("note: corpus folder {} is missing; skipping", dir.display());
-    None
-}
+use common::{config, corpus, without_envelope};
 
 /// Reads one corpus file.
 fn read(dir: &std::path::Path, name: &str) -> Vec<u8> {
@@ -144,7 +126,10 @@ fn a_trailer_control_number_mismatch_is_accepted_with_a_positioned_warning() {
             .filter_map(|w| w.as_str())
             .collect();
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].contains("TA105") && warnings[1].contains("TA102"), "{warnings:?}");
+        assert!(
+            warnings[0].contains("TA105") && warnings[1].contains("TA102"),
+            "{warnings:?}"
+        );
         let Body::ClaimAck(ack) = &message.body else {
             panic!("a claim.ack")
         };
@@ -169,25 +154,10 @@ fn every_invalid_file_is_rejected_with_a_position() {
     assert_eq!(count, 8);
 }
 
-/// Clears what an encode assigns anew (envelope control numbers).
-fn without_envelope(mut messages: Vec<Message>) -> Vec<Message> {
-    for message in &mut messages {
-        message.correlation.interchange_control_number = None;
-        message.correlation.group_control_number = None;
-        message.correlation.transaction_control_number = None;
-    }
-    messages
-}
-
 #[test]
 fn claims_and_remittances_round_trip() {
     let Some(dir) = corpus() else { return };
-    let config = Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        _ => None,
-    })
-    .expect("config");
+    let config = config(&[]);
     for (name, expected) in EXPECTED {
         let Ok(_) = expected else { continue };
         // A 4010 claim re-encodes as 5010, which differs on purpose (its own test below).
@@ -209,19 +179,18 @@ fn claims_and_remittances_round_trip() {
                 String::from_utf8_lossy(&payloads[0].data)
             )
         });
-        assert_eq!(without_envelope(first), without_envelope(second), "{name}");
+        assert_eq!(
+            without_envelope(first, &[]),
+            without_envelope(second, &[]),
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn dental_4010_files_re_encode_as_5010() {
     let Some(dir) = corpus() else { return };
-    let config = Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        _ => None,
-    })
-    .expect("config");
+    let config = config(&[]);
     for (name, predetermination) in [
         ("oop_837d_4010_patient_not_subscriber.x12", false),
         ("oop_837d_4010_predetermination.x12", true),
@@ -242,24 +211,26 @@ fn dental_4010_files_re_encode_as_5010() {
         let payloads = encode::encode(&first, &config).expect("encodes");
         let text = String::from_utf8_lossy(&payloads[0].data).into_owned();
         assert!(text.contains("ST*837*0001*005010X224A2~"), "{name}: {text}");
-        assert!(!text.contains("REF*87*"), "{name}: 5010 has no header REF*87");
+        assert!(
+            !text.contains("REF*87*"),
+            "{name}: 5010 has no header REF*87"
+        );
         // From 5010 on, decode and encode agree.
         let second = decode::decode(&payloads[0].data).expect("re-decodes");
         let again = encode::encode(&second, &config).expect("re-encodes");
         let third = decode::decode(&again[0].data).expect("decodes again");
-        assert_eq!(without_envelope(second), without_envelope(third), "{name}");
+        assert_eq!(
+            without_envelope(second, &[]),
+            without_envelope(third, &[]),
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn prior_auth_files_round_trip() {
     let Some(dir) = corpus() else { return };
-    let config = Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        _ => None,
-    })
-    .expect("config");
+    let config = config(&[]);
     for (name, kind) in [
         ("oop_278_request_3_1_1.x12", "prior_auth.request"),
         ("oop_278_response_3_1_2.x12", "prior_auth.response"),
@@ -273,9 +244,16 @@ fn prior_auth_files_round_trip() {
         let payloads = encode::encode(&first, &config).expect("encodes");
         assert_eq!(payloads.len(), 1, "{name}");
         let text = String::from_utf8_lossy(&payloads[0].data);
-        assert!(text.contains("*00501*") && text.contains("*X*005010X217~"), "{text}");
+        assert!(
+            text.contains("*00501*") && text.contains("*X*005010X217~"),
+            "{text}"
+        );
         let second = decode::decode(&payloads[0].data)
             .unwrap_or_else(|e| panic!("{name}: re-decode failed: {e}\n{text}"));
-        assert_eq!(without_envelope(first), without_envelope(second), "{name}");
+        assert_eq!(
+            without_envelope(first, &[]),
+            without_envelope(second, &[]),
+            "{name}"
+        );
     }
 }

@@ -3,11 +3,13 @@
 //! warnings (`x12.warnings`, about the inbound interchange) aside. Under `CI=true` a missing
 //! corpus fails the test; otherwise it is skipped with a note.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use clearway_plugin_sdk::schemas::Message;
-use clearway_x12::config::Config;
 use clearway_x12::{decode, encode};
+use common::{config, corpus};
 
 /// The corpus files of these transactions, with the transaction set each encodes to.
 const FILES: &[(&str, &str)] = &[
@@ -21,45 +23,16 @@ const FILES: &[(&str, &str)] = &[
     ("lfh_277_claim_level.x12", "277"),
 ];
 
-/// The corpus folder, or `None` (with a note) when it is missing outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus/x12"
-    ));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus folder {} is missing and CI=true",
-        dir.display()
-    );
-    eprintln!("note: corpus folder {} is missing; skipping", dir.display());
-    None
-}
-
 /// Clears what an encode assigns anew (envelope control numbers) and what describes the
 /// inbound envelope (its warnings).
-fn without_envelope(mut messages: Vec<Message>) -> Vec<Message> {
-    for message in &mut messages {
-        message.extensions.remove(decode::WARNINGS);
-        message.correlation.interchange_control_number = None;
-        message.correlation.group_control_number = None;
-        message.correlation.transaction_control_number = None;
-    }
-    messages
+fn without_envelope(messages: Vec<Message>) -> Vec<Message> {
+    common::without_envelope(messages, &[decode::WARNINGS])
 }
 
 /// Decodes `path`, encodes the messages and decodes the result; returns the interchange.
 fn round_trip(path: &Path, st01: &str) -> String {
     let name = path.display();
-    let config = Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        _ => None,
-    })
-    .expect("config");
+    let config = config(&[]);
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{name}: {e}"));
     let first = decode::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
     let payloads = encode::encode(&first, &config).unwrap_or_else(|e| panic!("{name}: {e}"));

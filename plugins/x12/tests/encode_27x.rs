@@ -2,6 +2,8 @@
 //! connector makes them): what the TR3 requires and the message lacks is refused by JSON
 //! pointer, never by value; what it leaves optional gets the TR3 defaults.
 
+mod common;
+
 use clearway_plugin_sdk::ConnectorError;
 use clearway_plugin_sdk::schemas::body::status::{ClaimStatusResponse, LineStatus, StatusInfo};
 use clearway_plugin_sdk::schemas::body::{
@@ -16,13 +18,7 @@ use clearway_x12::encode::encode;
 
 /// Ids and a creation time, no control number.
 fn config() -> Config {
-    Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        "interchange_datetime" => Some("202401020304".into()),
-        _ => None,
-    })
-    .expect("config")
+    common::config(&[("interchange_datetime", "202401020304")])
 }
 
 /// An organization.
@@ -50,18 +46,9 @@ fn paths(result: Result<Vec<clearway_plugin_sdk::Payload>, ConnectorError>) -> V
     }
 }
 
-/// A 270 for a subscriber who is the patient, with the parties the TR3 requires.
-fn request() -> Message {
-    let mut message = Message::new(Body::EligibilityRequest(EligibilityRequest {
-        traces: vec![Trace {
-            trace_type: None,
-            reference: "REQ-1".into(),
-            originator: Some("9CLEARWAY1".into()),
-            supplemental: None,
-        }],
-        date_of_service: Some(Period::day(day("2024-01-02"))),
-        ..EligibilityRequest::default()
-    }));
+/// `message` with the parties the TR3 requires: payer, provider and a subscriber (with name
+/// prefix `prefix`) who is the patient.
+fn with_parties(mut message: Message, prefix: Option<&str>) -> Message {
     message.parties.payer = Some(Party {
         payer_id: Some("ACME01".into()),
         ..org("ACME HEALTH PLAN")
@@ -72,10 +59,25 @@ fn request() -> Message {
     });
     message.parties.subscriber = Some(Party {
         member_id: Some("MBR100".into()),
-        prefix: Some("DR".into()),
+        prefix: prefix.map(str::to_owned),
         ..Party::person("ROE", "RICHARD")
     });
     message
+}
+
+/// A 270 for a subscriber who is the patient, with the parties the TR3 requires.
+fn request() -> Message {
+    let message = Message::new(Body::EligibilityRequest(EligibilityRequest {
+        traces: vec![Trace {
+            trace_type: None,
+            reference: "REQ-1".into(),
+            originator: Some("9CLEARWAY1".into()),
+            supplemental: None,
+        }],
+        date_of_service: Some(Period::day(day("2024-01-02"))),
+        ..EligibilityRequest::default()
+    }));
+    with_parties(message, Some("DR"))
 }
 
 #[test]
@@ -167,7 +169,7 @@ fn a_dependent_cannot_carry_subscriber_inquiry_rejections_alone() {
 
 /// A 277 answering for one claim with a line.
 fn status() -> Message {
-    let mut message = Message::new(Body::ClaimStatusResponse(ClaimStatusResponse {
+    let message = Message::new(Body::ClaimStatusResponse(ClaimStatusResponse {
         trace: Some(Trace {
             reference: "STATTRACE1".into(),
             ..Trace::default()
@@ -184,19 +186,7 @@ fn status() -> Message {
         }],
         ..ClaimStatusResponse::default()
     }));
-    message.parties.payer = Some(Party {
-        payer_id: Some("ACME01".into()),
-        ..org("ACME HEALTH PLAN")
-    });
-    message.parties.provider = Some(Party {
-        npi: Some("1234567893".into()),
-        ..org("SPRINGFIELD CLINIC")
-    });
-    message.parties.subscriber = Some(Party {
-        member_id: Some("MBR100".into()),
-        ..Party::person("ROE", "RICHARD")
-    });
-    message
+    with_parties(message, None)
 }
 
 #[test]

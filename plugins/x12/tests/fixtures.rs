@@ -3,36 +3,18 @@
 //! also encoded and decoded again, which must give the same messages. `UPDATE_FIXTURES=1`
 //! rewrites the snapshots; without it a fixture with no snapshot fails.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use clearway_plugin_sdk::schemas::{Body, Message, to_pretty_json};
-use clearway_x12::config::Config;
 use clearway_x12::decode;
 use clearway_x12::encode;
-
-/// The fixtures folder.
-fn dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"))
-}
-
-/// Compares `actual` with the snapshot at `path`, or rewrites it in update mode.
-fn check(path: &Path, actual: &str) {
-    if std::env::var("UPDATE_FIXTURES").as_deref() == Ok("1") {
-        std::fs::write(path, actual).expect("write snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
-        panic!(
-            "{} is missing: run with UPDATE_FIXTURES=1 to create it",
-            path.display()
-        )
-    });
-    assert_eq!(actual, expected, "{} differs", path.display());
-}
+use common::{check_snapshot, clear_control_numbers, config, fixtures};
 
 #[test]
 fn fixtures_match_their_snapshots() {
-    let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir())
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(fixtures())
         .expect("fixtures folder")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "x12"))
@@ -47,29 +29,26 @@ fn fixtures_match_their_snapshots() {
             .unwrap_or_default();
         if name.starts_with("bad-") {
             let error = decode::decode(&bytes).expect_err(name);
-            check(&input.with_extension("err"), &format!("{error}\n"));
+            check_snapshot(&input.with_extension("err"), &format!("{error}\n"));
         } else {
             let messages = decode::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
             let value = serde_json::to_value(&messages).expect("messages serialize");
             let json = format!("{}\n", to_pretty_json(&value));
-            check(&input.with_extension("json"), &json);
-            if messages
-                .iter()
-                .all(|m| {
-                    matches!(
-                        m.body,
-                        Body::Claim(_)
-                            | Body::Remittance(_)
-                            | Body::EligibilityRequest(_)
-                            | Body::EligibilityResponse(_)
-                            | Body::ClaimStatusRequest(_)
-                            | Body::ClaimStatusResponse(_)
-                            | Body::PriorAuthRequest(_)
-                            | Body::PriorAuthResponse(_)
-                            | Body::ClaimAck(_)
-                    )
-                })
-            {
+            check_snapshot(&input.with_extension("json"), &json);
+            if messages.iter().all(|m| {
+                matches!(
+                    m.body,
+                    Body::Claim(_)
+                        | Body::Remittance(_)
+                        | Body::EligibilityRequest(_)
+                        | Body::EligibilityResponse(_)
+                        | Body::ClaimStatusRequest(_)
+                        | Body::ClaimStatusResponse(_)
+                        | Body::PriorAuthRequest(_)
+                        | Body::PriorAuthResponse(_)
+                        | Body::ClaimAck(_)
+                )
+            }) {
                 round_trip(name, messages);
             }
         }
@@ -78,13 +57,7 @@ fn fixtures_match_their_snapshots() {
 
 /// Encodes `messages` and decodes the result: the same messages, envelope numbers aside.
 fn round_trip(name: &str, messages: Vec<Message>) {
-    let config = Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        "next_control_number" => Some("42".into()),
-        _ => None,
-    })
-    .expect("config");
+    let config = config(&[("next_control_number", "42")]);
     let payloads = encode::encode(&messages, &config).expect("encodes");
     assert_eq!(payloads.len(), 1, "{name}");
     assert_eq!(payloads[0].carries.len(), messages.len(), "{name}");
@@ -95,9 +68,7 @@ fn round_trip(name: &str, messages: Vec<Message>) {
             let ack = matches!(m.body, Body::ClaimAck(_));
             assert!(ack || m.correlation.interchange_control_number.is_some());
             m.extensions.remove(clearway_x12::ack::ENVELOPE);
-            m.correlation.interchange_control_number = None;
-            m.correlation.group_control_number = None;
-            m.correlation.transaction_control_number = None;
+            clear_control_numbers(m);
         }
         messages
     };

@@ -16,93 +16,26 @@
 //! 277 claim. `270-batch`, `271-batch`, `elig_inquiry`, `elig_response` and `status_response`
 //! go beyond them and are checked by the round trip only.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Mutex;
 
 use clearway_plugin_sdk::schemas::Message;
-use clearway_x12::config::Config;
-use clearway_x12::decode::decode;
-use clearway_x12::encode::encode;
-
-/// Serializes venv creation between the tests of this binary.
-static VENV: Mutex<()> = Mutex::new(());
+use common::{corpus_path, fixtures, messages, run_validator};
 
 /// The pins of the venv (as `scripts/validators.sh` installs them).
 const PACKAGES: &[&str] = &["linuxforhealth-x12==0.57.0", "pydantic<2"];
 
-/// The workspace root.
-fn workspace() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-/// Runs `command`, describing a failure (spawn error or exit status with its stderr).
-fn run(command: &mut Command) -> Result<(), String> {
-    let output = command
-        .output()
-        .map_err(|e| format!("{command:?} could not start: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{command:?} failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
-}
-
 /// The `lfhx12` script, creating the venv when needed; `None` (with a note) when it cannot
 /// be created outside CI.
 fn lfhx12() -> Option<PathBuf> {
-    let _guard = VENV.lock().unwrap_or_else(|e| e.into_inner());
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
-        Some(dir) => workspace().join(dir),
-        None => workspace().join("target"),
-    };
-    let venv = target.join("validators").join("lfhx12");
-    let script = venv.join("bin").join("lfhx12");
-    if script.is_file() {
-        return Some(script);
-    }
-    let pip = venv.join("bin").join("pip");
-    let created = run(Command::new("python3").arg("-m").arg("venv").arg(&venv)).and_then(|()| {
-        run(Command::new(pip)
-            .args(["install", "--quiet"])
-            .args(PACKAGES))
-    });
-    match created {
-        Ok(()) if script.is_file() => Some(script),
-        outcome => {
-            let why = outcome
-                .err()
-                .unwrap_or_else(|| "pip installed no lfhx12 script".to_owned());
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true and the linuxforhealth-x12 venv at {} cannot be created: {why}",
-                venv.display()
-            );
-            eprintln!("note: skipping the linuxforhealth-x12 check, no venv: {why}");
-            None
-        }
-    }
+    common::validator("lfhx12", "lfhx12", PACKAGES, "linuxforhealth-x12")
 }
 
 /// Validates `interchange` with linuxforhealth-x12: `Ok` when it exits 0 and prints one
 /// model per transaction set, else the validator's message.
 fn validate(script: &Path, name: &str, interchange: &[u8]) -> Result<(), String> {
-    let dir =
-        std::env::temp_dir().join(format!("clearway-x12-lfhx12-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join(format!("{name}.x12"));
-    std::fs::write(&file, interchange).expect("write interchange");
-    let output = Command::new(script)
-        .args(["-m", "-x"])
-        .arg(&file)
-        .output()
-        .expect("lfhx12 runs");
-    let _ = std::fs::remove_dir_all(&dir);
+    let output = run_validator(script, "lfhx12", name, interchange, &["-m", "-x"]);
     let text = String::from_utf8_lossy(interchange);
     let sets = text.matches("~ST*").count() + text.matches("\nST*").count();
     let models = serde_json::from_slice::<serde_json::Value>(&output.stdout)
@@ -122,28 +55,11 @@ fn validate(script: &Path, name: &str, interchange: &[u8]) -> Result<(), String>
     ))
 }
 
-/// The encode config of these tests.
-fn config() -> Config {
-    Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        "next_control_number" => Some("11".into()),
-        _ => None,
-    })
-    .expect("config")
-}
-
-/// Decodes a fixture or corpus file.
-fn messages(path: &Path) -> Vec<Message> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 /// The inputs named: fixtures (`tests/fixtures`) and, when the corpus is there, corpus files
 /// (`lfh_*`; the corpus tests fail under CI when it is missing).
 fn inputs(names: &[&str]) -> Vec<(String, PathBuf)> {
-    let fixtures = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"));
-    let corpus = workspace().join("../shared/corpus/x12");
+    let fixtures = fixtures();
+    let corpus = corpus_path();
     names
         .iter()
         .filter_map(|name| {
@@ -159,9 +75,7 @@ fn inputs(names: &[&str]) -> Vec<(String, PathBuf)> {
 
 /// Encodes `messages` to one interchange.
 fn encoded(messages: &[Message]) -> Vec<u8> {
-    let payloads = encode(messages, &config()).expect("encodes");
-    assert_eq!(payloads.len(), 1);
-    payloads[0].data.clone()
+    common::encoded(messages, &common::config(&[("next_control_number", "11")]))
 }
 
 /// Encodes each input and validates it; `header` is what every interchange must contain.

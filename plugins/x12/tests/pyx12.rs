@@ -7,92 +7,31 @@
 //! created here with `python3 -m venv` and `pip install pyx12==4.0.0`. When it cannot be created the tests are skipped
 //! with a note, except under `CI=true`, where they fail.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Mutex;
 
 use clearway_plugin_sdk::ConnectorError;
 use clearway_plugin_sdk::schemas::{Address, Message};
 use clearway_x12::config::Config;
-use clearway_x12::decode::{IMPLEMENTATION, decode};
+use clearway_x12::decode::IMPLEMENTATION;
 use clearway_x12::encode::encode;
-
-/// Serializes venv creation between the tests of this binary.
-static VENV: Mutex<()> = Mutex::new(());
-
-/// The workspace root.
-fn workspace() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-/// Runs `command`, describing a failure (spawn error or exit status with its stderr).
-fn run(command: &mut Command) -> Result<(), String> {
-    let output = command
-        .output()
-        .map_err(|e| format!("{command:?} could not start: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{command:?} failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
-}
+use common::{corpus_file as corpus, corpus_path, fixture, inbound_meta, messages, run_validator};
 
 /// The `x12valid` script, creating the venv when needed; `None` (with a note) when it cannot
 /// be created outside CI.
 fn x12valid() -> Option<PathBuf> {
-    let _guard = VENV.lock().unwrap_or_else(|e| e.into_inner());
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
-        Some(dir) => workspace().join(dir),
-        None => workspace().join("target"),
-    };
-    let venv = target.join("validators").join("pyx12");
-    let script = venv.join("bin").join("x12valid");
-    if script.is_file() {
-        return Some(script);
-    }
-    let created = run(Command::new("python3").arg("-m").arg("venv").arg(&venv)).and_then(|()| {
-        run(Command::new(venv.join("bin").join("pip")).args(["install", "--quiet", "pyx12==4.0.0"]))
-    });
-    match created {
-        Ok(()) if script.is_file() => Some(script),
-        outcome => {
-            let why = outcome
-                .err()
-                .unwrap_or_else(|| "pip installed no x12valid script".to_owned());
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true and the pyx12 venv at {} cannot be created: {why}",
-                venv.display()
-            );
-            eprintln!("note: skipping the pyx12 check, no venv: {why}");
-            None
-        }
-    }
+    common::validator("pyx12", "x12valid", &["pyx12==4.0.0"], "pyx12")
 }
 
 /// Validates `interchange` with pyx12: `Ok` when its last line says `FILE: OK`, else the
 /// error lines it printed.
 fn validate(script: &Path, name: &str, interchange: &[u8]) -> Result<(), String> {
-    let dir =
-        std::env::temp_dir().join(format!("clearway-x12-pyx12-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join(format!("{name}.x12"));
     assert!(
         interchange.is_ascii(),
         "{name}: the interchange is not ASCII"
     );
-    std::fs::write(&file, interchange).expect("write interchange");
-    let output = Command::new(script)
-        .arg(&file)
-        .current_dir(&dir)
-        .output()
-        .expect("x12valid runs");
-    let _ = std::fs::remove_dir_all(&dir);
+    let output = run_validator(script, "pyx12", name, interchange, &[]);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -116,37 +55,12 @@ fn validate(script: &Path, name: &str, interchange: &[u8]) -> Result<(), String>
 
 /// The encode config of these tests.
 fn config() -> Config {
-    Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        "next_control_number" => Some("7".into()),
-        _ => None,
-    })
-    .expect("config")
-}
-
-/// Decodes a fixture or corpus file.
-fn messages(path: &Path) -> Vec<Message> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A fixture file.
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures")).join(name)
-}
-
-/// A corpus file, `None` when the corpus is missing (the corpus tests fail under CI then).
-fn corpus(name: &str) -> Option<PathBuf> {
-    let path = workspace().join("../shared/corpus/x12").join(name);
-    path.is_file().then_some(path)
+    common::config(&[("next_control_number", "7")])
 }
 
 /// Encodes `messages` to one interchange.
 fn encoded(messages: &[Message]) -> Vec<u8> {
-    let payloads = encode(messages, &config()).expect("encodes");
-    assert_eq!(payloads.len(), 1);
-    payloads[0].data.clone()
+    common::encoded(messages, &config())
 }
 
 #[test]
@@ -235,13 +149,7 @@ fn fhir_claim() -> Vec<Message> {
 
 /// The config of the FHIR-derived tests: ids and a creation time, no control number.
 fn fhir_config() -> Config {
-    Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        "interchange_datetime" => Some("202401010000".into()),
-        _ => None,
-    })
-    .expect("config")
+    common::config(&[("interchange_datetime", "202401010000")])
 }
 
 #[test]
@@ -345,16 +253,6 @@ fn encoded_999_passes_pyx12() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-/// The inbound metadata of the `acknowledge` checks.
-fn inbound_meta() -> clearway_plugin_sdk::InboundMeta {
-    clearway_plugin_sdk::InboundMeta {
-        inbound_id: "01HS0000000000000000000000".into(),
-        endpoint: "clearinghouse-in".into(),
-        received_at: "2024-03-17T08:30:00Z".into(),
-        ..clearway_plugin_sdk::InboundMeta::default()
-    }
-}
-
 #[test]
 fn acknowledge_999_passes_pyx12() {
     let Some(script) = x12valid() else { return };
@@ -363,7 +261,7 @@ fn acknowledge_999_passes_pyx12() {
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "edi" || e == "x12"))
         .collect();
-    let shared = workspace().join("../shared/corpus/x12");
+    let shared = corpus_path();
     for folder in [shared.clone(), shared.join("invalid")] {
         if let Ok(entries) = std::fs::read_dir(folder) {
             inputs.extend(

@@ -24,9 +24,9 @@ use super::benefits::{write_benefits, write_inquiries};
 use super::checks::{self, PAYER_IDS, PROVIDER_IDS};
 use super::person::{NameLoop, write_name};
 use super::plan::{Item, Source, plan};
-use super::write::{self, Bht06, BhtRules, bht_extension};
+use super::write::{self, Bht06, BhtRules, SetKind, bht_extension};
 use crate::config::Config;
-use crate::encode::{Batch, CONTENT_TYPE, creation, envelope, version_of};
+use crate::encode::Batch;
 use crate::numbers::ControlNumbers;
 use crate::parties;
 use crate::syntax::Writer;
@@ -231,43 +231,28 @@ pub fn encode(
     if !problems.is_empty() {
         return Err(ConnectorError::Invalid(problems));
     }
-    let first = batch.messages[0];
-    let (date, time) = creation(first, config)?;
-    let control = numbers.next(&batch.messages)?;
-    let reference = control.to_string();
-    let (gs01, st01, rules) = if response {
-        (
-            "HB",
-            "271",
-            BhtRules {
-                structure: "0022",
-                purposes: &["11", "06"],
-                bht06: Bht06::Optional("RT"),
-            },
-        )
-    } else {
-        (
-            "HS",
-            "270",
-            BhtRules {
-                structure: "0022",
-                purposes: &["13", "01"],
-                bht06: Bht06::Optional("RT"),
-            },
-        )
+    let rules = |purposes| BhtRules {
+        structure: "0022",
+        purposes,
+        bht06: Bht06::Optional("RT"),
     };
-    let text = envelope(
-        config,
-        control,
-        (&date, &time),
-        (gs01, st01, version_of(first, VERSION)),
-        sets.len(),
-        |w, n| {
-            write::write_bht(w, sets[n][0].message, &rules, &reference, (&date, &time));
-            write_levels(w, &plans[n], response);
-        },
-    )?;
-    Ok(Payload::new(text.into_bytes(), CONTENT_TYPE)
-        .with_filename_hint(format!("{st01}-{control:09}.x12"))
-        .carrying(batch.indexes))
+    let kind = if response {
+        SetKind {
+            gs01: "HB",
+            st01: "271",
+            rules: rules(&["11", "06"]),
+            version: VERSION,
+        }
+    } else {
+        SetKind {
+            gs01: "HS",
+            st01: "270",
+            rules: rules(&["13", "01"]),
+            version: VERSION,
+        }
+    };
+    let heads: Vec<&Message> = sets.iter().map(|s| s[0].message).collect();
+    write::write_sets(batch, config, numbers, &kind, &heads, |w, n| {
+        write_levels(w, &plans[n], response);
+    })
 }

@@ -29,7 +29,7 @@ use serde_json::{Map, Value};
 use crate::decode::EnvelopeIds;
 use crate::parties;
 use crate::syntax::{ErrorKind, Segment, Transaction, X12Error};
-use crate::values::{UNMAPPED, Unmapped, flag, period};
+use crate::values::{Unmapped, flag, period, read_trace};
 use crate::walker::{Node, walk};
 
 /// What is known above the level being read.
@@ -56,16 +56,6 @@ pub fn rejection(aaa: &Segment<'_>, level: RejectionLevel) -> Result<Rejection, 
         valid_request: flag(aaa.el(1)),
         reason_code: aaa.req(3, "reject reason code")?.to_owned(),
         follow_up_action: aaa.opt(4).map(str::to_owned),
-    })
-}
-
-/// Reads a `TRN`.
-fn trace(trn: &Segment<'_>) -> Result<Trace, X12Error> {
-    Ok(Trace {
-        trace_type: trn.opt(1).map(str::to_owned),
-        reference: trn.req(2, "trace number")?.to_owned(),
-        originator: trn.opt(3).map(str::to_owned),
-        supplemental: trn.opt(4).map(str::to_owned),
     })
 }
 
@@ -114,7 +104,7 @@ fn person<'t, 's, 'a>(
     let dependent = node.id() == "2000D";
     let traces = node
         .all("TRN")
-        .map(|t| trace(t).map_err(|e| e.in_loop(node.id())))
+        .map(|t| read_trace(t, "trace number").map_err(|e| e.in_loop(node.id())))
         .collect::<Result<Vec<_>, _>>()?;
     let name = node.children().next();
     if let Some(name) = &name {
@@ -217,15 +207,7 @@ fn message(
     message.parties = context.parties.clone();
     message.correlation.trace_numbers = traces.iter().map(|t| t.reference.clone()).collect();
     ids.apply(&mut message.correlation);
-    ids.record_version(&mut message);
-    if !bht.is_empty() {
-        message
-            .extensions
-            .insert(crate::p837::decode::BHT.into(), Value::Object(bht.clone()));
-    }
-    if let Some(value) = context.unmapped.to_value() {
-        message.extensions.insert(UNMAPPED.into(), value);
-    }
+    ids.record(&mut message, bht, &context.unmapped);
     message
 }
 

@@ -82,41 +82,32 @@ const fn eb(id: &'static str, children: &'static [LoopDef]) -> LoopDef {
     }
 }
 
+/// A person name loop (2100C `NM1*IL`, 2100D `NM1*03`) with its inquiry or benefit loops.
+const fn name_loop(
+    id: &'static str,
+    codes: &'static [&'static str],
+    children: &'static [LoopDef],
+) -> LoopDef {
+    LoopDef {
+        id,
+        trigger: Trigger::Qualified("NM1", codes),
+        segments: PERSON,
+        required: &[],
+        children,
+    }
+}
+
 /// The 270 subscriber name loop (2100C) with its inquiries.
-const INQUIRY_2100C: &[LoopDef] = &[LoopDef {
-    id: "2100C",
-    trigger: Trigger::Qualified("NM1", &["IL"]),
-    segments: PERSON,
-    required: &[],
-    children: &[eq("2110C")],
-}];
+const INQUIRY_2100C: &[LoopDef] = &[name_loop("2100C", &["IL"], &[eq("2110C")])];
 
 /// The 270 dependent name loop (2100D) with its inquiries.
-const INQUIRY_2100D: &[LoopDef] = &[LoopDef {
-    id: "2100D",
-    trigger: Trigger::Qualified("NM1", &["03"]),
-    segments: PERSON,
-    required: &[],
-    children: &[eq("2110D")],
-}];
+const INQUIRY_2100D: &[LoopDef] = &[name_loop("2100D", &["03"], &[eq("2110D")])];
 
 /// The 271 subscriber name loop (2100C) with its benefits.
-const RESPONSE_2100C: &[LoopDef] = &[LoopDef {
-    id: "2100C",
-    trigger: Trigger::Qualified("NM1", &["IL"]),
-    segments: PERSON,
-    required: &[],
-    children: &[eb("2110C", RELATED_C)],
-}];
+const RESPONSE_2100C: &[LoopDef] = &[name_loop("2100C", &["IL"], &[eb("2110C", RELATED_C)])];
 
 /// The 271 dependent name loop (2100D) with its benefits.
-const RESPONSE_2100D: &[LoopDef] = &[LoopDef {
-    id: "2100D",
-    trigger: Trigger::Qualified("NM1", &["03"]),
-    segments: PERSON,
-    required: &[],
-    children: &[eb("2110D", RELATED_D)],
-}];
+const RESPONSE_2100D: &[LoopDef] = &[name_loop("2100D", &["03"], &[eb("2110D", RELATED_D)])];
 
 /// A subscriber (2000C, `HL03` 22) or dependent (2000D, `HL03` 23) level.
 const fn person(id: &'static str, level: &'static str, children: &'static [LoopDef]) -> LoopDef {

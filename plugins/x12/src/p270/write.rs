@@ -1,11 +1,16 @@
-//! Small writers shared by the 270/271 and 276/277 encoders: `BHT`, `NM1` with the loop's
-//! identification qualifiers, a party's `REF`s, `TRN`, `AAA`, `DMG`, procedure composites and
-//! segments with a repeating element.
+//! Small writers shared by the 270/271 and 276/277 encoders: the interchange of their
+//! transaction sets, `BHT`, `NM1` with the loop's identification qualifiers, a party's
+//! `REF`s, `TRN`, `AAA`, `DMG`, procedure composites and segments with a repeating element.
 
 use clearway_plugin_sdk::schemas::body::{Rejection, Trace};
 use clearway_plugin_sdk::schemas::{Code, CodeSystem, EntityType, Gender, Message, Party};
 use serde_json::Value;
 
+use clearway_plugin_sdk::{ConnectorError, Payload};
+
+use crate::config::Config;
+use crate::encode::{Batch, CONTENT_TYPE, creation, envelope, version_of};
+use crate::numbers::ControlNumbers;
 use crate::p835::adjust::QUALIFIER_URN;
 use crate::p837::decode::BHT;
 use crate::syntax::Writer;
@@ -31,6 +36,56 @@ pub struct BhtRules {
     pub purposes: &'static [&'static str],
     /// `BHT06`.
     pub bht06: Bht06,
+}
+
+/// The transaction sets of an interchange: `GS01`, `ST01` (also the payload's file name
+/// prefix), the `BHT` rules and the implementation convention written by default.
+#[derive(Debug, Clone, Copy)]
+pub struct SetKind {
+    /// `GS01` functional identifier code.
+    pub gs01: &'static str,
+    /// `ST01` transaction set identifier code.
+    pub st01: &'static str,
+    /// The fixed parts of the `BHT`.
+    pub rules: BhtRules,
+    /// `ST03`/`GS08` unless the first message names its own.
+    pub version: &'static str,
+}
+
+/// Writes one interchange of `heads.len()` transaction sets of `kind` for `batch`: set `n`
+/// has the `BHT` of its first message `heads[n]` (`BHT03` the control number), then what
+/// `body` writes for it.
+///
+/// # Errors
+///
+/// [`ConnectorError::Config`] when no creation date is known; [`ConnectorError::Invalid`]
+/// for a value holding a delimiter.
+pub fn write_sets(
+    batch: Batch<'_>,
+    config: &Config,
+    numbers: &mut ControlNumbers,
+    kind: &SetKind,
+    heads: &[&Message],
+    mut body: impl FnMut(&mut Writer, usize),
+) -> Result<Payload, ConnectorError> {
+    let first = batch.messages[0];
+    let (date, time) = creation(first, config)?;
+    let control = numbers.next(&batch.messages)?;
+    let reference = control.to_string();
+    let text = envelope(
+        config,
+        control,
+        (&date, &time),
+        (kind.gs01, kind.st01, version_of(first, kind.version)),
+        heads.len(),
+        |w, n| {
+            write_bht(w, heads[n], &kind.rules, &reference, (&date, &time));
+            body(w, n);
+        },
+    )?;
+    Ok(Payload::new(text.into_bytes(), CONTENT_TYPE)
+        .with_filename_hint(format!("{}-{control:09}.x12", kind.st01))
+        .carrying(batch.indexes))
 }
 
 /// Writes the `BHT` of the transaction set that starts with `first`: its `x12.BHT` extension

@@ -20,9 +20,9 @@ use clearway_plugin_sdk::{ConnectorError, Payload};
 use super::checks::{self, PAYER_IDS, PROVIDER_IDS, SUBSCRIBER_IDS};
 use super::claims::write_claim;
 use crate::config::Config;
-use crate::encode::{Batch, CONTENT_TYPE, creation, envelope, version_of};
+use crate::encode::Batch;
 use crate::numbers::ControlNumbers;
-use crate::p270::write::{self, Bht06, BhtRules, bht_extension, gender_code};
+use crate::p270::write::{self, Bht06, BhtRules, SetKind, bht_extension, gender_code};
 use crate::p837::header::envelope_party;
 use crate::syntax::Writer;
 use crate::values::{UNMAPPED, Unmapped, write_date};
@@ -226,31 +226,28 @@ pub fn encode(
     if !problems.is_empty() {
         return Err(ConnectorError::Invalid(problems));
     }
-    let first = batch.messages[0];
-    let (date, time) = creation(first, config)?;
-    let control = numbers.next(&batch.messages)?;
-    let reference = control.to_string();
-    let (gs01, st01, rules) = if response {
-        let bht06 = Bht06::Required("DG");
-        (
-            "HN",
-            "277",
-            BhtRules {
+    let kind = if response {
+        SetKind {
+            gs01: "HN",
+            st01: "277",
+            rules: BhtRules {
                 structure: "0010",
                 purposes: &["08"],
-                bht06,
+                bht06: Bht06::Required("DG"),
             },
-        )
+            version: VERSION,
+        }
     } else {
-        (
-            "HR",
-            "276",
-            BhtRules {
+        SetKind {
+            gs01: "HR",
+            st01: "276",
+            rules: BhtRules {
                 structure: "0010",
                 purposes: &["13"],
                 bht06: Bht06::NotUsed,
             },
-        )
+            version: VERSION,
+        }
     };
     // The information receiver: the 276's sender (this interchange's sender) or the 277's
     // receiver.
@@ -259,18 +256,8 @@ pub fn encode(
     } else {
         &config.sender_id
     };
-    let text = envelope(
-        config,
-        control,
-        (&date, &time),
-        (gs01, st01, version_of(first, VERSION)),
-        sets.len(),
-        |w, n| {
-            write::write_bht(w, sets[n][0].message, &rules, &reference, (&date, &time));
-            write_levels(w, &plan(&sets[n], response), response, receiver_id);
-        },
-    )?;
-    Ok(Payload::new(text.into_bytes(), CONTENT_TYPE)
-        .with_filename_hint(format!("{st01}-{control:09}.x12"))
-        .carrying(batch.indexes))
+    let heads: Vec<&Message> = sets.iter().map(|s| s[0].message).collect();
+    write::write_sets(batch, config, numbers, &kind, &heads, |w, n| {
+        write_levels(w, &plan(&sets[n], response), response, receiver_id);
+    })
 }

@@ -27,9 +27,8 @@ use clearway_plugin_sdk::schemas::{
 use serde_json::{Map, Value};
 
 use crate::decode::EnvelopeIds;
-use crate::p835::adjust::read_procedure;
 use crate::syntax::{ErrorKind, Transaction, X12Error};
-use crate::values::{UNMAPPED, Unmapped, date, money, opt_money, opt_quantity, period};
+use crate::values::{Unmapped, date, money, period};
 use crate::walker::{Node, walk};
 use crate::{parties, stc};
 
@@ -65,30 +64,9 @@ fn line(
     position: u32,
     unmapped: &mut Unmapped,
 ) -> Result<LineStatus, X12Error> {
-    let svc = node.segments()[0];
-    let (procedure, modifiers) = read_procedure(svc, 1)?;
-    let mut line = LineStatus {
-        modifiers,
-        charge: opt_money(svc, 2)?,
-        paid: opt_money(svc, 3)?,
-        units: opt_quantity(svc, 7)?,
-        ..LineStatus::default()
-    };
-    if procedure.system == CodeSystem::NubcRevenue {
-        line.revenue_code = Some(procedure);
-    } else {
-        line.procedure = Some(procedure);
-        line.revenue_code = svc.opt(4).map(|c| Code::new(CodeSystem::NubcRevenue, c));
-    }
-    for segment in node.segments().iter().skip(1) {
-        match (segment.id, segment.el(1)) {
-            ("STC", _) => line.statuses.push(stc::read(segment)?),
-            ("REF", "FJ") => line.line_item_control_number = segment.opt(2).map(str::to_owned),
-            ("DTP", "472") => line.service_period = Some(period(segment, 2)?),
-            _ => unmapped.push(node.id(), Some(position), segment),
-        }
-    }
-    Ok(line)
+    stc::read_line(node, |segment| {
+        unmapped.push(node.id(), Some(position), segment);
+    })
 }
 
 /// Reads a 2200D/E claim loop.
@@ -194,15 +172,7 @@ fn message(
     correlation.payer_claim_control_number = facts.payer_claim_control_number;
     correlation.trace_numbers = facts.trace.into_iter().map(|t| t.reference).collect();
     ids.apply(correlation);
-    ids.record_version(&mut message);
-    if !bht.is_empty() {
-        message
-            .extensions
-            .insert(crate::p837::decode::BHT.into(), Value::Object(bht.clone()));
-    }
-    if let Some(value) = unmapped.to_value() {
-        message.extensions.insert(UNMAPPED.into(), value);
-    }
+    ids.record(&mut message, bht, unmapped);
     message
 }
 

@@ -17,7 +17,6 @@ pub mod encode;
 pub mod spec;
 pub mod write;
 
-use clearway_plugin_sdk::schemas::body::Trace;
 use clearway_plugin_sdk::schemas::body::ack::{AckLevel, AckType, ClaimAckStatus};
 use clearway_plugin_sdk::schemas::body::status::LineStatus;
 use clearway_plugin_sdk::schemas::{Body, ClaimAck, Code, CodeSystem, Message, Party};
@@ -25,22 +24,11 @@ use serde_json::{Map, Value, json};
 
 use crate::ack::ENVELOPE;
 use crate::decode::EnvelopeIds;
-use crate::p835::adjust::read_procedure;
-use crate::syntax::{ErrorKind, Segment, Transaction, X12Error};
-use crate::values::{UNMAPPED, Unmapped, date, opt_money, opt_quantity, period};
+use crate::syntax::{ErrorKind, Transaction, X12Error};
+use crate::values::{UNMAPPED, Unmapped, date, opt_money, opt_quantity, period, read_trace};
 use crate::walker::{Node, walk};
 use crate::{parties, stc};
 use spec::ROOT;
-
-/// Reads a `TRN`.
-fn trace(trn: &Segment<'_>) -> Result<Trace, X12Error> {
-    Ok(Trace {
-        trace_type: trn.opt(1).map(str::to_owned),
-        reference: trn.req(2, "trace number")?.to_owned(),
-        originator: trn.opt(3).map(str::to_owned),
-        supplemental: trn.opt(4).map(str::to_owned),
-    })
-}
 
 /// Reads the 2220D service line at 1-based position `n` of the claim.
 fn line(
@@ -48,30 +36,9 @@ fn line(
     (hl, n): (u32, u32),
     unmapped: &mut Unmapped,
 ) -> Result<LineStatus, X12Error> {
-    let svc = node.segments()[0];
-    let (procedure, modifiers) = read_procedure(svc, 1)?;
-    let mut line = LineStatus {
-        modifiers,
-        charge: opt_money(svc, 2)?,
-        paid: opt_money(svc, 3)?,
-        units: opt_quantity(svc, 7)?,
-        ..LineStatus::default()
-    };
-    if procedure.system == CodeSystem::NubcRevenue {
-        line.revenue_code = Some(procedure);
-    } else {
-        line.procedure = Some(procedure);
-        line.revenue_code = svc.opt(4).map(|c| Code::new(CodeSystem::NubcRevenue, c));
-    }
-    for segment in node.segments().iter().skip(1) {
-        match (segment.id, segment.el(1)) {
-            ("STC", _) => line.statuses.push(stc::read(segment)?),
-            ("REF", "FJ") => line.line_item_control_number = segment.opt(2).map(str::to_owned),
-            ("DTP", "472") => line.service_period = Some(period(segment, 2)?),
-            _ => unmapped.push_at("2220D", Some(hl), Some(n), segment),
-        }
-    }
-    Ok(line)
+    stc::read_line(node, |segment| {
+        unmapped.push_at("2220D", Some(hl), Some(n), segment);
+    })
 }
 
 /// Reads a 2200 loop into `status`.
@@ -81,7 +48,7 @@ fn status_loop(
     hl: u32,
     unmapped: &mut Unmapped,
 ) -> Result<(), X12Error> {
-    let trn = trace(node.segments()[0])?;
+    let trn = read_trace(node.segments()[0], "trace number")?;
     if status.level == AckLevel::Claim {
         status.patient_control_number = Some(trn.reference.clone());
     }

@@ -10,8 +10,6 @@ use clearway_plugin_sdk::schemas::body::prior_auth::{
 use clearway_plugin_sdk::schemas::body::{DiagnosisRole as R, UnitType};
 use clearway_plugin_sdk::schemas::{Code, CodeSystem};
 
-use crate::p835::adjust::QUALIFIER_URN;
-
 /// `HL03` of each level: UMO, requester, subscriber, dependent, patient event, service.
 pub const LEVELS: [&str; 6] = ["20", "21", "22", "23", "EV", "SS"];
 
@@ -178,16 +176,4 @@ pub fn diagnosis_qualifier(role: R, system: &CodeSystem) -> Option<&'static str>
         (_, R::PatientReason) if icd9 => "PR",
         _ => return None,
     })
-}
-
-/// The product/service id qualifier of a procedure code's system (`HC` CPT/HCPCS, `AD` CDT,
-/// `N4` NDC, `NU` revenue; another qualifier as the decoder recorded it).
-pub fn procedure_qualifier(system: &CodeSystem) -> &str {
-    match system {
-        CodeSystem::Cdt => "AD",
-        CodeSystem::Ndc => "N4",
-        CodeSystem::NubcRevenue => "NU",
-        CodeSystem::Other(uri) => uri.strip_prefix(QUALIFIER_URN).unwrap_or("HC"),
-        _ => "HC",
-    }
 }

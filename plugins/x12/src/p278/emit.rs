@@ -10,11 +10,11 @@ use clearway_plugin_sdk::schemas::{Code, CodeSystem, Message, Party, Period, Qua
 
 use super::ADMINISTRATIVE_REFERENCE;
 use super::codes;
-use super::encode::write_trn;
 use super::event::{sv_for, sv_layout};
 use super::extra::{At, Seg};
 use super::write::{Out, PROVIDER, Shape, party};
-use crate::values::{write_period, yes_no};
+use crate::p835::adjust::procedure_qualifier;
+use crate::values::{write_period, write_trace, yes_no};
 
 /// `DTP` qualifiers of a patient event in TR3 order; `AAH` (index 4) is the mapped one.
 const EVENT_DATES: &[&str] = &["439", "484", "ABG", "431", "AAH", "435", "096"];
@@ -110,7 +110,7 @@ fn sv_id(out: &Out<'_, '_>, at: At<'_>, revenue: bool, procedure: Option<&Code>)
 
 /// Puts a procedure composite (qualifier, code, modifiers, description) in element `n`.
 fn put_procedure(sv: &mut Seg, n: usize, procedure: &Code, modifiers: &[String]) {
-    sv.comp(n, 1, codes::procedure_qualifier(&procedure.system))
+    sv.comp(n, 1, procedure_qualifier(&procedure.system))
         .comp(n, 2, procedure.code.clone());
     for (m, modifier) in modifiers.iter().take(4).enumerate() {
         sv.comp(n, 3 + m, modifier.clone());
@@ -164,7 +164,7 @@ fn write_notes(out: &mut Out<'_, '_>, notes: &[Note]) {
 pub fn write_request_event(out: &mut Out<'_, '_>, message: &Message, body: &PriorAuthRequest) {
     let at = At::loop_("2000E");
     if let Some(trace) = &body.trace {
-        write_trn(out.w, trace);
+        write_trace(out.w, trace);
     }
     out.carried(at, &["TRN"]);
     write_um(
@@ -208,7 +208,7 @@ pub fn write_response_event(
 ) {
     let at = At::loop_("2000E");
     if let Some(trace) = &body.trace {
-        write_trn(out.w, trace);
+        write_trace(out.w, trace);
     }
     out.carried(at, &["TRN"]);
     out.rejections(at);

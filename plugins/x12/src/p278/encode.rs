@@ -4,7 +4,6 @@
 //! Call [`super::problems`] first: the writers assume the codes the model holds have X217
 //! codes and that what X217 requires is there.
 
-use clearway_plugin_sdk::schemas::body::Trace;
 use clearway_plugin_sdk::schemas::body::prior_auth::{PriorAuthRequest, PriorAuthResponse};
 use clearway_plugin_sdk::schemas::{Body, Message};
 use clearway_plugin_sdk::{ConnectorError, Payload};
@@ -24,20 +23,6 @@ use crate::encode::{Batch, CONTENT_TYPE, creation, envelope, version_of};
 use crate::numbers::ControlNumbers;
 use crate::p837::decode::BHT;
 use crate::syntax::Writer;
-
-/// Writes a `TRN`.
-pub fn write_trn(w: &mut Writer, trace: &Trace) {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    w.seg(
-        "TRN",
-        &[
-            opt(&trace.trace_type),
-            trace.reference.clone(),
-            opt(&trace.originator),
-            opt(&trace.supplemental),
-        ],
-    );
-}
 
 /// Writes `BHT`: `0007`, purpose `13`/`11`, and the message's own `BHT03`-`BHT06` when it
 /// carries them (else `reference` and the interchange's date and time).

@@ -10,6 +10,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::syntax::{Segment, Writer};
+use crate::values::{entries_value, entry_number, value_entries};
 
 /// The extension key of [`Extras`].
 pub const ELEMENTS: &str = "x12.elements";
@@ -135,51 +136,31 @@ impl Extras {
 
     /// The extension value, `None` when empty.
     pub fn to_value(&self) -> Option<Value> {
-        (!self.entries.is_empty()).then(|| {
-            Value::Array(
-                self.entries
-                    .iter()
-                    .map(|e| {
-                        let mut entry = json!({"loop": e.loop_id});
-                        if let Some(line) = e.line {
-                            entry["line"] = json!(line);
-                        }
-                        if let Some(party) = e.party {
-                            entry["party"] = json!(party);
-                        }
-                        entry["segment"] = json!(e.segment);
-                        entry["elements"] = Value::Object(e.elements.clone());
-                        entry
-                    })
-                    .collect(),
-            )
+        entries_value(&self.entries, |e| {
+            let mut entry = json!({"loop": e.loop_id});
+            if let Some(line) = e.line {
+                entry["line"] = json!(line);
+            }
+            if let Some(party) = e.party {
+                entry["party"] = json!(party);
+            }
+            entry["segment"] = json!(e.segment);
+            entry["elements"] = Value::Object(e.elements.clone());
+            entry
         })
     }
 
     /// Reads the extension value; entries without the shape are ignored.
     pub fn from_value(value: Option<&Value>) -> Extras {
-        let number = |item: &Value, key: &str| {
-            item.get(key)
-                .and_then(Value::as_u64)
-                .and_then(|n| u32::try_from(n).ok())
-        };
-        let entries = value
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|item| {
-                        Some(Extra {
-                            loop_id: item.get("loop")?.as_str()?.to_owned(),
-                            line: number(item, "line"),
-                            party: number(item, "party"),
-                            segment: item.get("segment")?.as_str()?.to_owned(),
-                            elements: item.get("elements")?.as_object()?.clone(),
-                        })
-                    })
-                    .collect()
+        let entries = value_entries(value, |item| {
+            Some(Extra {
+                loop_id: item.get("loop")?.as_str()?.to_owned(),
+                line: entry_number(item, "line"),
+                party: entry_number(item, "party"),
+                segment: item.get("segment")?.as_str()?.to_owned(),
+                elements: item.get("elements")?.as_object()?.clone(),
             })
-            .unwrap_or_default();
+        });
         Extras { entries }
     }
 }

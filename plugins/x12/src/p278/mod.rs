@@ -43,7 +43,6 @@ use self::hierarchy::{AAA_PLACES, Context, Place, check, read_level};
 use self::request::Facts;
 use crate::decode::EnvelopeIds;
 use crate::syntax::{ErrorKind, Group, Transaction, X12Error};
-use crate::values::UNMAPPED;
 use crate::walker::{Node, walk};
 
 /// The implementation convention Clearway writes.
@@ -115,14 +114,8 @@ fn message(
         correlation.other.insert(MEMBER_ID.into(), member);
     }
     ids.apply(correlation);
-    ids.record_version(&mut message);
+    ids.record(&mut message, bht, &context.unmapped);
     let extensions = &mut message.extensions;
-    if !bht.is_empty() {
-        extensions.insert(crate::p837::decode::BHT.into(), Value::Object(bht.clone()));
-    }
-    if let Some(value) = context.unmapped.to_value() {
-        extensions.insert(UNMAPPED.into(), value);
-    }
     if let Some(value) = context.extras.to_value() {
         extensions.insert(ELEMENTS.into(), value);
     }

@@ -128,8 +128,9 @@ pub fn read_procedure(segment: &Segment<'_>, n: usize) -> Result<(Code, Vec<Stri
     Ok((procedure, modifiers))
 }
 
-/// The product/service id qualifier of a procedure code's system.
-fn qualifier(system: &CodeSystem) -> &str {
+/// The product/service id qualifier of a procedure code's system (`HC` CPT/HCPCS, `AD` CDT,
+/// `N4` NDC, `NU` revenue; another qualifier as the decoder recorded it).
+pub fn procedure_qualifier(system: &CodeSystem) -> &str {
     match system {
         CodeSystem::Cdt => "AD",
         CodeSystem::Ndc => "N4",
@@ -141,7 +142,10 @@ fn qualifier(system: &CodeSystem) -> &str {
 
 /// A procedure composite from a code and its modifiers.
 pub fn write_procedure(w: &mut Writer, procedure: &Code, modifiers: &[String]) -> String {
-    let mut parts = vec![qualifier(&procedure.system), procedure.code.as_str()];
+    let mut parts = vec![
+        procedure_qualifier(&procedure.system),
+        procedure.code.as_str(),
+    ];
     for m in 0..4 {
         parts.push(modifiers.get(m).map_or("", String::as_str));
     }

@@ -1,7 +1,6 @@
 //! 835 (005010X221A1) to one `remittance` message per transaction set.
 
 use clearway_plugin_sdk::log;
-use clearway_plugin_sdk::schemas::body::Trace;
 use clearway_plugin_sdk::schemas::body::remittance::{
     BankAccount, CreditDebit, HandlingCode, Payment, PaymentMethod, ProviderAdjustment,
 };
@@ -14,7 +13,7 @@ use super::{BALANCE_PROBLEMS, PAYER_CONTACT_FUNCTIONS};
 use crate::decode::EnvelopeIds;
 use crate::parties;
 use crate::syntax::{ErrorKind, Segment, Transaction, X12Error};
-use crate::values::{UNMAPPED, Unmapped, date, money, opt_date};
+use crate::values::{UNMAPPED, Unmapped, date, money, opt_date, read_trace};
 use crate::walker::{Node, walk};
 
 /// A bank account from four consecutive `BPR` elements, `None` when all are empty.
@@ -62,16 +61,6 @@ fn bpr(segment: &Segment<'_>) -> Result<Payment, X12Error> {
             date(segment, 16)?
         }),
         trace: None,
-    })
-}
-
-/// Reads `TRN`.
-fn trn(segment: &Segment<'_>) -> Result<Trace, X12Error> {
-    Ok(Trace {
-        trace_type: segment.opt(1).map(str::to_owned),
-        reference: segment.req(2, "check or EFT trace number")?.to_owned(),
-        originator: segment.opt(3).map(str::to_owned),
-        supplemental: segment.opt(4).map(str::to_owned),
     })
 }
 
@@ -174,7 +163,10 @@ pub fn decode(tx: &Transaction<'_>, ids: &EnvelopeIds) -> Result<Message, X12Err
         let mapped = match (segment.id, segment.el(1)) {
             ("BPR", _) => std::ptr::eq(*segment, bpr_segment),
             ("TRN", _) if payment.trace.is_none() => {
-                payment.trace = Some(trn(segment).map_err(|e| e.in_loop("HEADER"))?);
+                payment.trace = Some(
+                    read_trace(segment, "check or EFT trace number")
+                        .map_err(|e| e.in_loop("HEADER"))?,
+                );
                 true
             }
             ("REF", "EV") if remittance.receiver_id.is_none() => {

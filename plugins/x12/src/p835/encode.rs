@@ -9,7 +9,7 @@ use super::PAYER_CONTACT_FUNCTIONS;
 use super::write_claims::write_claim;
 use crate::parties;
 use crate::syntax::Writer;
-use crate::values::{UNMAPPED, Unmapped, write_date};
+use crate::values::{UNMAPPED, Unmapped, write_date, write_trace};
 
 /// The four elements of a bank account (empty strings when absent).
 fn account(account: Option<&BankAccount>) -> [String; 4] {
@@ -48,16 +48,7 @@ fn write_payment(w: &mut Writer, payment: &Payment) {
     bpr.push(payment.date.as_ref().map(write_date).unwrap_or_default());
     w.seg("BPR", &bpr);
     if let Some(trace) = &payment.trace {
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        w.seg(
-            "TRN",
-            &[
-                opt(&trace.trace_type),
-                trace.reference.clone(),
-                opt(&trace.originator),
-                opt(&trace.supplemental),
-            ],
-        );
+        write_trace(w, trace);
     }
 }
 

@@ -7,9 +7,10 @@ use clearway_plugin_sdk::schemas::body::claim::{
 use clearway_plugin_sdk::schemas::{Claim, Code, CodeSystem, Message};
 use serde_json::{Map, Value};
 
-use super::common::{common_segment, diagnoses, in_loop};
-use super::hierarchy::{Context, carry_all, finish};
+use super::common::diagnoses;
+use super::hierarchy::Context;
 use super::lines::service_line;
+use super::shared::{ClaimLoop, read_claim};
 use super::spec::ROOT;
 use crate::decode::EnvelopeIds;
 use crate::parties;
@@ -122,32 +123,24 @@ fn claim(
     bht: &Map<String, Value>,
     ids: &EnvelopeIds,
 ) -> Result<Message, X12Error> {
-    let located = in_loop(node);
-    let trigger = node.segments()[0];
-    let mut claim = clm(trigger, true).map_err(&located)?;
-    let mut unmapped = context.unmapped.clone();
-    let mut parties = context.parties.clone();
-    for segment in node.segments().iter().skip(1) {
-        let mapped = match segment.id {
-            "DTP" => claim_date(&mut claim, segment).map_err(&located)?,
-            "HI" => diagnoses(segment, &mut claim.diagnoses).map_err(&located)?,
-            _ => common_segment(&mut claim, segment).map_err(&located)?,
-        };
-        if !mapped {
-            unmapped.push("2300", None, segment);
-        }
-    }
-    for child in node.children() {
-        match child.id() {
-            "2310A" => parties.referring_provider = Some(parties::read(&child)?),
-            "2310B" => parties.rendering_provider = Some(parties::read(&child)?),
-            "2310C" => parties.service_facility = Some(parties::read(&child)?),
-            "2400" => {
-                let line = service_line(&child, &mut unmapped)?;
-                claim.service_lines.push(line);
+    let reader = ClaimLoop {
+        clm: &|segment| clm(segment, true),
+        segment: &|claim, segment| match segment.id {
+            "DTP" => claim_date(claim, segment),
+            "HI" => diagnoses(segment, &mut claim.diagnoses),
+            _ => Ok(false),
+        },
+        after: &|_, _| Ok(()),
+        child: &|child, claim, found, unmapped| {
+            match child.id() {
+                "2310A" => found.referring_provider = Some(parties::read(child)?),
+                "2310B" => found.rendering_provider = Some(parties::read(child)?),
+                "2310C" => found.service_facility = Some(parties::read(child)?),
+                "2400" => claim.service_lines.push(service_line(child, unmapped)?),
+                _ => return Ok(false),
             }
-            _ => carry_all(&child, None, &mut unmapped),
-        }
-    }
-    Ok(finish(claim, parties, context, bht, ids, &unmapped))
+            Ok(true)
+        },
+    };
+    read_claim(node, (context, bht, ids), &reader)
 }

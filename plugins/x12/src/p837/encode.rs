@@ -1,16 +1,18 @@
 //! `claim` messages to an 837P (005010X222A1) transaction body: `BHT` through the last
-//! service line, the levels above the claims written by [`write_hierarchy`].
+//! service line, the levels above the claims written by
+//! [`write_hierarchy`](super::levels::write_hierarchy).
 
 use clearway_plugin_sdk::schemas::body::DiagnosisRole;
 use clearway_plugin_sdk::schemas::{Claim, CodeSystem, Message, Party};
 
-use super::common::write_loops;
+use super::common::{self, claim_refs, hi_code, write_loops};
 use super::header::write_dates;
-use super::levels::{Layout, carried, write_hierarchy};
+use super::levels::{Layout, carried};
 use super::lines::write_line;
+use super::shared::clm_professional;
 use crate::parties::{self, Details};
 use crate::syntax::Writer;
-use crate::values::{Unmapped, yes_no};
+use crate::values::Unmapped;
 
 /// What every 837P party loop writes: `NM106` is "not used" in all of them.
 pub const NM1: Details = Details {
@@ -31,78 +33,19 @@ pub const LAYOUT: Layout = Layout {
     sbr: &[4, 5, 6, 7, 8, 9],
 };
 
-/// Writes the body of one 837P transaction set for `claims` (at least one); `ids` are the
-/// configured sender and receiver ids, used for loops 1000A/1000B when the first message
-/// names no sender or receiver.
-pub fn write_body(
-    w: &mut Writer,
-    claims: &[ClaimRef<'_>],
-    reference: &str,
-    creation: (&str, &str),
-    ids: (&str, &str),
-) {
-    write_hierarchy(w, claims, reference, creation, ids, &LAYOUT);
-}
-
-/// The `HI` qualifier of a diagnosis.
+/// The `HI` qualifier of a diagnosis: the shared qualifiers, except that an ICD-9-CM
+/// external cause is written as another diagnosis (`BF`).
 fn hi_qualifier(role: DiagnosisRole, system: &CodeSystem) -> &'static str {
-    let icd10 = *system == CodeSystem::Icd10Cm;
-    match (role, icd10) {
-        (DiagnosisRole::Principal, true) => "ABK",
-        (DiagnosisRole::Other, true) => "ABF",
-        (DiagnosisRole::Admitting, true) => "ABJ",
-        (DiagnosisRole::PatientReason, true) => "APR",
-        (DiagnosisRole::ExternalCause, true) => "ABN",
-        (DiagnosisRole::Principal, false) => "BK",
-        (DiagnosisRole::Admitting, false) => "BJ",
-        (DiagnosisRole::PatientReason, false) => "PR",
-        (DiagnosisRole::Other | DiagnosisRole::ExternalCause, false) => "BF",
+    match (role, system) {
+        (DiagnosisRole::ExternalCause, s) if *s != CodeSystem::Icd10Cm => "BF",
+        _ => common::hi_qualifier(role, system),
     }
 }
 
 /// Writes loop 2300 and everything under it.
 fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unmapped) {
-    let location = w.comp(&[
-        claim
-            .place_of_service
-            .as_ref()
-            .map_or("", |c| c.code.as_str()),
-        "B",
-        claim.frequency.map_or("1", |f| f.x12_code()),
-    ]);
-    let causes = claim.related_causes.as_ref().map(|r| {
-        let mut parts: Vec<&str> = r.causes.iter().map(|c| c.x12_code()).collect();
-        parts.resize(3, "");
-        parts.push(r.auto_accident_state.as_deref().unwrap_or_default());
-        parts.push(r.auto_accident_country.as_deref().unwrap_or_default());
-        w.comp(&parts)
-    });
-    let mut clm = vec![
-        claim.patient_control_number.clone(),
-        claim.total_charge.to_string(),
-        String::new(),
-        String::new(),
-        location,
-        // CLM06-CLM09 are required. A claim that does not say takes the values most
-        // professional claims carry (TR3-common defaults): provider signature on file `Y`,
-        // assignment accepted `A`, benefits assigned `Y`, release of information signed `Y`.
-        claim
-            .provider_signature_on_file
-            .map_or("Y", |v| yes_no(Some(v)))
-            .to_owned(),
-        claim.assignment.map_or("A", |a| a.x12_code()).to_owned(),
-        claim
-            .benefits_assignment
-            .map_or("Y", |a| a.x12_code())
-            .to_owned(),
-        claim
-            .release_of_information
-            .map_or("Y", |a| a.x12_code())
-            .to_owned(),
-        claim.patient_signature_source.clone().unwrap_or_default(),
-        causes.unwrap_or_default(),
-        claim.special_program.clone().unwrap_or_default(),
-    ];
+    let signature = claim.patient_signature_source.clone().unwrap_or_default();
+    let mut clm = clm_professional(w, claim, signature);
     if let Some(delay) = &claim.delay_reason {
         clm.resize(19, String::new());
         clm.push(delay.clone());
@@ -120,19 +63,8 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
             &[amount.qualifier.clone(), amount.amount.to_string()],
         );
     }
-    let refs = [
-        (
-            "F8",
-            claim.payer_claim_control_number.iter().collect::<Vec<_>>(),
-        ),
-        ("G1", claim.prior_authorization_numbers.iter().collect()),
-        ("9F", claim.referral_number.iter().collect()),
-        ("EA", claim.medical_record_number.iter().collect()),
-    ];
-    for (qualifier, values) in refs {
-        for value in values {
-            w.seg("REF", &[qualifier, value.as_str()]);
-        }
+    for (qualifier, value) in claim_refs(claim) {
+        w.seg("REF", &[qualifier, value]);
     }
     carried(w, unmapped, "2300", Some("REF"));
     carried(w, unmapped, "2300", Some("K3"));
@@ -150,11 +82,7 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
         let elements: Vec<String> = chunk
             .iter()
             .map(|dx| {
-                let code = if dx.code.system == CodeSystem::Icd10Cm {
-                    dx.code.code.replace('.', "")
-                } else {
-                    dx.code.code.clone()
-                };
+                let code = hi_code(&dx.code);
                 w.comp(&[hi_qualifier(dx.role, &dx.code.system), code.as_str()])
             })
             .collect();

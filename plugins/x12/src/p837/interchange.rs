@@ -1,18 +1,13 @@
-//! One 837 interchange for a batch of claims of one variant (837I, 837D): check every
+//! One 837 interchange for a batch of claims of one variant (837P, 837I, 837D): check every
 //! claim, then write `ISA`/`GS`, one transaction set holding all claims, `GE`/`IEA`.
 
 use clearway_plugin_sdk::schemas::{Body, Message};
 use clearway_plugin_sdk::{ConnectorError, Payload, Problem};
 
-use super::encode::ClaimRef;
+use super::levels::{Layout, write_hierarchy};
 use crate::config::Config;
 use crate::encode::{Batch, CONTENT_TYPE, creation, envelope, version_of};
 use crate::numbers::ControlNumbers;
-use crate::syntax::Writer;
-
-/// Writes the body of one transaction set: the claims (at least one), `BHT03` reference,
-/// creation date and time, configured sender and receiver ids.
-pub type BodyWriter = fn(&mut Writer, &[ClaimRef<'_>], &str, (&str, &str), (&str, &str));
 
 /// An 837 variant as an interchange.
 #[derive(Debug, Clone, Copy)]
@@ -21,8 +16,10 @@ pub struct Variant {
     pub version: &'static str,
     /// The problems of claim message `index` (`first` in the interchange).
     pub problems: fn(usize, &Message, bool) -> Vec<Problem>,
-    /// Writes the transaction set body.
-    pub body: BodyWriter,
+    /// The variant's loop 2300 and party fitting, written by [`write_hierarchy`] (loops
+    /// 1000A/1000B take the configured sender and receiver ids when the first message names
+    /// no sender or receiver).
+    pub layout: &'static Layout,
     /// The file name prefix of the payload (`837i`).
     pub file: &'static str,
 }
@@ -60,12 +57,13 @@ pub fn encode(
         ("HC", "837", version_of(batch.messages[0], variant.version)),
         1,
         |w, _| {
-            (variant.body)(
+            write_hierarchy(
                 w,
                 &claims,
                 &reference,
                 (&date, &time),
                 (&config.sender_id, &config.receiver_id),
+                variant.layout,
             );
         },
     )?;

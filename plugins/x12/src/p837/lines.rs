@@ -1,16 +1,58 @@
 //! 837P service lines (loop 2400 with 2410 drug and 2420A rendering provider), both ways.
 
 use clearway_plugin_sdk::schemas::body::claim::{DrugInfo, ServiceLine};
-use clearway_plugin_sdk::schemas::body::{DrugUnit, Note, QualifiedAmount, UnitType};
+use clearway_plugin_sdk::schemas::body::{DrugUnit, UnitType};
 use clearway_plugin_sdk::schemas::{Code, CodeSystem, Period};
 
-use super::hierarchy::{carry, carry_all};
+use super::hierarchy::carry;
+use super::shared::{LineReader, procedure_composite, read_line, read_modifiers, write_line_notes};
 use crate::parties::{self, Details};
-use crate::syntax::{ErrorKind, Writer, X12Error};
-use crate::values::{
-    Unmapped, flag, money, opt_quantity, period, procedure_code, write_period, yes_no,
-};
+use crate::syntax::{ErrorKind, Segment, Writer, X12Error};
+use crate::values::{Unmapped, flag, money, opt_quantity, procedure_code, write_period, yes_no};
 use crate::walker::Node;
+
+/// Reads `SV1` into `line`.
+fn sv1(segment: &Segment<'_>, line: &mut ServiceLine) -> Result<(), X12Error> {
+    if segment.comp(1, 1) != "HC" {
+        return Err(segment.err(
+            "SV101-1",
+            ErrorKind::InvalidCode("product or service id qualifier"),
+        ));
+    }
+    let code = segment.comp(1, 2);
+    if code.is_empty() {
+        return Err(segment.err("SV101-2", ErrorKind::MissingElement("procedure code")));
+    }
+    line.procedure = Some(procedure_code(code));
+    read_modifiers(segment, 1, line);
+    line.charge = money(segment, 2)?;
+    line.unit_type = match segment.opt(3) {
+        Some(code) => Some(UnitType::from_x12_code(code).ok_or_else(|| {
+            segment.err(
+                "SV103",
+                ErrorKind::InvalidCode("unit or basis for measurement code"),
+            )
+        })?),
+        None => None,
+    };
+    line.units = opt_quantity(segment, 4)?;
+    line.place_of_service = segment
+        .opt(5)
+        .map(|c| Code::new(CodeSystem::PlaceOfService, c));
+    if segment.opt(7).is_some() {
+        for (m, pointer) in segment.comps(7).iter().enumerate() {
+            line.diagnosis_pointers.push(
+                pointer.parse().map_err(|_| {
+                    segment.err(format!("SV107-{}", m + 1), ErrorKind::InvalidNumber)
+                })?,
+            );
+        }
+    }
+    line.emergency = flag(segment.el(9));
+    line.epsdt = flag(segment.el(11));
+    line.family_planning = flag(segment.el(12));
+    Ok(())
+}
 
 /// Reads one loop 2400.
 ///
@@ -21,109 +63,22 @@ pub fn service_line(
     node: &Node<'_, '_, '_>,
     unmapped: &mut Unmapped,
 ) -> Result<ServiceLine, X12Error> {
-    let located = |e: X12Error| e.in_loop("2400");
-    let lx = node.segments()[0];
-    let number: u32 = lx
-        .el(1)
-        .parse()
-        .map_err(|_| located(lx.err("LX01", ErrorKind::InvalidNumber)))?;
-    let mut line = ServiceLine {
-        line_number: number,
-        ..ServiceLine::default()
+    let reader = LineReader {
+        segment: &|segment, line| match segment.id {
+            "SV1" => sv1(segment, line).map(|()| true),
+            _ => Ok(false),
+        },
+        child: &|child, line, number, unmapped| {
+            match child.id() {
+                "2410" => line.drug = Some(drug(child, number, unmapped)?),
+                "2420A" => line.rendering_provider = Some(parties::read(child)?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        },
+        prior_authorization: true,
     };
-    for segment in node.segments().iter().skip(1) {
-        let mapped = match (segment.id, segment.el(1)) {
-            ("SV1", _) => {
-                if segment.comp(1, 1) != "HC" {
-                    return Err(located(segment.err(
-                        "SV101-1",
-                        ErrorKind::InvalidCode("product or service id qualifier"),
-                    )));
-                }
-                let code = segment.comp(1, 2);
-                if code.is_empty() {
-                    return Err(located(
-                        segment.err("SV101-2", ErrorKind::MissingElement("procedure code")),
-                    ));
-                }
-                line.procedure = Some(procedure_code(code));
-                line.modifiers = (3..=6)
-                    .map(|m| segment.comp(1, m))
-                    .filter(|m| !m.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-                line.description = Some(segment.comp(1, 7))
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_owned);
-                line.charge = money(segment, 2).map_err(located)?;
-                line.unit_type = match segment.opt(3) {
-                    Some(code) => Some(UnitType::from_x12_code(code).ok_or_else(|| {
-                        located(segment.err(
-                            "SV103",
-                            ErrorKind::InvalidCode("unit or basis for measurement code"),
-                        ))
-                    })?),
-                    None => None,
-                };
-                line.units = opt_quantity(segment, 4).map_err(located)?;
-                line.place_of_service = segment
-                    .opt(5)
-                    .map(|c| Code::new(CodeSystem::PlaceOfService, c));
-                if segment.opt(7).is_some() {
-                    for (m, pointer) in segment.comps(7).iter().enumerate() {
-                        line.diagnosis_pointers.push(pointer.parse().map_err(|_| {
-                            located(
-                                segment.err(format!("SV107-{}", m + 1), ErrorKind::InvalidNumber),
-                            )
-                        })?);
-                    }
-                }
-                line.emergency = flag(segment.el(9));
-                line.epsdt = flag(segment.el(11));
-                line.family_planning = flag(segment.el(12));
-                true
-            }
-            ("DTP", "472") => {
-                line.service_period = Some(period(segment, 2).map_err(located)?);
-                true
-            }
-            ("REF", "G1") => {
-                line.prior_authorization_numbers
-                    .push(segment.el(2).to_owned());
-                true
-            }
-            ("REF", "6R") => {
-                line.line_item_control_number = segment.opt(2).map(str::to_owned);
-                true
-            }
-            ("AMT", qualifier) => {
-                line.other_amounts.push(QualifiedAmount {
-                    qualifier: qualifier.to_owned(),
-                    amount: money(segment, 2).map_err(located)?,
-                });
-                true
-            }
-            ("NTE", _) => {
-                line.notes.push(Note {
-                    code: segment.opt(1).map(str::to_owned),
-                    text: segment.el(2).to_owned(),
-                });
-                true
-            }
-            _ => false,
-        };
-        if !mapped {
-            unmapped.push("2400", Some(number), segment);
-        }
-    }
-    for child in node.children() {
-        match child.id() {
-            "2410" => line.drug = Some(drug(&child, number, unmapped)?),
-            "2420A" => line.rendering_provider = Some(parties::read(&child)?),
-            _ => carry_all(&child, Some(number), unmapped),
-        }
-    }
-    Ok(line)
+    read_line(node, unmapped, &reader)
 }
 
 /// Reads loop 2410 (drug identification) of service line `line`.
@@ -195,15 +150,7 @@ pub fn write_line(
 ) {
     let n = Some(line.line_number);
     w.seg("LX", &[line.line_number.to_string()]);
-    let mut procedure = vec![
-        "HC",
-        line.procedure.as_ref().map_or("", |p| p.code.as_str()),
-    ];
-    for m in 0..4 {
-        procedure.push(line.modifiers.get(m).map_or("", String::as_str));
-    }
-    procedure.push(line.description.as_deref().unwrap_or_default());
-    let procedure = w.comp(&procedure);
+    let procedure = procedure_composite(w, line, "HC");
     let pointers: Vec<String> = line.diagnosis_pointers.iter().map(u32::to_string).collect();
     let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
     let pointers = w.comp(&pointers);
@@ -249,13 +196,8 @@ pub fn write_line(
             &[amount.qualifier.clone(), amount.amount.to_string()],
         );
     }
-    for note in &line.notes {
-        // NTE01 is required; `ADD` (additional information) when the note has no code.
-        w.seg(
-            "NTE",
-            &[note.code.as_deref().unwrap_or("ADD"), note.text.as_str()],
-        );
-    }
+    // `ADD` (additional information) when the note has no code.
+    write_line_notes(w, line, "ADD");
     carried(w, "2400");
     if let Some(drug) = &line.drug {
         write_drug(w, drug);

@@ -10,9 +10,10 @@ use serde_json::{Map, Value};
 use super::lines;
 use super::spec::ROOT;
 use crate::decode::EnvelopeIds;
-use crate::p837::common::{common_segment, diagnoses, in_loop};
+use crate::p837::common::diagnoses;
 use crate::p837::decode::clm;
-use crate::p837::hierarchy::{Context, carry_all, finish};
+use crate::p837::hierarchy::Context;
+use crate::p837::shared::{self, ClaimLoop, provider_role};
 use crate::parties;
 use crate::syntax::{ErrorKind, Segment, Transaction, X12Error};
 use crate::values::{opt_quantity, period};
@@ -144,40 +145,26 @@ fn read_claim(
     ids: &EnvelopeIds,
     strict: bool,
 ) -> Result<Message, X12Error> {
-    let located = in_loop(node);
-    let trigger = node.segments()[0];
-    let mut claim = dental_clm(trigger, strict).map_err(&located)?;
-    let mut unmapped = context.unmapped.clone();
-    let mut parties = context.parties.clone();
-    for segment in node.segments().iter().skip(1) {
-        let mapped = match segment.id {
-            "DTP" => claim_date(&mut claim, segment).map_err(&located)?,
-            "DN1" | "DN2" => {
-                orthodontic(&mut claim, segment).map_err(&located)?;
-                true
+    let reader = ClaimLoop {
+        clm: &|segment| dental_clm(segment, strict),
+        segment: &|claim, segment| match segment.id {
+            "DTP" => claim_date(claim, segment),
+            "DN1" | "DN2" => orthodontic(claim, segment).map(|()| true),
+            "HI" => diagnoses(segment, &mut claim.diagnoses),
+            _ => Ok(false),
+        },
+        after: &|_, _| Ok(()),
+        child: &|child, claim, found, unmapped| {
+            match (child.id(), provider_role(&OTHER_PROVIDERS, child.id())) {
+                (_, Some(role)) => found.other.push(provider(child, Some(role))?),
+                ("2310A", _) => found.referring_provider = Some(provider(child, None)?),
+                ("2310B", _) => found.rendering_provider = Some(parties::read(child)?),
+                ("2310C", _) => found.service_facility = Some(parties::read(child)?),
+                ("2400", _) => claim.service_lines.push(lines::read(child, unmapped)?),
+                _ => return Ok(false),
             }
-            "HI" => diagnoses(segment, &mut claim.diagnoses).map_err(&located)?,
-            _ => common_segment(&mut claim, segment).map_err(&located)?,
-        };
-        if !mapped {
-            unmapped.push("2300", None, segment);
-        }
-    }
-    for child in node.children() {
-        let role = OTHER_PROVIDERS
-            .iter()
-            .find(|(id, _)| *id == child.id())
-            .map(|(_, role)| *role);
-        match (child.id(), role) {
-            (_, Some(role)) => parties.other.push(provider(&child, Some(role))?),
-            ("2310A", _) => parties.referring_provider = Some(provider(&child, None)?),
-            ("2310B", _) => parties.rendering_provider = Some(parties::read(&child)?),
-            ("2310C", _) => parties.service_facility = Some(parties::read(&child)?),
-            ("2400", _) => claim
-                .service_lines
-                .push(lines::read(&child, &mut unmapped)?),
-            _ => carry_all(&child, None, &mut unmapped),
-        }
-    }
-    Ok(finish(claim, parties, context, bht, ids, &unmapped))
+            Ok(true)
+        },
+    };
+    shared::read_claim(node, (context, bht, ids), &reader)
 }

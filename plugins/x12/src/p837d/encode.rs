@@ -1,6 +1,7 @@
-//! `claim` messages (dental) to an 837D (005010X224A2) transaction body: the shared levels
-//! ([`write_hierarchy`]) around the dental loop 2300, every segment in TR3 order and no
-//! element the TR3 marks "not used".
+//! `claim` messages (dental) to an 837D (005010X224A2) transaction body: the dental loop
+//! 2300 of its [`LAYOUT`], which the shared levels
+//! ([`write_hierarchy`](crate::p837::levels::write_hierarchy)) write around; every segment
+//! in TR3 order and no element the TR3 marks "not used".
 
 use clearway_plugin_sdk::schemas::body::DiagnosisRole;
 use clearway_plugin_sdk::schemas::{Claim, Message, Party};
@@ -9,13 +10,14 @@ use super::decode::OTHER_PROVIDERS;
 use super::lines;
 use crate::p837::check::fit_level;
 use crate::p837::common::{
-    claim_refs, hi_code, hi_qualifier, provider_loop, write_carried, write_loops, write_ordered,
+    hi_code, hi_qualifier, provider_loop, write_carried, write_loops, write_ordered,
 };
-use crate::p837::encode::{ClaimRef, NM1};
-use crate::p837::levels::{Layout, write_hierarchy};
+use crate::p837::encode::NM1;
+use crate::p837::levels::Layout;
+use crate::p837::shared::{self, claim_ref_pairs, clm_professional, qualified};
 use crate::parties::{self, Details};
 use crate::syntax::Writer;
-use crate::values::{Unmapped, write_date, write_period, yes_no};
+use crate::values::{Unmapped, write_date, write_period};
 
 /// The 837D [`Layout`]: its loop 2300, parties cut to its loops, and no 4010 header
 /// `REF*87` (5010 names the guide in `ST03`).
@@ -34,17 +36,6 @@ const REF_ORDER: &[&str] = &["G3", "4N", "F8", "9F", "G1", "9A", "9C", "D9"];
 
 /// `REF01` qualifiers of the referring, rendering, assistant surgeon and supervising loops.
 const PROVIDER_REFS: &[&str] = &["0B", "1G", "G2", "LU"];
-
-/// Writes the body of one 837D transaction set for `claims` (at least one).
-pub fn write_body(
-    w: &mut Writer,
-    claims: &[ClaimRef<'_>],
-    reference: &str,
-    creation: (&str, &str),
-    ids: (&str, &str),
-) {
-    write_hierarchy(w, claims, reference, creation, ids, &LAYOUT);
-}
 
 /// The diagnoses in the order the `HI` carries them: the principal first, then the others in
 /// claim order.
@@ -65,45 +56,7 @@ pub fn hi_order(claim: &Claim) -> Vec<&clearway_plugin_sdk::schemas::body::Diagn
 
 /// Writes the `CLM`.
 fn write_clm(w: &mut Writer, claim: &Claim) {
-    let location = w.comp(&[
-        claim
-            .place_of_service
-            .as_ref()
-            .map_or("", |c| c.code.as_str()),
-        "B",
-        claim.frequency.map_or("1", |f| f.x12_code()),
-    ]);
-    let causes = claim.related_causes.as_ref().map(|r| {
-        let mut parts: Vec<&str> = r.causes.iter().map(|c| c.x12_code()).collect();
-        parts.resize(3, "");
-        parts.push(r.auto_accident_state.as_deref().unwrap_or_default());
-        parts.push(r.auto_accident_country.as_deref().unwrap_or_default());
-        w.comp(&parts)
-    });
-    let mut clm = vec![
-        claim.patient_control_number.clone(),
-        claim.total_charge.to_string(),
-        String::new(),
-        String::new(),
-        location,
-        // CLM06-CLM09 are required; a claim that does not say takes the common values.
-        claim
-            .provider_signature_on_file
-            .map_or("Y", |v| yes_no(Some(v)))
-            .to_owned(),
-        claim.assignment.map_or("A", |a| a.x12_code()).to_owned(),
-        claim
-            .benefits_assignment
-            .map_or("Y", |a| a.x12_code())
-            .to_owned(),
-        claim
-            .release_of_information
-            .map_or("Y", |a| a.x12_code())
-            .to_owned(),
-        String::new(),
-        causes.unwrap_or_default(),
-        claim.special_program.clone().unwrap_or_default(),
-    ];
+    let mut clm = clm_professional(w, claim, String::new());
     let predetermination = claim.dental.as_ref().is_some_and(|d| d.predetermination);
     if predetermination || claim.delay_reason.is_some() {
         clm.resize(18, String::new());
@@ -164,23 +117,10 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
         }
     }
     write_carried(w, unmapped, "2300", None, &["DN1", "DN2", "PWK", "CN1"]);
-    let mut amounts: Vec<(&str, Vec<String>)> = claim
-        .patient_amount_paid
-        .iter()
-        .map(|a| ("F5", vec!["F5".to_owned(), a.to_string()]))
-        .collect();
-    amounts.extend(claim.other_amounts.iter().map(|a| {
-        (
-            a.qualifier.as_str(),
-            vec![a.qualifier.clone(), a.amount.to_string()],
-        )
-    }));
+    let mut amounts = qualified("F5", claim.patient_amount_paid.map(|a| a.to_string()));
+    amounts.extend(shared::amounts(&claim.other_amounts));
     write_ordered(w, "AMT", &["F5"], &amounts, carried);
-    let refs: Vec<(&str, Vec<String>)> = claim_refs(claim)
-        .into_iter()
-        .map(|(q, v)| (q, vec![q.to_owned(), v.to_owned()]))
-        .collect();
-    write_ordered(w, "REF", REF_ORDER, &refs, carried);
+    write_ordered(w, "REF", REF_ORDER, &claim_ref_pairs(claim), carried);
     write_carried(w, unmapped, "2300", None, &["K3"]);
     for note in &claim.notes {
         // NTE01 is required; `ADD` (additional information) when the note has no code.

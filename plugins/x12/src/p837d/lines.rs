@@ -4,15 +4,17 @@
 //! line loops and dates are carried.
 
 use clearway_plugin_sdk::schemas::body::claim::{ServiceLine, Tooth};
-use clearway_plugin_sdk::schemas::body::{Note, QualifiedAmount};
 use clearway_plugin_sdk::schemas::{Code, CodeSystem};
 
 use crate::p837::common::{provider_loop, write_carried, write_loops, write_ordered};
 use crate::p837::encode::NM1;
-use crate::p837::hierarchy::carry_all;
+use crate::p837::shared::{
+    LineReader, amounts, line_dates, procedure_composite, qualified, read_line, read_modifiers,
+    write_line_notes,
+};
 use crate::parties::{self, Details};
 use crate::syntax::{ErrorKind, Segment, Writer, X12Error};
-use crate::values::{Unmapped, money, opt_quantity, period, write_period};
+use crate::values::{Unmapped, money, opt_quantity};
 use crate::walker::Node;
 
 /// Oral cavity designation codes (`SV304`): entire cavity, arches, quadrants, sextants, other.
@@ -62,14 +64,7 @@ fn sv3(segment: &Segment<'_>, line: &mut ServiceLine) -> Result<(), X12Error> {
         return Err(segment.err("SV301-2", ErrorKind::MissingElement("procedure code")));
     }
     line.procedure = Some(Code::new(CodeSystem::Cdt, code));
-    line.modifiers = (3..=6)
-        .map(|m| segment.comp(1, m))
-        .filter(|m| !m.is_empty())
-        .map(str::to_owned)
-        .collect();
-    line.description = Some(segment.comp(1, 7))
-        .filter(|d| !d.is_empty())
-        .map(str::to_owned);
+    read_modifiers(segment, 1, line);
     line.charge = money(segment, 2)?;
     line.place_of_service = segment
         .opt(3)
@@ -140,59 +135,22 @@ fn too(segment: &Segment<'_>) -> Result<Tooth, X12Error> {
 ///
 /// A bad `LX01`, `SV3`, `TOO`, date or amount.
 pub fn read(node: &Node<'_, '_, '_>, unmapped: &mut Unmapped) -> Result<ServiceLine, X12Error> {
-    let located = |e: X12Error| e.in_loop("2400");
-    let lx = node.segments()[0];
-    let number: u32 = lx
-        .el(1)
-        .parse()
-        .map_err(|_| located(lx.err("LX01", ErrorKind::InvalidNumber)))?;
-    let mut line = ServiceLine {
-        line_number: number,
-        ..ServiceLine::default()
-    };
-    for segment in node.segments().iter().skip(1) {
-        let mapped = match (segment.id, segment.el(1)) {
-            ("SV3", _) => sv3(segment, &mut line).map(|()| true),
-            ("TOO", _) => too(segment).map(|t| line.teeth.push(t)).map(|()| true),
-            ("DTP", "472") => period(segment, 2)
-                .map(|p| line.service_period = Some(p))
-                .map(|()| true),
-            ("REF", "G1") => {
-                line.prior_authorization_numbers
-                    .push(segment.el(2).to_owned());
-                Ok(true)
-            }
-            ("REF", "6R") => {
-                line.line_item_control_number = segment.opt(2).map(str::to_owned);
-                Ok(true)
-            }
-            ("AMT", qualifier) => money(segment, 2).map(|amount| {
-                line.other_amounts.push(QualifiedAmount {
-                    qualifier: qualifier.to_owned(),
-                    amount,
-                });
-                true
-            }),
-            ("NTE", _) => {
-                line.notes.push(Note {
-                    code: segment.opt(1).map(str::to_owned),
-                    text: segment.el(2).to_owned(),
-                });
-                Ok(true)
-            }
+    let reader = LineReader {
+        segment: &|segment, line| match segment.id {
+            "SV3" => sv3(segment, line).map(|()| true),
+            "TOO" => too(segment).map(|t| line.teeth.push(t)).map(|()| true),
             _ => Ok(false),
-        };
-        if !mapped.map_err(located)? {
-            unmapped.push("2400", Some(number), segment);
-        }
-    }
-    for child in node.children() {
-        match child.id() {
-            "2420A" => line.rendering_provider = Some(parties::read(&child)?),
-            _ => carry_all(&child, Some(number), unmapped),
-        }
-    }
-    Ok(line)
+        },
+        child: &|child, line, _, _| {
+            if child.id() != "2420A" {
+                return Ok(false);
+            }
+            line.rendering_provider = Some(parties::read(child)?);
+            Ok(true)
+        },
+        prior_authorization: true,
+    };
+    read_line(node, unmapped, &reader)
 }
 
 /// Writes one loop 2400 in TR3 order; `pointer` turns a diagnosis sequence into its position
@@ -205,15 +163,7 @@ pub fn write(
 ) {
     let n = Some(line.line_number);
     w.seg("LX", &[line.line_number.to_string()]);
-    let mut procedure = vec![
-        "AD",
-        line.procedure.as_ref().map_or("", |p| p.code.as_str()),
-    ];
-    for m in 0..4 {
-        procedure.push(line.modifiers.get(m).map_or("", String::as_str));
-    }
-    procedure.push(line.description.as_deref().unwrap_or_default());
-    let procedure = w.comp(&procedure);
+    let procedure = procedure_composite(w, line, "AD");
     let areas: Vec<&str> = line.oral_cavity_areas.iter().map(String::as_str).collect();
     let areas = w.comp(&areas);
     let pointers: Option<Vec<String>> = line
@@ -246,46 +196,27 @@ pub fn write(
         let surfaces = w.comp(&surfaces);
         w.seg("TOO", &["JP", tooth.number.as_str(), surfaces.as_str()]);
     }
-    let dates: Vec<(&str, Vec<String>)> = line
-        .service_period
-        .iter()
-        .map(|p| {
-            let (format, value) = write_period(p);
-            ("472", vec!["472".to_owned(), format, value])
-        })
-        .collect();
-    write_ordered(w, "DTP", DTP_ORDER, &dates, (unmapped, "2400", n));
-    write_carried(w, unmapped, "2400", n, &["QTY", "CN1"]);
-    let mut refs: Vec<(&str, Vec<String>)> = line
-        .prior_authorization_numbers
-        .iter()
-        .map(|v| ("G1", vec!["G1".to_owned(), v.clone()]))
-        .collect();
-    refs.extend(
-        line.line_item_control_number
-            .iter()
-            .map(|v| ("6R", vec!["6R".to_owned(), v.clone()])),
+    write_ordered(
+        w,
+        "DTP",
+        DTP_ORDER,
+        &line_dates(line),
+        (unmapped, "2400", n),
     );
+    write_carried(w, unmapped, "2400", n, &["QTY", "CN1"]);
+    let mut refs = qualified("G1", line.prior_authorization_numbers.iter().cloned());
+    refs.extend(qualified("6R", line.line_item_control_number.clone()));
     write_ordered(w, "REF", REF_ORDER, &refs, (unmapped, "2400", n));
-    let amounts: Vec<(&str, Vec<String>)> = line
-        .other_amounts
-        .iter()
-        .map(|a| {
-            (
-                a.qualifier.as_str(),
-                vec![a.qualifier.clone(), a.amount.to_string()],
-            )
-        })
-        .collect();
-    write_ordered(w, "AMT", &["T"], &amounts, (unmapped, "2400", n));
+    write_ordered(
+        w,
+        "AMT",
+        &["T"],
+        &amounts(&line.other_amounts),
+        (unmapped, "2400", n),
+    );
     write_carried(w, unmapped, "2400", n, &["K3"]);
-    for note in &line.notes {
-        // NTE01 is required: `TPO` (third party organization notes), the one code here.
-        w.seg(
-            "NTE",
-            &[note.code.as_deref().unwrap_or("TPO"), note.text.as_str()],
-        );
-    }
+    // `TPO` (third party organization notes), the one code here.
+    write_line_notes(w, line, "TPO");
     write_carried(w, unmapped, "2400", n, &["NTE", "HCP"]);
     if let Some(rendering) = &line.rendering_provider {
         let party = provider_loop(rendering, &["0B", "1G", "G2", "LU"], false, false);

@@ -18,10 +18,10 @@ mod tests;
 /// decoded from another 5010 release of the guide keeps its own).
 pub const VERSION: &str = "005010X224A2";
 
-/// The 837D as an interchange: its checks and body writer.
+/// The 837D as an interchange: its checks and layout.
 pub const INTERCHANGE: crate::p837::interchange::Variant = crate::p837::interchange::Variant {
     version: VERSION,
     problems: check::problems,
-    body: encode::write_body,
+    layout: &encode::LAYOUT,
     file: "837d",
 };

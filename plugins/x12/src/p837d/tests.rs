@@ -2,70 +2,19 @@
 //! loops and segments, the `SV3` and `TOO` composites and their code lists, `CLM19`, `DN1`/`DN2`,
 //! the diagnosis pointers, and the encode refusals by JSON pointer.
 
-use clearway_plugin_sdk::ConnectorError;
+use clearway_plugin_sdk::schemas::Body;
 use clearway_plugin_sdk::schemas::body::DiagnosisRole;
 use clearway_plugin_sdk::schemas::body::claim::{ClaimType, Tooth};
-use clearway_plugin_sdk::schemas::{Body, Claim, Message};
 
 use super::lines::valid_tooth;
-use crate::config::Config;
-use crate::decode::{DecodeError, decode_interchange};
-use crate::encode::encode;
-use crate::syntax::{ErrorKind, X12Error};
+use crate::decode::decode_interchange;
+use crate::p837::test_support::{edited, encoded, error, first_claim, paths};
+use crate::syntax::ErrorKind;
 
 /// Two dental claims under a patient: teeth, surfaces, prosthesis, providers, COB.
 const TEETH: &str = include_str!("../../tests/fixtures/837d-patient-teeth.x12");
 /// An orthodontic predetermination (`CLM19 PB`, `DN1`, `DN2`, `DTP*452`, pointers).
 const ORTHO: &str = include_str!("../../tests/fixtures/837d-ortho-predetermination.x12");
-
-/// `text` with `from` replaced by `to` (one segment for one, so `SE01` still holds).
-fn edited(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "fixture has `{from}`");
-    text.replacen(from, to, 1)
-}
-
-/// The decode error of `text`.
-fn error(text: &str) -> X12Error {
-    match decode_interchange(text.as_bytes()) {
-        Err(DecodeError::X12(error)) => error,
-        other => panic!("expected an X12 error, got {other:?}"),
-    }
-}
-
-/// The messages of `text` and the claim of the first.
-fn first_claim(text: &str) -> (Vec<Message>, Claim) {
-    let messages = decode_interchange(text.as_bytes()).expect("decodes");
-    match &messages[0].body {
-        Body::Claim(claim) => {
-            let claim = claim.clone();
-            (messages, claim)
-        }
-        other => panic!("not a claim: {other:?}"),
-    }
-}
-
-/// Encodes with a fixed config: the interchange text, or the error.
-fn encoded(messages: &[Message]) -> Result<String, ConnectorError> {
-    let config = Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        _ => None,
-    })
-    .expect("config");
-    let payloads = encode(messages, &config)?;
-    Ok(String::from_utf8(payloads[0].data.clone()).expect("text"))
-}
-
-/// The JSON pointers of an `Invalid` error.
-fn paths(result: Result<String, ConnectorError>) -> Vec<String> {
-    match result {
-        Err(ConnectorError::Invalid(problems)) => problems
-            .iter()
-            .map(|p| p.location.path.clone().unwrap_or_default())
-            .collect(),
-        other => panic!("expected Invalid, got {other:?}"),
-    }
-}
 
 #[test]
 fn universal_tooth_numbers() {

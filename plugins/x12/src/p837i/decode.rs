@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use super::spec::ROOT;
 use super::{hi, lines};
 use crate::decode::EnvelopeIds;
-use crate::p837::common::{common_segment, in_loop};
-use crate::p837::hierarchy::{Context, carry_all, finish};
+use crate::p837::hierarchy::Context;
+use crate::p837::shared::{ClaimLoop, provider_role, read_claim};
 use crate::parties;
 use crate::syntax::{ErrorKind, Segment, Transaction, X12Error};
 use crate::values::{money, parse_date, parse_time, period};
@@ -122,47 +122,38 @@ fn claim(
     bht: &Map<String, Value>,
     ids: &EnvelopeIds,
 ) -> Result<Message, X12Error> {
-    let located = in_loop(node);
-    let trigger = node.segments()[0];
-    let mut claim = clm(trigger).map_err(&located)?;
-    let mut unmapped = context.unmapped.clone();
-    let mut parties = context.parties.clone();
-    for segment in node.segments().iter().skip(1) {
-        let mapped = match segment.id {
-            "DTP" => claim_date(&mut claim, segment).map_err(&located)?,
+    let reader = ClaimLoop {
+        clm: &clm,
+        segment: &|claim, segment| match segment.id {
+            "DTP" => claim_date(claim, segment),
             "CL1" => {
-                cl1(&mut claim, segment);
-                true
+                cl1(claim, segment);
+                Ok(true)
             }
-            "HI" => hi::read(&mut claim, segment).map_err(&located)?,
-            _ => common_segment(&mut claim, segment).map_err(&located)?,
-        };
-        if !mapped {
-            unmapped.push("2300", None, segment);
-        }
-    }
-    if claim.dates.service_period.is_none() {
-        return Err(X12Error::new(
-            trigger.pos().in_loop("2300"),
-            ErrorKind::MissingSegment("segment DTP (statement dates, DTP01 434)".into()),
-        ));
-    }
-    hi::renumber(&mut claim);
-    for child in node.children() {
-        let role = OTHER_PROVIDERS
-            .iter()
-            .find(|(id, _)| *id == child.id())
-            .map(|(_, role)| *role);
-        match (child.id(), role) {
-            (_, Some(role)) => parties.other.push(other_provider(&child, role)?),
-            ("2310D", _) => parties.rendering_provider = Some(parties::read(&child)?),
-            ("2310E", _) => parties.service_facility = Some(parties::read(&child)?),
-            ("2310F", _) => parties.referring_provider = Some(parties::read(&child)?),
-            ("2400", _) => claim
-                .service_lines
-                .push(lines::read(&child, &mut unmapped)?),
-            _ => carry_all(&child, None, &mut unmapped),
-        }
-    }
-    Ok(finish(claim, parties, context, bht, ids, &unmapped))
+            "HI" => hi::read(claim, segment),
+            _ => Ok(false),
+        },
+        after: &|claim, trigger| {
+            if claim.dates.service_period.is_none() {
+                return Err(X12Error::new(
+                    trigger.pos().in_loop("2300"),
+                    ErrorKind::MissingSegment("segment DTP (statement dates, DTP01 434)".into()),
+                ));
+            }
+            hi::renumber(claim);
+            Ok(())
+        },
+        child: &|child, claim, found, unmapped| {
+            match (child.id(), provider_role(&OTHER_PROVIDERS, child.id())) {
+                (_, Some(role)) => found.other.push(other_provider(child, role)?),
+                ("2310D", _) => found.rendering_provider = Some(parties::read(child)?),
+                ("2310E", _) => found.service_facility = Some(parties::read(child)?),
+                ("2310F", _) => found.referring_provider = Some(parties::read(child)?),
+                ("2400", _) => claim.service_lines.push(lines::read(child, unmapped)?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        },
+    };
+    read_claim(node, (context, bht, ids), &reader)
 }

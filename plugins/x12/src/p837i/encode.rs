@@ -1,15 +1,17 @@
-//! `claim` messages (institutional) to an 837I (005010X223A2) transaction body: the shared
-//! levels ([`write_hierarchy`]) around the institutional loop 2300, every segment in TR3
-//! order and no element the TR3 marks "not used".
+//! `claim` messages (institutional) to an 837I (005010X223A2) transaction body: the
+//! institutional loop 2300 of its [`LAYOUT`], which the shared levels
+//! ([`write_hierarchy`](crate::p837::levels::write_hierarchy)) write around; every segment
+//! in TR3 order and no element the TR3 marks "not used".
 
 use clearway_plugin_sdk::schemas::{Claim, Message, Party};
 
 use super::decode::OTHER_PROVIDERS;
 use super::{hi, lines};
 use crate::p837::check::fit_level;
-use crate::p837::common::{claim_refs, provider_loop, write_carried, write_loops, write_ordered};
-use crate::p837::encode::{ClaimRef, NM1};
-use crate::p837::levels::{Layout, write_hierarchy};
+use crate::p837::common::{provider_loop, write_carried, write_loops, write_ordered};
+use crate::p837::encode::NM1;
+use crate::p837::levels::Layout;
+use crate::p837::shared::{amounts, claim_ref_pairs, clm_head};
 use crate::parties::{self, Details};
 use crate::syntax::Writer;
 use crate::values::{Unmapped, write_date, write_period};
@@ -41,17 +43,6 @@ const NTE_ORDER: &[&str] = &[
 /// provider loops.
 pub const PROVIDER_REFS: &[&str] = &["0B", "1G", "G2", "LU"];
 
-/// Writes the body of one 837I transaction set for `claims` (at least one).
-pub fn write_body(
-    w: &mut Writer,
-    claims: &[ClaimRef<'_>],
-    reference: &str,
-    creation: (&str, &str),
-    ids: (&str, &str),
-) {
-    write_hierarchy(w, claims, reference, creation, ids, &LAYOUT);
-}
-
 /// The facility type code (`CLM05-1`) and frequency (`CLM05-3`) of a type of bill: four
 /// characters with the leading `0`, or three without it.
 pub fn bill_parts(code: &str) -> Option<(&str, &str)> {
@@ -74,25 +65,7 @@ fn write_clm(w: &mut Writer, claim: &Claim) {
         .and_then(|b| bill_parts(&b.code))
         .unwrap_or_default();
     let location = w.comp(&[facility, "A", frequency]);
-    let mut clm = vec![
-        claim.patient_control_number.clone(),
-        claim.total_charge.to_string(),
-        String::new(),
-        String::new(),
-        location,
-        String::new(),
-        // CLM07-CLM09 are required; a claim that does not say takes the common values:
-        // assignment accepted `A`, benefits assigned `Y`, release of information signed `Y`.
-        claim.assignment.map_or("A", |a| a.x12_code()).to_owned(),
-        claim
-            .benefits_assignment
-            .map_or("Y", |a| a.x12_code())
-            .to_owned(),
-        claim
-            .release_of_information
-            .map_or("Y", |a| a.x12_code())
-            .to_owned(),
-    ];
+    let mut clm = clm_head(claim, location, false);
     if let Some(delay) = &claim.delay_reason {
         clm.resize(19, String::new());
         clm.push(delay.clone());
@@ -159,22 +132,8 @@ fn write_claim(w: &mut Writer, message: &Message, claim: &Claim, unmapped: &Unma
         ],
     );
     write_carried(w, unmapped, "2300", None, &["PWK", "CN1"]);
-    let amounts: Vec<(&str, Vec<String>)> = claim
-        .other_amounts
-        .iter()
-        .map(|a| {
-            (
-                a.qualifier.as_str(),
-                vec![a.qualifier.clone(), a.amount.to_string()],
-            )
-        })
-        .collect();
-    write_ordered(w, "AMT", &["F3"], &amounts, carried);
-    let refs: Vec<(&str, Vec<String>)> = claim_refs(claim)
-        .into_iter()
-        .map(|(q, v)| (q, vec![q.to_owned(), v.to_owned()]))
-        .collect();
-    write_ordered(w, "REF", REF_ORDER, &refs, carried);
+    write_ordered(w, "AMT", &["F3"], &amounts(&claim.other_amounts), carried);
+    write_ordered(w, "REF", REF_ORDER, &claim_ref_pairs(claim), carried);
     write_carried(w, unmapped, "2300", None, &["K3"]);
     let notes: Vec<(&str, Vec<String>)> = claim
         .notes

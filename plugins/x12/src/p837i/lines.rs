@@ -2,20 +2,20 @@
 //! units, non-covered charge, `DTP*472`, `REF*6R`, `AMT`, `NTE`), the drug of 2410 and the
 //! rendering provider of 2420C; the other line loops are carried.
 
+use clearway_plugin_sdk::schemas::body::UnitType;
 use clearway_plugin_sdk::schemas::body::claim::ServiceLine;
-use clearway_plugin_sdk::schemas::body::{Note, QualifiedAmount, UnitType};
 use clearway_plugin_sdk::schemas::{Code, CodeSystem};
 
 use crate::p835::adjust::QUALIFIER_URN;
 use crate::p837::common::{provider_loop, write_carried, write_loops, write_ordered};
 use crate::p837::encode::NM1;
-use crate::p837::hierarchy::carry_all;
 use crate::p837::lines::{drug, write_drug};
+use crate::p837::shared::{
+    LineReader, amounts, line_dates, qualified, read_line, read_modifiers, write_line_notes,
+};
 use crate::parties;
 use crate::syntax::{ErrorKind, Segment, Writer, X12Error};
-use crate::values::{
-    Unmapped, money, opt_money, opt_quantity, period, procedure_code, write_period,
-};
+use crate::values::{Unmapped, money, opt_money, opt_quantity, procedure_code};
 use crate::walker::Node;
 
 /// `SV202-1` qualifiers besides `HC` (HCPCS/CPT) that the TR3 allows, kept as a
@@ -44,14 +44,7 @@ fn sv2(segment: &Segment<'_>, line: &mut ServiceLine) -> Result<(), X12Error> {
                 ));
             }
         });
-        line.modifiers = (3..=6)
-            .map(|m| segment.comp(2, m))
-            .filter(|m| !m.is_empty())
-            .map(str::to_owned)
-            .collect();
-        line.description = Some(segment.comp(2, 7))
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned);
+        read_modifiers(segment, 2, line);
     }
     line.charge = money(segment, 3)?;
     line.unit_type = match segment.opt(4) {
@@ -74,58 +67,22 @@ fn sv2(segment: &Segment<'_>, line: &mut ServiceLine) -> Result<(), X12Error> {
 ///
 /// A bad `LX01`, `SV2`, date, amount or drug.
 pub fn read(node: &Node<'_, '_, '_>, unmapped: &mut Unmapped) -> Result<ServiceLine, X12Error> {
-    let located = |e: X12Error| e.in_loop("2400");
-    let lx = node.segments()[0];
-    let number: u32 = lx
-        .el(1)
-        .parse()
-        .map_err(|_| located(lx.err("LX01", ErrorKind::InvalidNumber)))?;
-    let mut line = ServiceLine {
-        line_number: number,
-        ..ServiceLine::default()
+    let reader = LineReader {
+        segment: &|segment, line| match segment.id {
+            "SV2" => sv2(segment, line).map(|()| true),
+            _ => Ok(false),
+        },
+        child: &|child, line, number, unmapped| {
+            match child.id() {
+                "2410" => line.drug = Some(drug(child, number, unmapped)?),
+                "2420C" => line.rendering_provider = Some(parties::read(child)?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        },
+        prior_authorization: false,
     };
-    for segment in node.segments().iter().skip(1) {
-        let mapped = match (segment.id, segment.el(1)) {
-            ("SV2", _) => {
-                sv2(segment, &mut line).map_err(located)?;
-                true
-            }
-            ("DTP", "472") => {
-                line.service_period = Some(period(segment, 2).map_err(located)?);
-                true
-            }
-            ("REF", "6R") => {
-                line.line_item_control_number = segment.opt(2).map(str::to_owned);
-                true
-            }
-            ("AMT", qualifier) => {
-                line.other_amounts.push(QualifiedAmount {
-                    qualifier: qualifier.to_owned(),
-                    amount: money(segment, 2).map_err(located)?,
-                });
-                true
-            }
-            ("NTE", _) => {
-                line.notes.push(Note {
-                    code: segment.opt(1).map(str::to_owned),
-                    text: segment.el(2).to_owned(),
-                });
-                true
-            }
-            _ => false,
-        };
-        if !mapped {
-            unmapped.push("2400", Some(number), segment);
-        }
-    }
-    for child in node.children() {
-        match child.id() {
-            "2410" => line.drug = Some(drug(&child, number, unmapped)?),
-            "2420C" => line.rendering_provider = Some(parties::read(&child)?),
-            _ => carry_all(&child, Some(number), unmapped),
-        }
-    }
-    Ok(line)
+    read_line(node, unmapped, &reader)
 }
 
 /// The `SV202` composite of a line's procedure.
@@ -169,39 +126,18 @@ pub fn write(w: &mut Writer, line: &ServiceLine, unmapped: &Unmapped) {
         ],
     );
     write_carried(w, unmapped, "2400", n, &["PWK"]);
-    let dates: Vec<(&str, Vec<String>)> = line
-        .service_period
-        .iter()
-        .map(|p| {
-            let (format, value) = write_period(p);
-            ("472", vec!["472".to_owned(), format, value])
-        })
-        .collect();
-    write_ordered(w, "DTP", &["472"], &dates, (unmapped, "2400", n));
-    let refs: Vec<(&str, Vec<String>)> = line
-        .line_item_control_number
-        .iter()
-        .map(|v| ("6R", vec!["6R".to_owned(), v.clone()]))
-        .collect();
+    write_ordered(w, "DTP", &["472"], &line_dates(line), (unmapped, "2400", n));
+    let refs = qualified("6R", line.line_item_control_number.clone());
     write_ordered(w, "REF", &["6R", "9B", "9D"], &refs, (unmapped, "2400", n));
-    let amounts: Vec<(&str, Vec<String>)> = line
-        .other_amounts
-        .iter()
-        .map(|a| {
-            (
-                a.qualifier.as_str(),
-                vec![a.qualifier.clone(), a.amount.to_string()],
-            )
-        })
-        .collect();
-    write_ordered(w, "AMT", &["GT", "N8"], &amounts, (unmapped, "2400", n));
-    for note in &line.notes {
-        // NTE01 is required: `TPO` (third party organization notes), the one code here.
-        w.seg(
-            "NTE",
-            &[note.code.as_deref().unwrap_or("TPO"), note.text.as_str()],
-        );
-    }
+    write_ordered(
+        w,
+        "AMT",
+        &["GT", "N8"],
+        &amounts(&line.other_amounts),
+        (unmapped, "2400", n),
+    );
+    // `TPO` (third party organization notes), the one code here.
+    write_line_notes(w, line, "TPO");
     write_carried(w, unmapped, "2400", n, &["NTE", "HCP"]);
     if let Some(drug) = &line.drug {
         write_drug(w, drug);

@@ -7,48 +7,22 @@ use clearway_plugin_sdk::schemas::body::{DiagnosisRole, PresentOnAdmission};
 use clearway_plugin_sdk::schemas::{Body, Claim, Message};
 
 use super::encode::bill_parts;
-use crate::config::Config;
-use crate::decode::{DecodeError, decode_interchange};
-use crate::encode::encode;
-use crate::syntax::{ErrorKind, X12Error};
+use crate::p837::test_support::{self, encoded, error, first_claim};
+use crate::syntax::ErrorKind;
 
 /// The inpatient fixture: one claim with every institutional code the model maps.
 const INPATIENT: &str = include_str!("../../tests/fixtures/837i-inpatient.x12");
 
 /// The fixture with `from` replaced by `to` (one segment for one, so `SE01` still holds).
 fn edited(from: &str, to: &str) -> String {
-    assert!(INPATIENT.contains(from), "fixture has `{from}`");
-    INPATIENT.replacen(from, to, 1)
-}
-
-/// The decode error of `text`.
-fn error(text: &str) -> X12Error {
-    match decode_interchange(text.as_bytes()) {
-        Err(DecodeError::X12(error)) => error,
-        other => panic!("expected an X12 error, got {other:?}"),
-    }
+    test_support::edited(INPATIENT, from, to)
 }
 
 /// The claim of the single message decoded from `text`.
 fn claim(text: &str) -> (Message, Claim) {
-    let messages = decode_interchange(text.as_bytes()).expect("decodes");
+    let (messages, claim) = first_claim(text);
     assert_eq!(messages.len(), 1);
-    match &messages[0].body {
-        Body::Claim(claim) => (messages[0].clone(), claim.clone()),
-        other => panic!("not a claim: {other:?}"),
-    }
-}
-
-/// Encodes with a fixed config; the interchange text.
-fn encoded(messages: &[Message]) -> Result<String, ConnectorError> {
-    let config = Config::parse(&|key| match key {
-        "sender_id" => Some("CLEARWAY".into()),
-        "receiver_id" => Some("PARTNER".into()),
-        _ => None,
-    })
-    .expect("config");
-    let payloads = encode(messages, &config)?;
-    Ok(String::from_utf8(payloads[0].data.clone()).expect("text"))
+    (messages[0].clone(), claim)
 }
 
 #[test]
