@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Benchmarks (they print figures; nothing here asserts on time).
+# Benchmarks (they print figures; nothing here asserts on time). See tests/README.md.
 #   ./bench.sh pipeline [MESSAGES] [CONCURRENCY]   http -> json -> dir-out, durability on
+#   ./bench.sh x12 [CLAIMS]                        x12 connector: WASM vs native vs pyx12 (837P, 835)
+#   ./bench.sh fhir [ENTRIES]                      fhir-r4 connector: WASM vs native vs fhir.resources
+# BENCH_RUNS (default 7), BENCH_WARMUP (2) and BENCH_PY_RUNS (3) set the x12/fhir run counts.
 set -euo pipefail
 cd "$(dirname "$0")"
 what=${1:-pipeline}
 shift || true
+target=${CARGO_TARGET_DIR:-$PWD/target}
 case "$what" in
     pipeline)
         scripts/build-plugins.sh
         cargo build --locked --release -p clearway -p clearway-tests --bin clearway --bin bench-pipeline
         CLEARWAY_BIN="$PWD/target/release/clearway" target/release/bench-pipeline "$@"
         ;;
-    *) echo "unknown benchmark: $what (expected: pipeline)" >&2; exit 2 ;;
+    x12|fhir)
+        scripts/build-plugins.sh
+        scripts/validators.sh
+        cargo build --locked --release -p clearway-tests --bin "bench-$what"
+        "$target/release/bench-$what" "$@"
+        ;;
+    *) echo "unknown benchmark: $what (expected: pipeline, x12 or fhir)" >&2; exit 2 ;;
 esac

@@ -1,4 +1,6 @@
-//! Shared code for the end-to-end tests and the pipeline benchmark: run the real
-//! `clearway` binary with real plugins and talk to it over HTTP.
+//! Shared code for the end-to-end tests and the benchmarks: run the real `clearway`
+//! binary with real plugins and talk to it over HTTP ([`support`]), and build the inputs,
+//! time and report the connector benchmarks ([`bench`]).
 
+pub mod bench;
 pub mod support;
