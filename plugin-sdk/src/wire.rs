@@ -45,6 +45,12 @@ pub fn messages_from_wire(texts: &[String]) -> Result<Vec<Message>, ConnectorErr
     let mut messages = Vec::with_capacity(texts.len());
     let mut problems = Vec::new();
     for (index, text) in texts.iter().enumerate() {
+        // The fast path: plain serde_json. Only a text that fails is parsed again with
+        // path tracking, to say where the problem is (path tracking costs ~3x).
+        if let Ok(message) = serde_json::from_str::<Message>(text) {
+            messages.push(message);
+            continue;
+        }
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let parsed = serde_path_to_error::deserialize::<_, Message>(&mut deserializer)
             .map_err(|error| (json_pointer(error.path()), error.into_inner()))
