@@ -190,8 +190,8 @@ fn bench(bundle: &BundleFile, loaded: &Loaded, settings: &Settings) -> anyhow::R
     );
     println!(
         "  wasm and native outputs identical: decode {}, encode {}",
-        yes(same_decode),
-        yes(same_encode)
+        report::yes(same_decode),
+        report::yes(same_encode)
     );
     println!(" decode (FHIR Bundle -> normalized claim messages; resources = entries + contained)");
     println!(
@@ -220,22 +220,7 @@ fn bench(bundle: &BundleFile, loaded: &Loaded, settings: &Settings) -> anyhow::R
         line(&label, &parsed.samples, &decode_rate(&parsed.samples))
     );
     let target = Target::AtMost(WASM_VS_NATIVE);
-    println!(
-        "{}",
-        ratio_line(
-            "wasm / native (same work)",
-            ratio(&wasm_decode, &native_decode_wire),
-            target
-        )
-    );
-    println!(
-        "{}",
-        ratio_line(
-            "wasm / native decode only",
-            ratio(&wasm_decode, &native_decode),
-            Target::None
-        )
-    );
+    report::print_wasm_ratios(&wasm_decode, &native_decode_wire, &native_decode, "decode", target);
     println!(
         "{}",
         ratio_line(
@@ -269,25 +254,6 @@ fn bench(bundle: &BundleFile, loaded: &Loaded, settings: &Settings) -> anyhow::R
             &encode_rate(&native_encode)
         )
     );
-    println!(
-        "{}",
-        ratio_line(
-            "wasm / native (same work)",
-            ratio(&wasm_encode, &native_encode_wire),
-            target
-        )
-    );
-    println!(
-        "{}",
-        ratio_line(
-            "wasm / native encode only",
-            ratio(&wasm_encode, &native_encode),
-            Target::None
-        )
-    );
+    report::print_wasm_ratios(&wasm_encode, &native_encode_wire, &native_encode, "encode", target);
     Ok(())
-}
-
-fn yes(same: bool) -> &'static str {
-    if same { "yes" } else { "NO" }
 }

@@ -242,8 +242,8 @@ fn bench_case(
     );
     println!(
         "  wasm and native outputs identical: decode {}, encode {} (envelope control numbers aside)",
-        yes(same_decode),
-        yes(same_encode)
+        report::yes(same_decode),
+        report::yes(same_encode)
     );
     println!(" decode (X12 -> normalized messages)");
     println!(
@@ -275,22 +275,7 @@ fn bench_case(
     let label = format!("{} read ({} segments)", read.library, read.result);
     println!("{}", line(&label, &read.samples, &rate(&read.samples)));
     let target = Target::AtMost(WASM_VS_NATIVE);
-    println!(
-        "{}",
-        ratio_line(
-            "wasm / native (same work)",
-            ratio(&wasm_decode, &native_decode_wire),
-            target
-        )
-    );
-    println!(
-        "{}",
-        ratio_line(
-            "wasm / native decode only",
-            ratio(&wasm_decode, &native_decode),
-            Target::None
-        )
-    );
+    report::print_wasm_ratios(&wasm_decode, &native_decode_wire, &native_decode, "decode", target);
     let target = Target::AtLeast(WASM_VS_PYX12);
     println!(
         "{}",
@@ -333,25 +318,6 @@ fn bench_case(
         )
     );
     let target = Target::AtMost(WASM_VS_NATIVE);
-    println!(
-        "{}",
-        ratio_line(
-            "wasm / native (same work)",
-            ratio(&wasm_encode, &native_encode_wire),
-            target
-        )
-    );
-    println!(
-        "{}",
-        ratio_line(
-            "wasm / native encode only",
-            ratio(&wasm_encode, &native_encode),
-            Target::None
-        )
-    );
+    report::print_wasm_ratios(&wasm_encode, &native_encode_wire, &native_encode, "encode", target);
     Ok(())
-}
-
-fn yes(same: bool) -> &'static str {
-    if same { "yes" } else { "NO" }
 }
