@@ -191,9 +191,21 @@ impl From<ConnectorError> for wit::ConnectorError {
 /// struct NotAConnector;
 /// clearway_plugin_sdk::export_connector!(NotAConnector);
 /// ```
+///
+/// In a `wasm32` build it also installs [`CallAllocator`](crate::alloc::CallAllocator)
+/// as the global allocator, made for a heap that lives for one call. A connector that
+/// sets its own `#[global_allocator]` (or wants wasi-libc's) writes
+/// `export_connector!(Type; own_allocator)` instead.
 #[macro_export]
 macro_rules! export_connector {
     ($connector:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        #[global_allocator]
+        static __CLEARWAY_CALL_ALLOCATOR: $crate::alloc::CallAllocator =
+            $crate::alloc::CallAllocator::new();
+        $crate::export_connector!($connector; own_allocator);
+    };
+    ($connector:ty; own_allocator) => {
         const _: () = {
             $crate::__private::assert_connector::<$connector>();
         };

@@ -77,9 +77,11 @@
 //! - errors and log lines name places and rules, never values from the input
 //!   (which carry patient data): see [`Problem`].
 
+pub mod alloc;
 pub mod bindings;
 mod glue;
 pub mod host;
+pub mod mem;
 mod problem;
 pub mod time;
 mod types;

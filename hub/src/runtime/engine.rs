@@ -15,9 +15,9 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use super::bindings::{Connector, ConnectorPre};
 use super::cache::ComponentCache;
+use super::plugin::Operator;
 use super::plugin::Plugin;
 use super::sandbox::{HostState, MAX_TABLE_ELEMENTS};
-use super::plugin::Operator;
 use super::{Grants, Limits, LoadError, MAX_MEMORY_MIB, clock};
 
 /// How often the ticker thread advances the engine's epoch; deadlines are
@@ -238,6 +238,11 @@ fn engine_config(pool: Option<PoolSizing>) -> Config {
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.parallel_compilation(true);
+    // For profiling connectors with `perf`: names the compiled functions in
+    // /tmp/perf-<pid>.map (tests/README.md, "Benchmarks").
+    if std::env::var_os("CLEARWAY_WASM_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     if let Some(sizing) = pool {
         let mut pooling = PoolingAllocationConfig::new();
         let core_instances = sizing

@@ -114,7 +114,7 @@ impl Scanner<'_> {
             Some(b'{') => self.object(),
             Some(b'[') => self.array(),
             Some(b'"') => {
-                self.string();
+                self.skip_string();
             }
             Some(b't' | b'n') => self.at += 4,
             Some(b'f') => self.at += 5,
@@ -159,7 +159,9 @@ impl Scanner<'_> {
                 }
                 Some(b',') => self.at += 1,
                 Some(_) => {
-                    self.tokens.push(index.to_string());
+                    let mut token = String::new();
+                    crate::node::push_index(&mut token, index);
+                    self.tokens.push(token);
                     self.value();
                     self.tokens.pop();
                     index += 1;
@@ -168,8 +170,8 @@ impl Scanner<'_> {
         }
     }
 
-    /// A string token, decoded (escapes resolved).
-    fn string(&mut self) -> String {
+    /// Skips a string token; returns its text, quotes included.
+    fn skip_string(&mut self) -> &[u8] {
         let start = self.at;
         self.at += 1;
         while let Some(&byte) = self.text.get(self.at) {
@@ -180,7 +182,19 @@ impl Scanner<'_> {
                 _ => {}
             }
         }
-        let raw = self.text.get(start..self.at).unwrap_or_default();
+        self.text.get(start..self.at).unwrap_or_default()
+    }
+
+    /// A string token, decoded (escapes resolved).
+    fn string(&mut self) -> String {
+        let raw = self.skip_string();
+        // Most keys have no escapes: their text between the quotes is the key.
+        if let Some(inner) = raw.strip_prefix(b"\"").and_then(|r| r.strip_suffix(b"\""))
+            && !inner.contains(&b'\\')
+            && let Ok(text) = std::str::from_utf8(inner)
+        {
+            return text.to_owned();
+        }
         std::str::from_utf8(raw)
             .ok()
             .and_then(|raw| serde_json::from_str::<String>(raw).ok())

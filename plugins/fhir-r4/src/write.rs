@@ -2,8 +2,6 @@
 //! holds them (`"125.50"` becomes the JSON number `125.50`, never an `f64`) and members in
 //! the order they were added.
 
-use std::fmt::Write as _;
-
 use clearway_plugin_sdk::schemas::{Code, Date, Money, Period, Quantity};
 
 /// A JSON value under construction.
@@ -77,7 +75,7 @@ impl Json {
     /// Writes the value at indentation `depth`.
     fn write(&self, out: &mut String, depth: usize) {
         match self {
-            Json::Str(text) => out.push_str(&quote(text)),
+            Json::Str(text) => push_quoted(out, text),
             Json::Num(text) => out.push_str(text),
             Json::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
             Json::Arr(items) if items.is_empty() => out.push_str("[]"),
@@ -98,7 +96,8 @@ impl Json {
                 for (index, (key, value)) in members.iter().enumerate() {
                     out.push_str(if index == 0 { "\n" } else { ",\n" });
                     indent(out, depth + 1);
-                    let _ = write!(out, "{}: ", quote(key));
+                    push_quoted(out, key);
+                    out.push_str(": ");
                     value.write(out, depth + 1);
                 }
                 out.push('\n');
@@ -116,9 +115,16 @@ fn indent(out: &mut String, depth: usize) {
     }
 }
 
-/// A JSON string literal (serde_json's escaping).
-fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\""))
+/// Appends `text` as a JSON string literal, escaped as serde_json escapes: most texts need
+/// no escape and are copied between quotes (without serde_json's extra `String`).
+fn push_quoted(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\"")));
+    }
 }
 
 /// A FHIR `Money` in US dollars.

@@ -85,6 +85,50 @@ pub fn measure<T>(
     Ok((samples, output))
 }
 
+/// Like [`measure`] for several pieces of work compared with each other: each timed
+/// round runs every piece once, in turn, so that a slow spell of the machine (a shared
+/// 2-core VM drifts by 1.5x between runs) falls on all of them alike rather than on
+/// whichever happened to be measured then. Returns the samples of each piece, in order.
+///
+/// # Errors
+///
+/// The first error a piece of work returns.
+pub fn measure_interleaved(
+    warmup: usize,
+    runs: usize,
+    works: &mut [&mut dyn FnMut() -> anyhow::Result<()>],
+) -> anyhow::Result<Vec<Samples>> {
+    for _ in 0..warmup {
+        for work in works.iter_mut() {
+            work()?;
+        }
+    }
+    let runs = runs.max(1);
+    let mut durations = vec![Vec::with_capacity(runs); works.len()];
+    for _ in 0..runs {
+        for (work, times) in works.iter_mut().zip(&mut durations) {
+            let started = Instant::now();
+            work()?;
+            times.push(started.elapsed());
+        }
+    }
+    durations
+        .into_iter()
+        .map(|times| Samples::new(times).ok_or_else(|| anyhow::anyhow!("no timed run")))
+        .collect()
+}
+
+/// The three samples of an interleaved trio, by name.
+///
+/// # Errors
+///
+/// When there are not exactly three.
+pub fn trio(samples: Vec<Samples>) -> anyhow::Result<[Samples; 3]> {
+    samples
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("expected three measurements"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +156,24 @@ mod tests {
         assert_eq!((calls, last, samples.runs()), (5, 5, 3));
         let failed = measure(0, 1, || -> anyhow::Result<()> { anyhow::bail!("broken") });
         assert!(failed.is_err());
+    }
+
+    #[test]
+    fn interleaved_runs_take_turns() {
+        let order = std::cell::RefCell::new(Vec::new());
+        let mut a = || -> anyhow::Result<()> {
+            order.borrow_mut().push('a');
+            Ok(())
+        };
+        let mut b = || -> anyhow::Result<()> {
+            order.borrow_mut().push('b');
+            Ok(())
+        };
+        let samples = measure_interleaved(1, 2, &mut [&mut a, &mut b]).unwrap();
+        assert_eq!(samples.len(), 2);
+        assert!(samples.iter().all(|s| s.runs() == 2));
+        assert_eq!(order.into_inner(), vec!['a', 'b', 'a', 'b', 'a', 'b']);
+        let mut broken = || -> anyhow::Result<()> { anyhow::bail!("broken") };
+        assert!(measure_interleaved(0, 1, &mut [&mut broken]).is_err());
     }
 }

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use clearway_plugin_sdk::wire::{messages_from_wire, messages_to_wire};
 use clearway_tests::bench::fhir_data::{self, BundleFile};
 use clearway_tests::bench::report::{self, Target, line, ratio, ratio_line};
-use clearway_tests::bench::timing::{Samples, measure};
+use clearway_tests::bench::timing::{Samples, measure_interleaved, trio};
 use clearway_tests::bench::wasm::{self, Loaded};
 use clearway_tests::bench::{Settings, count_arg, python, read_text};
 
@@ -47,7 +47,8 @@ fn run() -> anyhow::Result<()> {
             .unwrap_or("?")
     );
     println!(
-        "  timing: median of {} runs after {} warm-up runs (Rust), of {} runs after 1 \
+        "  timing: median of {} runs after {} warm-up runs (Rust; wasm and native runs \
+         interleaved), of {} runs after 1 \
          warm-up run (fhir.resources); MB = 10^6 bytes of JSON",
         settings.runs, settings.warmup, settings.py_runs
     );
@@ -76,15 +77,24 @@ fn per_call_floor(loaded: &Loaded, settings: &Settings) -> anyhow::Result<()> {
     let input = one.json.as_bytes();
     let meta = wasm::inbound("one-claim.json", clearway_fhir_r4::CONTENT_TYPE);
     let runs = settings.runs.max(1) * 20;
-    let (wasm, _) = measure(settings.warmup.max(1), runs, || {
-        loaded
-            .plugin
-            .decode(input, &meta)
-            .map_err(|e| wasm::call_error("decode", &e))
-    })?;
-    let (native, _) = measure(settings.warmup.max(1), runs, || {
-        Ok(messages_to_wire(&clearway_fhir_r4::decode::decode(input)?)?)
-    })?;
+    let floor = measure_interleaved(
+        settings.warmup.max(1),
+        runs,
+        &mut [
+            &mut || {
+                loaded
+                    .plugin
+                    .decode(input, &meta)
+                    .map(drop)
+                    .map_err(|e| wasm::call_error("decode", &e))
+            },
+            &mut || {
+                messages_to_wire(&clearway_fhir_r4::decode::decode(input)?)?;
+                Ok(())
+            },
+        ],
+    )?;
+    let (wasm, native) = (&floor[0], &floor[1]);
     println!(
         "  per-call floor, a one-Claim Bundle ({} bytes): wasm {} per call, native (same \
          work) {} (medians of {runs})",
@@ -130,30 +140,50 @@ fn bench(bundle: &BundleFile, loaded: &Loaded, settings: &Settings) -> anyhow::R
             .all(|(a, b)| a.data == b.data);
     let encoded_bytes: usize = encoded_wasm.iter().map(|p| p.data.len()).sum();
 
-    let (wasm_decode, _) = measure(warmup, runs, || {
-        plugin
-            .decode(input, &meta)
-            .map_err(|e| wasm::call_error("decode", &e))
-    })?;
-    let (native_decode_wire, _) = measure(warmup, runs, || {
-        Ok(messages_to_wire(&clearway_fhir_r4::decode::decode(input)?)?)
-    })?;
-    let (native_decode, _) = measure(warmup, runs, || {
-        Ok(clearway_fhir_r4::decode::decode(input)?)
-    })?;
-    let (wasm_encode, _) = measure(warmup, runs, || {
-        plugin
-            .encode(&acks, &out_meta)
-            .map_err(|e| wasm::call_error("encode", &e))
-    })?;
-    let (native_encode_wire, _) = measure(warmup, runs, || {
-        Ok(clearway_fhir_r4::encode::encode(&messages_from_wire(
-            &acks,
-        )?)?)
-    })?;
-    let (native_encode, _) = measure(warmup, runs, || {
-        Ok(clearway_fhir_r4::encode::encode(&ack_messages)?)
-    })?;
+    // Each trio (wasm, native same work, native only) is timed interleaved: see
+    // `measure_interleaved`.
+    let decode = measure_interleaved(
+        warmup,
+        runs,
+        &mut [
+            &mut || {
+                plugin
+                    .decode(input, &meta)
+                    .map(drop)
+                    .map_err(|e| wasm::call_error("decode", &e))
+            },
+            &mut || {
+                messages_to_wire(&clearway_fhir_r4::decode::decode(input)?)?;
+                Ok(())
+            },
+            &mut || {
+                clearway_fhir_r4::decode::decode(input)?;
+                Ok(())
+            },
+        ],
+    )?;
+    let [wasm_decode, native_decode_wire, native_decode] = trio(decode)?;
+    let encode = measure_interleaved(
+        warmup,
+        runs,
+        &mut [
+            &mut || {
+                plugin
+                    .encode(&acks, &out_meta)
+                    .map(drop)
+                    .map_err(|e| wasm::call_error("encode", &e))
+            },
+            &mut || {
+                clearway_fhir_r4::encode::encode(&messages_from_wire(&acks)?)?;
+                Ok(())
+            },
+            &mut || {
+                clearway_fhir_r4::encode::encode(&ack_messages)?;
+                Ok(())
+            },
+        ],
+    )?;
+    let [wasm_encode, native_encode_wire, native_encode] = trio(encode)?;
 
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let file = dir.path().join("bench-claims.json");
@@ -220,7 +250,13 @@ fn bench(bundle: &BundleFile, loaded: &Loaded, settings: &Settings) -> anyhow::R
         line(&label, &parsed.samples, &decode_rate(&parsed.samples))
     );
     let target = Target::AtMost(WASM_VS_NATIVE);
-    report::print_wasm_ratios(&wasm_decode, &native_decode_wire, &native_decode, "decode", target);
+    report::print_wasm_ratios(
+        &wasm_decode,
+        &native_decode_wire,
+        &native_decode,
+        "decode",
+        target,
+    );
     println!(
         "{}",
         ratio_line(
@@ -254,6 +290,12 @@ fn bench(bundle: &BundleFile, loaded: &Loaded, settings: &Settings) -> anyhow::R
             &encode_rate(&native_encode)
         )
     );
-    report::print_wasm_ratios(&wasm_encode, &native_encode_wire, &native_encode, "encode", target);
+    report::print_wasm_ratios(
+        &wasm_encode,
+        &native_encode_wire,
+        &native_encode,
+        "encode",
+        target,
+    );
     Ok(())
 }

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clearway_plugin_sdk::wire::{messages_from_wire, messages_to_wire};
 use clearway_tests::bench::report::{self, Target, line, ratio, ratio_line};
-use clearway_tests::bench::timing::{Samples, measure};
+use clearway_tests::bench::timing::{Samples, measure_interleaved, trio};
 use clearway_tests::bench::wasm::{self, Loaded};
 use clearway_tests::bench::x12_data::{self, Interchange, without_envelope};
 use clearway_tests::bench::{Settings, count_arg, python, read_text};
@@ -84,7 +84,8 @@ fn run() -> anyhow::Result<()> {
 
     println!("x12 benchmark: {claims} claims per interchange");
     println!(
-        "  timing: median of {} runs after {} warm-up runs (Rust), of {} runs after 1 \
+        "  timing: median of {} runs after {} warm-up runs (Rust; wasm and native runs \
+         interleaved), of {} runs after 1 \
          warm-up run on the small template (pyx12); MB = 10^6 bytes of X12 text",
         settings.runs, settings.warmup, settings.py_runs
     );
@@ -118,15 +119,24 @@ fn per_call_floor(loaded: &Loaded, settings: &Settings) -> anyhow::Result<()> {
     let input = template.as_bytes();
     let meta = wasm::inbound("template.x12", clearway_x12::encode::CONTENT_TYPE);
     let runs = settings.runs.max(1) * 20;
-    let (wasm, _) = measure(settings.warmup.max(1), runs, || {
-        loaded
-            .plugin
-            .decode(input, &meta)
-            .map_err(|e| wasm::call_error("decode", &e))
-    })?;
-    let (native, _) = measure(settings.warmup.max(1), runs, || {
-        Ok(messages_to_wire(&clearway_x12::decode::decode(input)?)?)
-    })?;
+    let floor = measure_interleaved(
+        settings.warmup.max(1),
+        runs,
+        &mut [
+            &mut || {
+                loaded
+                    .plugin
+                    .decode(input, &meta)
+                    .map(drop)
+                    .map_err(|e| wasm::call_error("decode", &e))
+            },
+            &mut || {
+                messages_to_wire(&clearway_x12::decode::decode(input)?)?;
+                Ok(())
+            },
+        ],
+    )?;
+    let (wasm, native) = (&floor[0], &floor[1]);
     println!(
         "  per-call floor, the one-claim template ({} bytes): wasm {} per call, native (same \
          work) {} (medians of {runs})",
@@ -180,29 +190,50 @@ fn bench_case(
             .all(|(a, b)| without_envelope(a) == without_envelope(b));
     let encoded_bytes: usize = encoded_wasm.iter().map(|p| p.data.len()).sum();
 
-    let (wasm_decode, _) = measure(warmup, runs, || {
-        plugin
-            .decode(input, &meta)
-            .map_err(|e| wasm::call_error("decode", &e))
-    })?;
-    let (native_decode_wire, _) = measure(warmup, runs, || {
-        Ok(messages_to_wire(&clearway_x12::decode::decode(input)?)?)
-    })?;
-    let (native_decode, _) = measure(warmup, runs, || Ok(clearway_x12::decode::decode(input)?))?;
-    let (wasm_encode, _) = measure(warmup, runs, || {
-        plugin
-            .encode(&from_wasm, &out_meta)
-            .map_err(|e| wasm::call_error("encode", &e))
-    })?;
-    let (native_encode_wire, _) = measure(warmup, runs, || {
-        Ok(clearway_x12::encode::encode(
-            &messages_from_wire(&native_wire)?,
-            config,
-        )?)
-    })?;
-    let (native_encode, _) = measure(warmup, runs, || {
-        Ok(clearway_x12::encode::encode(&native, config)?)
-    })?;
+    // Each trio (wasm, native same work, native only) is timed interleaved: see
+    // `measure_interleaved`.
+    let decode = measure_interleaved(
+        warmup,
+        runs,
+        &mut [
+            &mut || {
+                plugin
+                    .decode(input, &meta)
+                    .map(drop)
+                    .map_err(|e| wasm::call_error("decode", &e))
+            },
+            &mut || {
+                messages_to_wire(&clearway_x12::decode::decode(input)?)?;
+                Ok(())
+            },
+            &mut || {
+                clearway_x12::decode::decode(input)?;
+                Ok(())
+            },
+        ],
+    )?;
+    let [wasm_decode, native_decode_wire, native_decode] = trio(decode)?;
+    let encode = measure_interleaved(
+        warmup,
+        runs,
+        &mut [
+            &mut || {
+                plugin
+                    .encode(&from_wasm, &out_meta)
+                    .map(drop)
+                    .map_err(|e| wasm::call_error("encode", &e))
+            },
+            &mut || {
+                clearway_x12::encode::encode(&messages_from_wire(&native_wire)?, config)?;
+                Ok(())
+            },
+            &mut || {
+                clearway_x12::encode::encode(&native, config)?;
+                Ok(())
+            },
+        ],
+    )?;
+    let [wasm_encode, native_encode_wire, native_encode] = trio(encode)?;
 
     let file = dir.join(&filename);
     std::fs::write(&file, input).with_context(|| format!("writing {}", file.display()))?;
@@ -275,7 +306,13 @@ fn bench_case(
     let label = format!("{} read ({} segments)", read.library, read.result);
     println!("{}", line(&label, &read.samples, &rate(&read.samples)));
     let target = Target::AtMost(WASM_VS_NATIVE);
-    report::print_wasm_ratios(&wasm_decode, &native_decode_wire, &native_decode, "decode", target);
+    report::print_wasm_ratios(
+        &wasm_decode,
+        &native_decode_wire,
+        &native_decode,
+        "decode",
+        target,
+    );
     let target = Target::AtLeast(WASM_VS_PYX12);
     println!(
         "{}",
@@ -318,6 +355,12 @@ fn bench_case(
         )
     );
     let target = Target::AtMost(WASM_VS_NATIVE);
-    report::print_wasm_ratios(&wasm_encode, &native_encode_wire, &native_encode, "encode", target);
+    report::print_wasm_ratios(
+        &wasm_encode,
+        &native_encode_wire,
+        &native_encode,
+        "encode",
+        target,
+    );
     Ok(())
 }

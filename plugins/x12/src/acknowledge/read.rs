@@ -3,7 +3,7 @@
 //! malformed (they are reported, not fatal) and their raw text (to decode a transaction set
 //! on its own).
 
-use crate::syntax::{Delimiters, ErrorKind, Segment, X12Error, tokenize};
+use crate::syntax::{Delimiters, ErrorKind, Segment, X12Error, scan, tokenize};
 
 /// Length of the fixed-length `ISA` with its terminator.
 const ISA_LENGTH: usize = 106;
@@ -97,14 +97,14 @@ fn split(text: &str, start: usize, first_line: u32, d: Delimiters) -> Vec<Seg<'_
         if content.is_empty() {
             break;
         }
-        let (raw, next) = match content.find(d.segment) {
+        let (raw, next) = match scan::find(content, d.segment) {
             Some(end) => (&content[..end], seg_start + end + d.segment.len_utf8()),
             None => (content, text.len()),
         };
         let raw = raw.trim_end_matches(|c| is_layout(c, &d));
         line += u32::try_from(text[counted_to..seg_start].matches('\n').count()).unwrap_or(0);
         counted_to = seg_start;
-        let mut parts = raw.split(d.element);
+        let mut parts = scan::split(raw, d.element);
         let id = parts.next().unwrap_or("");
         segments.push(Seg {
             segment: Segment {

@@ -2,6 +2,7 @@
 
 pub mod envelope;
 pub mod error;
+pub mod scan;
 pub mod segment;
 pub mod tokenize;
 pub mod writer;

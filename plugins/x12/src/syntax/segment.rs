@@ -62,13 +62,12 @@ impl<'a> Segment<'a> {
 
     /// The components of element `n` (one component when it is not a composite).
     pub fn comps(&self, n: usize) -> Vec<&'a str> {
-        self.el(n).split(self.delimiters.component).collect()
+        super::scan::split(self.el(n), self.delimiters.component).collect()
     }
 
     /// Component `m` (1-based) of element `n`, `""` when absent.
     pub fn comp(&self, n: usize, m: usize) -> &'a str {
-        self.el(n)
-            .split(self.delimiters.component)
+        super::scan::split(self.el(n), self.delimiters.component)
             .nth(m.saturating_sub(1))
             .unwrap_or("")
     }
@@ -76,7 +75,7 @@ impl<'a> Segment<'a> {
     /// The repetitions of element `n` (one when the interchange has no repetition separator).
     pub fn reps(&self, n: usize) -> Vec<&'a str> {
         match self.delimiters.repetition {
-            Some(rep) => self.el(n).split(rep).collect(),
+            Some(rep) => super::scan::split(self.el(n), rep).collect(),
             None => vec![self.el(n)],
         }
     }

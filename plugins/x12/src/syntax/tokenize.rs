@@ -1,6 +1,7 @@
 //! Reading the `ISA` and splitting an interchange into [`Segment`]s.
 
 use super::error::{ErrorKind, Position, X12Error};
+use super::scan;
 use super::segment::{Delimiters, Segment, valid_segment_id};
 
 /// Widths of `ISA01`..`ISA16`.
@@ -144,7 +145,7 @@ pub fn tokenize(input: &[u8]) -> Result<Vec<Segment<'_>>, X12Error> {
         if content.is_empty() {
             break;
         }
-        let (raw, next) = match content.find(delimiters.segment) {
+        let (raw, next) = match scan::find(content, delimiters.segment) {
             Some(end) => (
                 &content[..end],
                 seg_start + end + delimiters.segment.len_utf8(),
@@ -155,7 +156,7 @@ pub fn tokenize(input: &[u8]) -> Result<Vec<Segment<'_>>, X12Error> {
         line += u32::try_from(text[counted_to..seg_start].matches('\n').count()).unwrap_or(0);
         counted_to = seg_start;
         let position = u32::try_from(segments.len() + 1).unwrap_or(u32::MAX);
-        let mut parts = raw.split(delimiters.element);
+        let mut parts = scan::split(raw, delimiters.element);
         let id = parts.next().unwrap_or("");
         if !valid_segment_id(id) {
             let mut at = start_position("", line, seg_start as u64);
