@@ -233,8 +233,9 @@ impl Default for CallAllocator {
     }
 }
 
-// SAFETY: a connector component has one thread (wasm32-wasip2 has no threads), so the
-// heap is never touched by two at once. Native builds never install it.
+// SAFETY: `export_connector!` installs it only in wasm32 builds without the `atomics`
+// feature, which have one thread (wasm32-wasip2 has no threads), so the heap is never
+// touched by two at once. Native builds never install it.
 unsafe impl Sync for CallAllocator {}
 
 // SAFETY: `Heap` hands out distinct, suitably aligned blocks of at least the requested

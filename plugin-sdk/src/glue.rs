@@ -192,14 +192,16 @@ impl From<ConnectorError> for wit::ConnectorError {
 /// clearway_plugin_sdk::export_connector!(NotAConnector);
 /// ```
 ///
-/// In a `wasm32` build it also installs [`CallAllocator`](crate::alloc::CallAllocator)
+/// In a `wasm32` build without threads (such as `wasm32-wasip2`, what the hub runs) it
+/// also installs [`CallAllocator`](crate::alloc::CallAllocator)
 /// as the global allocator, made for a heap that lives for one call. A connector that
 /// sets its own `#[global_allocator]` (or wants wasi-libc's) writes
 /// `export_connector!(Type; own_allocator)` instead.
 #[macro_export]
 macro_rules! export_connector {
     ($connector:ty) => {
-        #[cfg(target_arch = "wasm32")]
+        // Single-threaded components only: the allocator takes no lock.
+        #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
         #[global_allocator]
         static __CLEARWAY_CALL_ALLOCATOR: $crate::alloc::CallAllocator =
             $crate::alloc::CallAllocator::new();

@@ -118,12 +118,49 @@ pub fn measure_interleaved(
         .collect()
 }
 
-/// The three samples of an interleaved trio, by name.
+/// A wasm run and the native run of the same work, interleaved; their samples in order.
 ///
 /// # Errors
 ///
-/// When there are not exactly three.
-pub fn trio(samples: Vec<Samples>) -> anyhow::Result<[Samples; 3]> {
+/// The first error a run returns.
+pub fn measure_pair<A, B>(
+    warmup: usize,
+    runs: usize,
+    mut wasm: impl FnMut() -> anyhow::Result<A>,
+    mut native: impl FnMut() -> anyhow::Result<B>,
+) -> anyhow::Result<[Samples; 2]> {
+    let samples = measure_interleaved(
+        warmup,
+        runs,
+        &mut [&mut || wasm().map(drop), &mut || native().map(drop)],
+    )?;
+    samples
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("expected two measurements"))
+}
+
+/// A wasm run, the native run of the same work and the native run of the plain
+/// function, interleaved; their samples in order.
+///
+/// # Errors
+///
+/// The first error a run returns.
+pub fn measure_trio<A, B, C>(
+    warmup: usize,
+    runs: usize,
+    mut wasm: impl FnMut() -> anyhow::Result<A>,
+    mut same_work: impl FnMut() -> anyhow::Result<B>,
+    mut only: impl FnMut() -> anyhow::Result<C>,
+) -> anyhow::Result<[Samples; 3]> {
+    let samples = measure_interleaved(
+        warmup,
+        runs,
+        &mut [
+            &mut || wasm().map(drop),
+            &mut || same_work().map(drop),
+            &mut || only().map(drop),
+        ],
+    )?;
     samples
         .try_into()
         .map_err(|_| anyhow::anyhow!("expected three measurements"))
@@ -175,5 +212,18 @@ mod tests {
         assert_eq!(order.into_inner(), vec!['a', 'b', 'a', 'b', 'a', 'b']);
         let mut broken = || -> anyhow::Result<()> { anyhow::bail!("broken") };
         assert!(measure_interleaved(0, 1, &mut [&mut broken]).is_err());
+        let [x, y, z] = measure_trio(0, 3, || Ok(1), || Ok("two"), || Ok(vec![3])).unwrap();
+        assert_eq!([x.runs(), y.runs(), z.runs()], [3, 3, 3]);
+        let [x, y] = measure_pair(1, 2, || Ok(()), || Ok(())).unwrap();
+        assert_eq!([x.runs(), y.runs()], [2, 2]);
+        assert!(
+            measure_pair(
+                0,
+                1,
+                || Ok(()),
+                || -> anyhow::Result<()> { anyhow::bail!("no") }
+            )
+            .is_err()
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use clearway::runtime::{Allocator, InboundMeta, Limits, OutboundMeta, Plugin, Runtime};
+use clearway::runtime::{Allocator, InboundMeta, Limits, OutboundMeta, Payload, Plugin, Runtime};
 
 /// The limits every benchmark call runs under: room for a whole large batch in one call
 /// (the hub's defaults, 64 MiB and 2 s, are sized for one message at a time).
@@ -33,6 +33,20 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// `Plugin::decode`, its failure as an error naming the call.
+    pub fn decode(&self, input: &[u8], meta: &InboundMeta) -> anyhow::Result<Vec<String>> {
+        self.plugin
+            .decode(input, meta)
+            .map_err(|e| call_error("decode", &e))
+    }
+
+    /// `Plugin::encode`, its failure as an error naming the call.
+    pub fn encode(&self, messages: &[String], meta: &OutboundMeta) -> anyhow::Result<Vec<Payload>> {
+        self.plugin
+            .encode(messages, meta)
+            .map_err(|e| call_error("encode", &e))
+    }
+
     /// One line saying what is measured: the file, its hash, the cache, the allocator.
     pub fn describe(&self) -> String {
         let first = if self.first_load_cached {
@@ -142,7 +156,7 @@ pub fn outbound() -> OutboundMeta {
 
 /// A failed plugin call as an error naming `what` failed, with the connector's problems
 /// (code, rule and place; the benchmark inputs are synthetic).
-pub fn call_error(what: &str, error: &clearway::runtime::CallError) -> anyhow::Error {
+fn call_error(what: &str, error: &clearway::runtime::CallError) -> anyhow::Error {
     let detail = serde_json::to_string(error).unwrap_or_default();
     let detail: String = detail.chars().take(2000).collect();
     anyhow::anyhow!("{what} in WebAssembly failed: {error}; detail: {detail}")

@@ -64,6 +64,25 @@ impl Parsed {
             .with_context(|| format!("the template has no {id} segment"))
     }
 
+    /// The interchange of the transaction `out` (which began at index `st`): this
+    /// template's `SE` (segment `se`) with its count set, then its envelope trailers.
+    fn finish(
+        &self,
+        mut out: Vec<Vec<String>>,
+        st: usize,
+        se: usize,
+        claims: usize,
+    ) -> Interchange {
+        out.push(self.segments[se].clone());
+        close_transaction(&mut out, st);
+        out.extend(self.segments[se + 1..].iter().cloned());
+        Interchange {
+            segments: out.len(),
+            text: self.write(&out),
+            claims,
+        }
+    }
+
     /// The text of `segments`, one per line.
     fn write(&self, segments: &[Vec<String>]) -> String {
         let mut out = String::new();
@@ -171,14 +190,7 @@ pub fn professional(template: &str, claims: usize) -> anyhow::Result<Interchange
         next_hl += repeated_ids.len();
         copy += 1;
     }
-    out.push(parsed.segments[se].clone());
-    close_transaction(&mut out, st);
-    out.extend(parsed.segments[se + 1..].iter().cloned());
-    Ok(Interchange {
-        segments: out.len(),
-        text: parsed.write(&out),
-        claims: claim,
-    })
+    Ok(parsed.finish(out, st, se, claim))
 }
 
 /// The `PLB` amounts (elements 4, 6, ... 14) of `segment`.
@@ -253,14 +265,7 @@ pub fn remittance(template: &str, claims: usize) -> anyhow::Result<Interchange> 
         2,
         (paid - adjustments).normalize().to_string(),
     );
-    out.push(parsed.segments[se].clone());
-    close_transaction(&mut out, st);
-    out.extend(parsed.segments[se + 1..].iter().cloned());
-    Ok(Interchange {
-        segments: out.len(),
-        text: parsed.write(&out),
-        claims,
-    })
+    Ok(parsed.finish(out, st, se, claims))
 }
 
 /// The segments of `text` (terminated by `~`) without the envelope (`ISA`, `GS`, `GE`,

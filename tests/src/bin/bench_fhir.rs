@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use clearway_plugin_sdk::wire::{messages_from_wire, messages_to_wire};
 use clearway_tests::bench::fhir_data::{self, BundleFile};
 use clearway_tests::bench::report::{self, Target, line, ratio, ratio_line};
-use clearway_tests::bench::timing::{Samples, measure_interleaved, trio};
+use clearway_tests::bench::timing::{Samples, measure_pair, measure_trio};
 use clearway_tests::bench::wasm::{self, Loaded};
 use clearway_tests::bench::{Settings, count_arg, python, read_text};
 
@@ -77,24 +77,12 @@ fn per_call_floor(loaded: &Loaded, settings: &Settings) -> anyhow::Result<()> {
     let input = one.json.as_bytes();
     let meta = wasm::inbound("one-claim.json", clearway_fhir_r4::CONTENT_TYPE);
     let runs = settings.runs.max(1) * 20;
-    let floor = measure_interleaved(
+    let [wasm, native] = measure_pair(
         settings.warmup.max(1),
         runs,
-        &mut [
-            &mut || {
-                loaded
-                    .plugin
-                    .decode(input, &meta)
-                    .map(drop)
-                    .map_err(|e| wasm::call_error("decode", &e))
-            },
-            &mut || {
-                messages_to_wire(&clearway_fhir_r4::decode::decode(input)?)?;
-                Ok(())
-            },
-        ],
+        || loaded.decode(input, &meta),
+        || Ok(messages_to_wire(&clearway_fhir_r4::decode::decode(input)?)?),
     )?;
-    let (wasm, native) = (&floor[0], &floor[1]);
     println!(
         "  per-call floor, a one-Claim Bundle ({} bytes): wasm {} per call, native (same \
          work) {} (medians of {runs})",
@@ -111,12 +99,9 @@ fn bench(bundle: &BundleFile, loaded: &Loaded, settings: &Settings) -> anyhow::R
     let input = bundle.json.as_bytes();
     let meta = wasm::inbound("bench-claims.json", clearway_fhir_r4::CONTENT_TYPE);
     let out_meta = wasm::outbound();
-    let plugin = &loaded.plugin;
 
     // The same work both ways, checked before it is timed.
-    let from_wasm = plugin
-        .decode(input, &meta)
-        .map_err(|e| wasm::call_error("decode", &e))?;
+    let from_wasm = loaded.decode(input, &meta)?;
     let native = clearway_fhir_r4::decode::decode(input)?;
     let native_wire = messages_to_wire(&native)?;
     anyhow::ensure!(
@@ -129,9 +114,7 @@ fn bench(bundle: &BundleFile, loaded: &Loaded, settings: &Settings) -> anyhow::R
     // What is encoded: one claim.ack per decoded claim, written as a ClaimResponse each.
     let acks = fhir_data::claim_acks(&from_wasm)?;
     let ack_messages = messages_from_wire(&acks).context("the claim.ack messages")?;
-    let encoded_wasm = plugin
-        .encode(&acks, &out_meta)
-        .map_err(|e| wasm::call_error("encode", &e))?;
+    let encoded_wasm = loaded.encode(&acks, &out_meta)?;
     let encoded_native = clearway_fhir_r4::encode::encode(&ack_messages)?;
     let same_encode = encoded_wasm.len() == encoded_native.len()
         && encoded_wasm
@@ -142,48 +125,24 @@ fn bench(bundle: &BundleFile, loaded: &Loaded, settings: &Settings) -> anyhow::R
 
     // Each trio (wasm, native same work, native only) is timed interleaved: see
     // `measure_interleaved`.
-    let decode = measure_interleaved(
+    let [wasm_decode, native_decode_wire, native_decode] = measure_trio(
         warmup,
         runs,
-        &mut [
-            &mut || {
-                plugin
-                    .decode(input, &meta)
-                    .map(drop)
-                    .map_err(|e| wasm::call_error("decode", &e))
-            },
-            &mut || {
-                messages_to_wire(&clearway_fhir_r4::decode::decode(input)?)?;
-                Ok(())
-            },
-            &mut || {
-                clearway_fhir_r4::decode::decode(input)?;
-                Ok(())
-            },
-        ],
+        || loaded.decode(input, &meta),
+        || Ok(messages_to_wire(&clearway_fhir_r4::decode::decode(input)?)?),
+        || Ok(clearway_fhir_r4::decode::decode(input)?),
     )?;
-    let [wasm_decode, native_decode_wire, native_decode] = trio(decode)?;
-    let encode = measure_interleaved(
+    let [wasm_encode, native_encode_wire, native_encode] = measure_trio(
         warmup,
         runs,
-        &mut [
-            &mut || {
-                plugin
-                    .encode(&acks, &out_meta)
-                    .map(drop)
-                    .map_err(|e| wasm::call_error("encode", &e))
-            },
-            &mut || {
-                clearway_fhir_r4::encode::encode(&messages_from_wire(&acks)?)?;
-                Ok(())
-            },
-            &mut || {
-                clearway_fhir_r4::encode::encode(&ack_messages)?;
-                Ok(())
-            },
-        ],
+        || loaded.encode(&acks, &out_meta),
+        || {
+            Ok(clearway_fhir_r4::encode::encode(&messages_from_wire(
+                &acks,
+            )?)?)
+        },
+        || Ok(clearway_fhir_r4::encode::encode(&ack_messages)?),
     )?;
-    let [wasm_encode, native_encode_wire, native_encode] = trio(encode)?;
 
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let file = dir.path().join("bench-claims.json");

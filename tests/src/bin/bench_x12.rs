@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clearway_plugin_sdk::wire::{messages_from_wire, messages_to_wire};
 use clearway_tests::bench::report::{self, Target, line, ratio, ratio_line};
-use clearway_tests::bench::timing::{Samples, measure_interleaved, trio};
+use clearway_tests::bench::timing::{Samples, measure_pair, measure_trio};
 use clearway_tests::bench::wasm::{self, Loaded};
 use clearway_tests::bench::x12_data::{self, Interchange, without_envelope};
 use clearway_tests::bench::{Settings, count_arg, python, read_text};
@@ -119,24 +119,12 @@ fn per_call_floor(loaded: &Loaded, settings: &Settings) -> anyhow::Result<()> {
     let input = template.as_bytes();
     let meta = wasm::inbound("template.x12", clearway_x12::encode::CONTENT_TYPE);
     let runs = settings.runs.max(1) * 20;
-    let floor = measure_interleaved(
+    let [wasm, native] = measure_pair(
         settings.warmup.max(1),
         runs,
-        &mut [
-            &mut || {
-                loaded
-                    .plugin
-                    .decode(input, &meta)
-                    .map(drop)
-                    .map_err(|e| wasm::call_error("decode", &e))
-            },
-            &mut || {
-                messages_to_wire(&clearway_x12::decode::decode(input)?)?;
-                Ok(())
-            },
-        ],
+        || loaded.decode(input, &meta),
+        || Ok(messages_to_wire(&clearway_x12::decode::decode(input)?)?),
     )?;
-    let (wasm, native) = (&floor[0], &floor[1]);
     println!(
         "  per-call floor, the one-claim template ({} bytes): wasm {} per call, native (same \
          work) {} (medians of {runs})",
@@ -160,12 +148,9 @@ fn bench_case(
     let filename = format!("bench-{}.x12", case.name.to_ascii_lowercase());
     let meta = wasm::inbound(&filename, clearway_x12::encode::CONTENT_TYPE);
     let out_meta = wasm::outbound();
-    let plugin = &loaded.plugin;
 
     // The same work both ways, checked before it is timed.
-    let from_wasm = plugin
-        .decode(input, &meta)
-        .map_err(|e| wasm::call_error("decode", &e))?;
+    let from_wasm = loaded.decode(input, &meta)?;
     let native = clearway_x12::decode::decode(input)?;
     let native_wire = messages_to_wire(&native)?;
     anyhow::ensure!(
@@ -176,9 +161,7 @@ fn bench_case(
         case.messages
     );
     let same_decode = from_wasm == native_wire;
-    let encoded_wasm = plugin
-        .encode(&from_wasm, &out_meta)
-        .map_err(|e| wasm::call_error("encode", &e))?;
+    let encoded_wasm = loaded.encode(&from_wasm, &out_meta)?;
     let encoded_native = clearway_x12::encode::encode(&native, config)?;
     let text = |data: &[u8]| String::from_utf8_lossy(data).into_owned();
     let wasm_text: Vec<String> = encoded_wasm.iter().map(|p| text(&p.data)).collect();
@@ -192,48 +175,25 @@ fn bench_case(
 
     // Each trio (wasm, native same work, native only) is timed interleaved: see
     // `measure_interleaved`.
-    let decode = measure_interleaved(
+    let [wasm_decode, native_decode_wire, native_decode] = measure_trio(
         warmup,
         runs,
-        &mut [
-            &mut || {
-                plugin
-                    .decode(input, &meta)
-                    .map(drop)
-                    .map_err(|e| wasm::call_error("decode", &e))
-            },
-            &mut || {
-                messages_to_wire(&clearway_x12::decode::decode(input)?)?;
-                Ok(())
-            },
-            &mut || {
-                clearway_x12::decode::decode(input)?;
-                Ok(())
-            },
-        ],
+        || loaded.decode(input, &meta),
+        || Ok(messages_to_wire(&clearway_x12::decode::decode(input)?)?),
+        || Ok(clearway_x12::decode::decode(input)?),
     )?;
-    let [wasm_decode, native_decode_wire, native_decode] = trio(decode)?;
-    let encode = measure_interleaved(
+    let [wasm_encode, native_encode_wire, native_encode] = measure_trio(
         warmup,
         runs,
-        &mut [
-            &mut || {
-                plugin
-                    .encode(&from_wasm, &out_meta)
-                    .map(drop)
-                    .map_err(|e| wasm::call_error("encode", &e))
-            },
-            &mut || {
-                clearway_x12::encode::encode(&messages_from_wire(&native_wire)?, config)?;
-                Ok(())
-            },
-            &mut || {
-                clearway_x12::encode::encode(&native, config)?;
-                Ok(())
-            },
-        ],
+        || loaded.encode(&from_wasm, &out_meta),
+        || {
+            Ok(clearway_x12::encode::encode(
+                &messages_from_wire(&native_wire)?,
+                config,
+            )?)
+        },
+        || Ok(clearway_x12::encode::encode(&native, config)?),
     )?;
-    let [wasm_encode, native_encode_wire, native_encode] = trio(encode)?;
 
     let file = dir.join(&filename);
     std::fs::write(&file, input).with_context(|| format!("writing {}", file.display()))?;
