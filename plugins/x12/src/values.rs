@@ -5,15 +5,19 @@ use clearway_plugin_sdk::schemas::body::Trace;
 use clearway_plugin_sdk::schemas::{Code, CodeSystem, Date, Money, Period, Quantity, Time};
 use serde_json::{Value, json};
 
-use crate::syntax::{ErrorKind, Segment, Writer, X12Error};
+use crate::syntax::{ErrorKind, Segment, Writer, X12Error, scan};
 
 /// A `CCYYMMDD` date.
 pub fn parse_date(text: &str) -> Option<Date> {
     if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| text[r].parse::<u32>().ok();
-    Date::from_ymd(n(0..4)?, n(4..6)?, n(6..8)?).ok()
+    // `CCYY-MM-DD` from the digits (no formatting machinery: this runs for every date of
+    // a large remittance); parsing checks that the date exists.
+    [&text[0..4], "-", &text[4..6], "-", &text[6..8]]
+        .concat()
+        .parse()
+        .ok()
 }
 
 /// Element `n` of `segment` as a `CCYYMMDD` date.
@@ -76,7 +80,7 @@ pub fn write_period(period: &Period) -> (String, String) {
 
 /// A date as `CCYYMMDD`.
 pub fn write_date(date: &Date) -> String {
-    date.as_str().replace('-', "")
+    scan::remove(date.as_str(), '-')
 }
 
 /// An `HHMM` or `HHMMSS` time as `HH:MM[:SS]`.
@@ -92,6 +96,27 @@ pub fn parse_time(text: &str) -> Option<Time> {
     formatted.parse().ok()
 }
 
+/// `prefix` followed by `n` in decimal (`clp01.12`, or just `12`), without the formatting
+/// machinery, which costs most in WebAssembly: keys and counters written per claim.
+pub fn numbered(prefix: &str, n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        // The remainder is below 10.
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut text = String::with_capacity(prefix.len() + digits.len() - at);
+    text.push_str(prefix);
+    text.extend(digits[at..].iter().map(|&d| char::from(d)));
+    text
+}
+
 /// X12 decimal text in the model's form: `.5` becomes `0.5`, `5.` becomes `5`.
 fn normalize_decimal(text: &str) -> String {
     let (sign, digits) = match text.strip_prefix('-') {
@@ -99,11 +124,13 @@ fn normalize_decimal(text: &str) -> String {
         None => ("", text.strip_prefix('+').unwrap_or(text)),
     };
     let digits = digits.strip_suffix('.').unwrap_or(digits);
+    let mut normal = String::with_capacity(digits.len() + 2);
+    normal.push_str(sign);
     if digits.starts_with('.') {
-        format!("{sign}0{digits}")
-    } else {
-        format!("{sign}{digits}")
+        normal.push('0');
     }
+    normal.push_str(digits);
+    normal
 }
 
 /// Element `n` as an amount.
@@ -345,5 +372,50 @@ impl Unmapped {
             .iter()
             .filter(move |c| c.loop_id == loop_id && c.claim == claim && c.line == line)
             .map(|c| c.text.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_writes_decimal() {
+        for n in [0, 7, 10, 99, 1_000, u64::MAX] {
+            assert_eq!(numbered("clp01.", n), format!("clp01.{n}"));
+            assert_eq!(numbered("", n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn dates_are_checked() {
+        assert_eq!(
+            parse_date("20240229").map(|d| d.to_string()),
+            Some("2024-02-29".to_owned())
+        );
+        for bad in [
+            "20230229",
+            "20241301",
+            "2024011",
+            "2024O101",
+            "",
+            "202401011",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn decimals_take_the_model_form() {
+        for (x12, model) in [
+            (".5", "0.5"),
+            ("5.", "5"),
+            ("-.25", "-0.25"),
+            ("+12.50", "12.50"),
+            ("100", "100"),
+            ("-0", "-0"),
+        ] {
+            assert_eq!(normalize_decimal(x12), model, "{x12}");
+        }
     }
 }

@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 
+use crate::syntax::scan::same;
 use crate::syntax::{ErrorKind, Segment, X12Error};
 
 /// What opens a loop.
@@ -43,9 +44,14 @@ impl LoopDef {
     /// Whether `segment` opens this loop.
     fn opens(&self, segment: &Segment<'_>) -> bool {
         match self.trigger {
-            Trigger::Seg(id) => segment.id == id,
-            Trigger::Qualified(id, codes) => segment.id == id && codes.contains(&segment.el(1)),
-            Trigger::Hl(level) => segment.id == "HL" && segment.el(3) == level,
+            Trigger::Seg(id) => same(segment.id, id),
+            Trigger::Qualified(id, codes) => {
+                same(segment.id, id) && {
+                    let qualifier = segment.el(1);
+                    codes.iter().any(|code| same(code, qualifier))
+                }
+            }
+            Trigger::Hl(level) => same(segment.id, "HL") && same(segment.el(3), level),
             Trigger::Root => false,
         }
     }
@@ -112,7 +118,10 @@ impl<'t, 's, 'a> Node<'t, 's, 'a> {
 
     /// The loop's own segments with this id.
     pub fn all(&self, id: &'static str) -> impl Iterator<Item = &'s Segment<'a>> + 't {
-        self.segments().iter().copied().filter(move |s| s.id == id)
+        self.segments()
+            .iter()
+            .copied()
+            .filter(move |s| same(s.id, id))
     }
 
     /// The first of the loop's own segments with this id.
@@ -126,7 +135,7 @@ impl<'t, 's, 'a> Node<'t, 's, 'a> {
         id: &'static str,
         qualifier: &'static str,
     ) -> impl Iterator<Item = &'s Segment<'a>> + 't {
-        self.all(id).filter(move |s| s.el(1) == qualifier)
+        self.all(id).filter(move |s| same(s.el(1), qualifier))
     }
 }
 
@@ -165,7 +174,7 @@ pub fn walk<'s, 'a>(
             let node = stack[depth];
             let def = tree.nodes[node].def;
             if let Some(child) = def.children.iter().find(|c| c.opens(segment)) {
-                if segment.id == "HL" {
+                if same(segment.id, "HL") {
                     let parent = segment.el(2);
                     if !parent.is_empty() && !hl_ids.contains(parent) {
                         return Err(X12Error::new(
@@ -187,7 +196,7 @@ pub fn walk<'s, 'a>(
                 placed = true;
                 break;
             }
-            if def.segments.contains(&segment.id) {
+            if def.segments.iter().any(|id| same(segment.id, id)) {
                 stack.truncate(depth + 1);
                 tree.nodes[node].segments.push(segment);
                 placed = true;

@@ -45,6 +45,45 @@ fn parse_decimal(text: &str) -> Result<Decimal, DecimalError> {
     Decimal::from_str_exact(text).map_err(|_| DecimalError::OutOfRange)
 }
 
+/// Room for any text [`decimal_text`] writes: 28 fraction digits (a `u64` mantissa has at
+/// most 20), `.`, a leading `0` and a sign.
+const TEXT_CAPACITY: usize = 32;
+
+/// `value` as its `Display` writes it (`-` when the sign is negative, exactly `scale`
+/// fraction digits), written into the end of `buffer` without the formatting machinery:
+/// amounts are much of what a remittance holds, and `fmt` (indirect calls, padding) costs
+/// most in WebAssembly. `None` for a mantissa beyond 64 bits, which `Display` handles.
+fn decimal_text<'b>(value: &Decimal, buffer: &'b mut [u8; TEXT_CAPACITY]) -> Option<&'b str> {
+    let mut mantissa = u64::try_from(value.mantissa().unsigned_abs()).ok()?;
+    let scale = value.scale() as usize;
+    let mut at = buffer.len();
+    let mut push = |byte: u8| {
+        at -= 1;
+        buffer[at] = byte;
+    };
+    let mut count = 0;
+    while mantissa != 0 || count < scale {
+        if count == scale && scale > 0 {
+            push(b'.');
+        }
+        // The remainder is below 10.
+        push(b'0' + (mantissa % 10) as u8);
+        mantissa /= 10;
+        count += 1;
+    }
+    if count == scale {
+        // No whole digits: `0.05`, `0`.
+        if scale > 0 {
+            push(b'.');
+        }
+        push(b'0');
+    }
+    if value.is_sign_negative() {
+        push(b'-');
+    }
+    std::str::from_utf8(&buffer[at..]).ok()
+}
+
 /// Serde visitor accepting only JSON strings that hold a decimal.
 struct DecimalVisitor(&'static str);
 
@@ -127,7 +166,12 @@ macro_rules! decimal_newtype {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&self.0, f)
+                let mut buffer = [0; TEXT_CAPACITY];
+                let plain = f.width().is_none() && f.precision().is_none() && !f.sign_plus();
+                match decimal_text(&self.0, &mut buffer) {
+                    Some(text) if plain => f.write_str(text),
+                    _ => fmt::Display::fmt(&self.0, f),
+                }
             }
         }
 
@@ -169,7 +213,11 @@ macro_rules! decimal_newtype {
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(&self.0)
+                let mut buffer = [0; TEXT_CAPACITY];
+                match decimal_text(&self.0, &mut buffer) {
+                    Some(text) => serializer.serialize_str(text),
+                    None => serializer.collect_str(&self.0),
+                }
             }
         }
 
@@ -236,3 +284,55 @@ decimal_newtype!(
     "Percentage as a decimal fraction string (never a JSON number): \"0.20\" means 20 percent.",
     "0.20"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_text_writes_what_display_writes() {
+        let mantissas: [i128; 12] = [
+            0,
+            1,
+            5,
+            10,
+            12_550,
+            -12_550,
+            99_999,
+            1_000_000_007,
+            -1,
+            i128::from(u64::MAX),
+            -i128::from(u64::MAX),
+            i128::from(u64::MAX) + 1,
+        ];
+        for mantissa in mantissas {
+            for scale in 0..=28 {
+                let value = Decimal::from_i128_with_scale(mantissa, scale);
+                let mut buffer = [0; TEXT_CAPACITY];
+                let fits = u64::try_from(mantissa.unsigned_abs()).is_ok();
+                let text = decimal_text(&value, &mut buffer);
+                assert_eq!(text.is_some(), fits, "{mantissa} scale {scale}");
+                if let Some(text) = text {
+                    assert_eq!(text, value.to_string(), "{mantissa} scale {scale}");
+                }
+                assert_eq!(Money(value).to_string(), value.to_string());
+                assert_eq!(
+                    serde_json::to_string(&Money(value)).unwrap(),
+                    format!("\"{value}\"")
+                );
+            }
+        }
+        let negative_zero = -Decimal::new(0, 2);
+        let mut buffer = [0; TEXT_CAPACITY];
+        assert_eq!(
+            decimal_text(&negative_zero, &mut buffer),
+            Some(negative_zero.to_string().as_str())
+        );
+        // Width, precision and sign flags still go through Decimal's own Display.
+        let amount: Money = "12.5".parse().unwrap();
+        assert_eq!(
+            format!("{amount:>8}|{amount:.3}|{amount:+}"),
+            "    12.5|12.500|+12.5"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use clearway_plugin_sdk::schemas::body::coverage::Coverage;
 use clearway_plugin_sdk::schemas::{Code, CodeSystem, Party, Period, Relationship};
 
 use super::write::{self, UsedId};
-use crate::syntax::Writer;
+use crate::syntax::{Writer, scan};
 use crate::values::{write_date, write_period};
 
 /// `REF01` qualifiers of a 270 subscriber (2100C).
@@ -157,7 +157,7 @@ fn write_hi(w: &mut Writer, diagnoses: &[Code]) {
                 (_, false) => "BF",
             };
             let code = if icd10 {
-                dx.code.replace('.', "")
+                scan::remove(&dx.code, '.')
             } else {
                 dx.code.clone()
             };

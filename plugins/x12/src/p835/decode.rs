@@ -13,7 +13,7 @@ use super::{BALANCE_PROBLEMS, PAYER_CONTACT_FUNCTIONS};
 use crate::decode::EnvelopeIds;
 use crate::parties;
 use crate::syntax::{ErrorKind, Segment, Transaction, X12Error};
-use crate::values::{UNMAPPED, Unmapped, date, money, opt_date, read_trace};
+use crate::values::{UNMAPPED, Unmapped, date, money, numbered, opt_date, read_trace};
 use crate::walker::{Node, walk};
 
 /// A bank account from four consecutive `BPR` elements, `None` when all are empty.
@@ -267,12 +267,12 @@ fn correlate(message: &mut Message, remittance: &Remittance, ids: &EnvelopeIds) 
         correlation.payer_claim_control_number = first.payer_claim_control_number.clone();
     }
     for (index, claim) in remittance.claims.iter().enumerate() {
-        let n = index + 1;
+        let n = index as u64 + 1;
         correlation
             .other
-            .insert(format!("clp01.{n}"), claim.patient_control_number.clone());
+            .insert(numbered("clp01.", n), claim.patient_control_number.clone());
         if let Some(icn) = &claim.payer_claim_control_number {
-            correlation.other.insert(format!("clp07.{n}"), icn.clone());
+            correlation.other.insert(numbered("clp07.", n), icn.clone());
         }
     }
     ids.apply(correlation);

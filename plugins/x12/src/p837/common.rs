@@ -7,7 +7,7 @@ use clearway_plugin_sdk::schemas::body::{
 };
 use clearway_plugin_sdk::schemas::{Claim, Code, CodeSystem, EntityType, Party};
 
-use crate::syntax::{ErrorKind, Segment, Writer, X12Error};
+use crate::syntax::{ErrorKind, Segment, Writer, X12Error, scan};
 use crate::values::{Unmapped, money};
 use crate::walker::Node;
 
@@ -77,7 +77,7 @@ pub fn icd10_dotted(code: &str) -> String {
 /// A diagnosis code as written in `HI0n-2`: ICD-10-CM without its dot.
 pub fn hi_code(code: &Code) -> String {
     if code.system == CodeSystem::Icd10Cm {
-        code.code.replace('.', "")
+        scan::remove(&code.code, '.')
     } else {
         code.code.clone()
     }

@@ -2,6 +2,8 @@
 //! service line, the levels above the claims written by
 //! [`write_hierarchy`](super::levels::write_hierarchy).
 
+use std::borrow::Cow;
+
 use clearway_plugin_sdk::schemas::body::DiagnosisRole;
 use clearway_plugin_sdk::schemas::{Claim, CodeSystem, Message, Party};
 
@@ -28,7 +30,7 @@ pub type ClaimRef<'m> = (&'m Message, &'m Claim);
 /// The 837P [`Layout`]: its loop 2300, every party and carried header segment as they are.
 pub const LAYOUT: Layout = Layout {
     claim: write_claim,
-    fit: |_, party| party.clone(),
+    fit: |_, party| Cow::Borrowed(party),
     header: |_| true,
     sbr: &[4, 5, 6, 7, 8, 9],
 };

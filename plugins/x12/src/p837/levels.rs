@@ -3,6 +3,8 @@
 //! (patient). Consecutive claims with the same billing provider, subscriber and patient share
 //! their `HL` loops; each variant writes its own loop 2300 through a [`Layout`].
 
+use std::borrow::Cow;
+
 use clearway_plugin_sdk::schemas::{Claim, Message, Party};
 use serde_json::Value;
 
@@ -11,7 +13,7 @@ use super::encode::{ClaimRef, NM1};
 use super::header::{envelope_party, submitter};
 use crate::parties::{self, Details};
 use crate::syntax::Writer;
-use crate::values::{UNMAPPED, Unmapped};
+use crate::values::{UNMAPPED, Unmapped, numbered};
 
 /// A party level whose party a [`Layout`] fits to its TR3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +36,7 @@ pub struct Layout {
     /// Writes loop 2300 and everything under it.
     pub claim: fn(&mut Writer, &Message, &Claim, &Unmapped),
     /// The party written at a level (e.g. without identifiers the loop cannot carry).
-    pub fit: fn(Level, &Party) -> Party,
+    pub fit: for<'p> fn(Level, &'p Party) -> Cow<'p, Party>,
     /// Whether a carried header segment (text) is written back.
     pub header: fn(&str) -> bool,
     /// The `SBR` elements (of `SBR04`-`SBR09`) written back from `x12.SBR`; the others are
@@ -42,17 +44,31 @@ pub struct Layout {
     pub sbr: &'static [usize],
 }
 
-/// The `HL` grouping key of a level: its parties and carried segments, as JSON text.
-fn key(
-    message: &Message,
-    parties: &[&Option<Party>],
-    loops: &[&str],
+/// The `HL` grouping key of a level: consecutive claims with equal keys share the level.
+#[derive(Debug, PartialEq)]
+struct LevelKey<'m> {
+    /// The level's parties.
+    parties: Vec<Option<&'m Party>>,
+    /// The level's carried segments, loop by loop.
+    carried: Vec<&'m str>,
+    /// The extension the level also writes (`x12.SBR` for 2000B).
+    extra: Option<&'m Value>,
+}
+
+/// The [`LevelKey`] of `message` (whose carried segments are `unmapped`) for a level with
+/// these parties and loops.
+fn key<'m>(
+    message: &'m Message,
+    unmapped: &'m Unmapped,
+    parties: &[&'m Option<Party>],
+    loops: &[&'static str],
     extra: Option<&str>,
-) -> String {
-    let unmapped = Unmapped::from_value(message.extensions.get(UNMAPPED));
-    let carried: Vec<&str> = loops.iter().flat_map(|l| unmapped.of(l, None)).collect();
-    let extra = extra.and_then(|k| message.extensions.get(k));
-    serde_json::to_string(&(parties, carried, extra)).unwrap_or_default()
+) -> LevelKey<'m> {
+    LevelKey {
+        parties: parties.iter().map(|p| p.as_ref()).collect(),
+        carried: loops.iter().flat_map(|l| unmapped.of(l, None)).collect(),
+        extra: extra.and_then(|k| message.extensions.get(k)),
+    }
 }
 
 /// Writes the carried segments of `loop_id` (optionally only those with segment id `id`).
@@ -117,71 +133,78 @@ pub fn write_hierarchy(
     parties::write(w, "40", &receiver, NM1);
     let mut hl = 0u32;
     let (mut a, mut b) = (0u32, 0u32);
-    let (mut key_a, mut key_b, mut key_c) = (String::new(), String::new(), String::new());
+    // Each claim's carried segments, read once (the level keys borrow from them).
+    let carried_segments: Vec<Unmapped> = claims
+        .iter()
+        .map(|(message, _)| Unmapped::from_value(message.extensions.get(UNMAPPED)))
+        .collect();
+    let subscriber_key = |index: usize| {
+        let (message, _) = claims[index];
+        let p = &message.parties;
+        key(
+            message,
+            &carried_segments[index],
+            &[&p.subscriber, &p.payer],
+            &["2000B", "2010BA", "2010BB"],
+            Some(SBR),
+        )
+    };
+    let no_party = Party::default();
+    let (mut key_a, mut key_b, mut key_c) = (None, None, None);
     for (index, (message, claim)) in claims.iter().enumerate() {
         let p = &message.parties;
-        let unmapped = Unmapped::from_value(message.extensions.get(UNMAPPED));
+        let unmapped = &carried_segments[index];
         let this_a = key(
             message,
+            unmapped,
             &[&p.provider, &p.payee],
             &["2000A", "2010AA", "2010AB", "2010AC"],
             None,
         );
-        let this_b = key(
-            message,
-            &[&p.subscriber, &p.payer],
-            &["2000B", "2010BA", "2010BB"],
-            Some(SBR),
-        );
-        let this_c = key(message, &[&p.patient], &["2000C", "2010CA"], None);
-        let new_a = index == 0 || this_a != key_a;
-        let new_b = new_a || this_b != key_b;
+        let this_b = subscriber_key(index);
+        let this_c = key(message, unmapped, &[&p.patient], &["2000C", "2010CA"], None);
+        let new_a = key_a.as_ref() != Some(&this_a);
+        let new_b = new_a || key_b.as_ref() != Some(&this_b);
         if new_a {
             hl += 1;
             a = hl;
-            w.seg("HL", &[a.to_string().as_str(), "", "20", "1"]);
-            let provider = (layout.fit)(Level::Billing, &p.provider.clone().unwrap_or_default());
+            w.seg("HL", &[numbered("", a.into()).as_str(), "", "20", "1"]);
+            let provider = (layout.fit)(Level::Billing, p.provider.as_ref().unwrap_or(&no_party));
             if let Some(taxonomy) = &provider.taxonomy {
                 w.seg("PRV", &["BI", "PXC", taxonomy.code.as_str()]);
             }
-            carried(w, &unmapped, "2000A", None);
+            carried(w, unmapped, "2000A", None);
             parties::write(w, "85", &provider, NM1);
-            carried(w, &unmapped, "2010AA", None);
+            carried(w, unmapped, "2010AA", None);
             if let Some(payee) = &p.payee {
                 parties::write(w, "87", &(layout.fit)(Level::PayTo, payee), NM1);
-                carried(w, &unmapped, "2010AB", None);
+                carried(w, unmapped, "2010AB", None);
             }
-            carried(w, &unmapped, "2010AC", None);
-            key_a = this_a;
+            carried(w, unmapped, "2010AC", None);
+            key_a = Some(this_a);
         }
         if new_b {
             hl += 1;
             b = hl;
             // HL04: whether a 2000C follows under this subscriber.
-            let has_child = claims[index..]
-                .iter()
-                .take_while(|(m, _)| {
-                    key(
-                        m,
-                        &[&m.parties.subscriber, &m.parties.payer],
-                        &["2000B", "2010BA", "2010BB"],
-                        Some(SBR),
-                    ) == this_b
-                })
-                .any(|(m, _)| m.parties.patient.is_some());
+            let has_child = (index..claims.len())
+                .take_while(|&i| subscriber_key(i) == this_b)
+                .any(|i| claims[i].0.parties.patient.is_some());
             w.seg(
                 "HL",
                 &[
-                    b.to_string().as_str(),
-                    a.to_string().as_str(),
+                    numbered("", b.into()).as_str(),
+                    numbered("", a.into()).as_str(),
                     "22",
                     if has_child { "1" } else { "0" },
                 ],
             );
             write_sbr(w, message, layout.sbr);
-            carried(w, &unmapped, "2000B", None);
-            let subscriber =
-                (layout.fit)(Level::Subscriber, &p.subscriber.clone().unwrap_or_default());
+            carried(w, unmapped, "2000B", None);
+            let subscriber = (layout.fit)(
+                Level::Subscriber,
+                p.subscriber.as_ref().unwrap_or(&no_party),
+            );
             parties::write(
                 w,
                 "IL",
@@ -191,28 +214,33 @@ pub fn write_hierarchy(
                     ..NM1
                 },
             );
-            carried(w, &unmapped, "2010BA", None);
-            let payer = (layout.fit)(Level::Payer, &p.payer.clone().unwrap_or_default());
+            carried(w, unmapped, "2010BA", None);
+            let payer = (layout.fit)(Level::Payer, p.payer.as_ref().unwrap_or(&no_party));
             parties::write(w, "PR", &payer, NM1);
-            carried(w, &unmapped, "2010BB", None);
-            key_b = this_b;
-            key_c = String::new();
+            carried(w, unmapped, "2010BB", None);
+            key_b = Some(this_b);
+            key_c = None;
         }
         if let Some(patient) = &p.patient
-            && (new_b || this_c != key_c)
+            && (new_b || key_c.as_ref() != Some(&this_c))
         {
             {
                 hl += 1;
                 w.seg(
                     "HL",
-                    &[hl.to_string().as_str(), b.to_string().as_str(), "23", "0"],
+                    &[
+                        numbered("", hl.into()).as_str(),
+                        numbered("", b.into()).as_str(),
+                        "23",
+                        "0",
+                    ],
                 );
                 let relationship = patient
                     .relationship_to_subscriber
                     .map(|r| r.x12_code())
                     .unwrap_or("G8");
                 w.seg("PAT", &[relationship]);
-                carried(w, &unmapped, "2000C", None);
+                carried(w, unmapped, "2000C", None);
                 parties::write(
                     w,
                     "QC",
@@ -223,11 +251,11 @@ pub fn write_hierarchy(
                         ..NM1
                     },
                 );
-                carried(w, &unmapped, "2010CA", None);
-                key_c = this_c;
+                carried(w, unmapped, "2010CA", None);
+                key_c = Some(this_c);
             }
         }
-        (layout.claim)(w, message, claim, &unmapped);
+        (layout.claim)(w, message, claim, unmapped);
     }
 }
 

@@ -8,7 +8,9 @@ use super::hierarchy::carry;
 use super::shared::{LineReader, procedure_composite, read_line, read_modifiers, write_line_notes};
 use crate::parties::{self, Details};
 use crate::syntax::{ErrorKind, Segment, Writer, X12Error};
-use crate::values::{Unmapped, flag, money, opt_quantity, procedure_code, write_period, yes_no};
+use crate::values::{
+    Unmapped, flag, money, numbered, opt_quantity, procedure_code, write_period, yes_no,
+};
 use crate::walker::Node;
 
 /// Reads `SV1` into `line`.
@@ -149,7 +151,7 @@ pub fn write_line(
     unmapped: &Unmapped,
 ) {
     let n = Some(line.line_number);
-    w.seg("LX", &[line.line_number.to_string()]);
+    w.seg("LX", &[numbered("", line.line_number.into())]);
     let procedure = procedure_composite(w, line, "HC");
     let pointers: Vec<String> = line.diagnosis_pointers.iter().map(u32::to_string).collect();
     let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();

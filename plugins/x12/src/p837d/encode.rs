@@ -3,6 +3,8 @@
 //! ([`write_hierarchy`](crate::p837::levels::write_hierarchy)) write around; every segment
 //! in TR3 order and no element the TR3 marks "not used".
 
+use std::borrow::Cow;
+
 use clearway_plugin_sdk::schemas::body::DiagnosisRole;
 use clearway_plugin_sdk::schemas::{Claim, Message, Party};
 
@@ -23,7 +25,7 @@ use crate::values::{Unmapped, write_date, write_period};
 /// `REF*87` (5010 names the guide in `ST03`).
 pub const LAYOUT: Layout = Layout {
     claim: write_claim,
-    fit: |level, party| fit_level(level, party, &["SY", "0B", "1G"]),
+    fit: |level, party| Cow::Owned(fit_level(level, party, &["SY", "0B", "1G"])),
     header: |text| !text.starts_with("REF*87*"),
     sbr: &[4, 5, 9],
 };

@@ -3,6 +3,8 @@
 //! ([`write_hierarchy`](crate::p837::levels::write_hierarchy)) write around; every segment
 //! in TR3 order and no element the TR3 marks "not used".
 
+use std::borrow::Cow;
+
 use clearway_plugin_sdk::schemas::{Claim, Message, Party};
 
 use super::decode::OTHER_PROVIDERS;
@@ -20,7 +22,7 @@ use crate::values::{Unmapped, write_date, write_period};
 /// carries no `REF` but its tax id).
 pub const LAYOUT: Layout = Layout {
     claim: write_claim,
-    fit: |level, party| fit_level(level, party, &[]),
+    fit: |level, party| Cow::Owned(fit_level(level, party, &[])),
     header: |_| true,
     sbr: &[4, 9],
 };

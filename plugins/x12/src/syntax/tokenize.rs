@@ -138,6 +138,8 @@ pub fn tokenize(input: &[u8]) -> Result<Vec<Segment<'_>>, X12Error> {
     let mut line = line;
     let mut cursor = start;
     let mut counted_to = start;
+    // The element separators of the segment being read (reused).
+    let mut separators = Vec::new();
     while cursor < text.len() {
         let rest = &text[cursor..];
         let content = rest.trim_start_matches(|c| is_layout(c, &delimiters));
@@ -145,19 +147,32 @@ pub fn tokenize(input: &[u8]) -> Result<Vec<Segment<'_>>, X12Error> {
         if content.is_empty() {
             break;
         }
-        let (raw, next) = match scan::find(content, delimiters.segment) {
+        separators.clear();
+        let end = scan::separators_until(
+            content,
+            delimiters.element,
+            delimiters.segment,
+            &mut separators,
+        );
+        let (raw, next) = match end {
             Some(end) => (
                 &content[..end],
                 seg_start + end + delimiters.segment.len_utf8(),
             ),
             None => (content, text.len()),
         };
+        // Trailing layout is never a separator: every separator offset stays inside `raw`.
         let raw = raw.trim_end_matches(|c| is_layout(c, &delimiters));
-        line += u32::try_from(text[counted_to..seg_start].matches('\n').count()).unwrap_or(0);
+        line += u32::try_from(scan::count(&text[counted_to..seg_start], '\n')).unwrap_or(0);
         counted_to = seg_start;
         let position = u32::try_from(segments.len() + 1).unwrap_or(u32::MAX);
-        let mut parts = scan::split(raw, delimiters.element);
-        let id = parts.next().unwrap_or("");
+        let step = delimiters.element.len_utf8();
+        let id = &raw[..separators.first().copied().unwrap_or(raw.len())];
+        let mut elements = Vec::with_capacity(separators.len());
+        for (i, &at) in separators.iter().enumerate() {
+            let until = separators.get(i + 1).copied().unwrap_or(raw.len());
+            elements.push(&raw[at + step..until]);
+        }
         if !valid_segment_id(id) {
             let mut at = start_position("", line, seg_start as u64);
             at.segment = position;
@@ -165,7 +180,7 @@ pub fn tokenize(input: &[u8]) -> Result<Vec<Segment<'_>>, X12Error> {
         }
         segments.push(Segment {
             id,
-            elements: parts.collect(),
+            elements,
             position,
             line,
             byte: seg_start as u64,

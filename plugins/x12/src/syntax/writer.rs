@@ -1,6 +1,7 @@
 //! [`Writer`]: writes segments with the interchange's delimiters, refusing data that
 //! contains one of them.
 
+use super::scan;
 use super::segment::Delimiters;
 
 /// Accumulates segments as text.
@@ -11,35 +12,34 @@ pub struct Writer {
     count: usize,
     error: Option<String>,
     newline: bool,
-    /// The ASCII delimiters an element may not hold, as bits by byte value (component
-    /// separator excluded), or `None` when a delimiter is not ASCII.
-    forbidden: Option<u128>,
+    /// The delimiters as bytes when all are ASCII (always, for delimiters read from an
+    /// `ISA`): element, component, segment, repetition (the segment terminator again when
+    /// there is none). `None` sends every check down the per-character path.
+    bytes: Option<[u8; 4]>,
 }
 
-/// The bit of `c` in a set of ASCII characters, or `None` when it is not ASCII.
-fn ascii_bit(c: char) -> Option<u128> {
-    c.is_ascii().then(|| 1u128 << (c as u32))
+/// [`Writer::bytes`] for `delimiters`.
+fn delimiter_bytes(delimiters: &Delimiters) -> Option<[u8; 4]> {
+    let byte = |c: char| u8::try_from(c).ok().filter(u8::is_ascii);
+    Some([
+        byte(delimiters.element)?,
+        byte(delimiters.component)?,
+        byte(delimiters.segment)?,
+        byte(delimiters.repetition.unwrap_or(delimiters.segment))?,
+    ])
 }
 
 impl Writer {
     /// An empty writer with these delimiters; `newline` adds a line feed after each
     /// terminator (easier to read, still valid X12).
     pub fn new(delimiters: Delimiters, newline: bool) -> Writer {
-        let forbidden = [
-            Some(delimiters.element),
-            Some(delimiters.segment),
-            delimiters.repetition,
-        ]
-        .into_iter()
-        .flatten()
-        .try_fold(0u128, |set, c| Some(set | ascii_bit(c)?));
         Writer {
+            bytes: delimiter_bytes(&delimiters),
             out: String::new(),
             delimiters,
             count: 0,
             error: None,
             newline,
-            forbidden,
         }
     }
 
@@ -48,25 +48,17 @@ impl Writer {
         self.delimiters
     }
 
-    /// Records the first data problem (an element holding a delimiter).
+    /// Records the first data problem (an element holding a delimiter): the precise check,
+    /// one element at a time, run when the whole-segment test of [`Writer::seg`] or
+    /// [`Writer::comp`] fails (or the delimiters are not ASCII).
     fn check(&mut self, id: &str, n: usize, text: &str, allow_component: bool) {
         let d = self.delimiters;
-        let component = if allow_component {
-            None
-        } else {
-            Some(d.component)
-        };
-        let bad = match (self.forbidden, component.map_or(Some(0), ascii_bit)) {
-            // All ASCII (nearly always): one bit test per byte; a byte of a multi-byte
-            // character is >= 128 and can be none of them.
-            (Some(set), Some(component)) => {
-                let set = set | component;
-                text.bytes().any(|b| b < 128 && set & (1u128 << b) != 0)
-            }
-            _ => text.chars().any(|c| {
-                c == d.element || c == d.segment || Some(c) == d.repetition || Some(c) == component
-            }),
-        };
+        let bad = text.chars().any(|c| {
+            c == d.element
+                || c == d.segment
+                || Some(c) == d.repetition
+                || (!allow_component && c == d.component)
+        });
         if bad && self.error.is_none() {
             self.error = Some(format!(
                 "{id}{n:02} holds a character that is an X12 delimiter of this interchange"
@@ -76,9 +68,6 @@ impl Writer {
 
     /// A composite from its components, trailing empty components dropped.
     pub fn comp(&mut self, parts: &[&str]) -> String {
-        for (i, part) in parts.iter().enumerate() {
-            self.check("composite", i + 1, part, false);
-        }
         let used = parts
             .iter()
             .rposition(|p| !p.is_empty())
@@ -90,22 +79,47 @@ impl Writer {
             }
             joined.push_str(part);
         }
+        // Well formed when the only component separators are the ones just put in and no
+        // other delimiter occurs; otherwise find the part at fault.
+        let clean = self
+            .bytes
+            .is_some_and(|[element, component, segment, repetition]| {
+                let (separators, other) =
+                    scan::tally(joined.as_bytes(), component, [element, segment, repetition]);
+                !other && separators == used.saturating_sub(1)
+            });
+        if !clean {
+            for (i, part) in parts.iter().enumerate() {
+                self.check("composite", i + 1, part, false);
+            }
+        }
         joined
     }
 
     /// Writes one segment; trailing empty elements are dropped.
     pub fn seg<S: AsRef<str>>(&mut self, id: &str, elements: &[S]) {
-        for (i, element) in elements.iter().enumerate() {
-            self.check(id, i + 1, element.as_ref(), true);
-        }
         let used = elements
             .iter()
             .rposition(|e| !e.as_ref().is_empty())
             .map_or(0, |i| i + 1);
+        let start = self.out.len();
         self.out.push_str(id);
         for element in &elements[..used] {
             self.out.push(self.delimiters.element);
             self.out.push_str(element.as_ref());
+        }
+        // Well formed when the written text holds exactly the element separators just put
+        // in and no segment terminator or repetition separator (components are allowed: an
+        // element may be a composite); otherwise find the element at fault.
+        let clean = self.bytes.is_some_and(|[element, _, segment, repetition]| {
+            let written = &self.out.as_bytes()[start..];
+            let (separators, other) = scan::tally(written, element, [segment, repetition]);
+            !other && separators == used
+        });
+        if !clean {
+            for (i, element) in elements.iter().enumerate() {
+                self.check(id, i + 1, element.as_ref(), true);
+            }
         }
         self.out.push(self.delimiters.segment);
         if self.newline {
@@ -165,10 +179,16 @@ mod tests {
     #[test]
     fn data_holding_a_delimiter_is_refused() {
         let d = delimiters('*', ':', '~');
-        assert_eq!(written(d, "A1", &["HC", "99213", ""]).unwrap(), "REF*A1*HC:99213~");
+        assert_eq!(
+            written(d, "A1", &["HC", "99213", ""]).unwrap(),
+            "REF*A1*HC:99213~"
+        );
         for bad in ["A*1", "A~1", "A^1"] {
             let error = written(d, bad, &["HC"]).unwrap_err();
-            assert!(error.starts_with("REF01 holds a character"), "{bad}: {error}");
+            assert!(
+                error.starts_with("REF01 holds a character"),
+                "{bad}: {error}"
+            );
         }
         // The component separator is allowed in an element (it may be a composite)...
         assert!(written(d, "HC:1", &["HC"]).is_ok());
@@ -180,5 +200,9 @@ mod tests {
         let wide = delimiters('§', ':', '~');
         assert!(written(wide, "A§1", &["HC"]).is_err());
         assert!(written(wide, "Añ1", &["HC"]).is_ok());
+        let wide = delimiters('*', '¦', '~');
+        assert!(written(wide, "H¦C", &["HC"]).is_ok());
+        assert!(written(wide, "A1", &["H¦C"]).is_err());
+        assert!(written(wide, "A*1", &["HC"]).is_err());
     }
 }
