@@ -83,6 +83,7 @@ mod glue;
 pub mod host;
 pub mod mem;
 mod problem;
+pub mod text;
 pub mod time;
 mod types;
 pub mod wire;

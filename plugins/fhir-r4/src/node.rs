@@ -168,23 +168,9 @@ impl<'a> Node<'a> {
     }
 }
 
-/// Appends the decimal digits of `index` (what `write!(out, "{index}")` does, without the
-/// formatting machinery).
-pub fn push_index(out: &mut String, mut index: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        // `index % 10` is a single digit.
-        digits[at] = b'0' + (index % 10) as u8;
-        index /= 10;
-        if index == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
-    }
+/// Appends the decimal digits of `index` (the SDK's `push_decimal`).
+pub fn push_index(out: &mut String, index: usize) {
+    clearway_plugin_sdk::text::push_decimal(out, index as u64);
 }
 
 /// The date part of a FHIR `date`, `dateTime` or `instant`, when it names a whole day.

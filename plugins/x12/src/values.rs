@@ -99,21 +99,9 @@ pub fn parse_time(text: &str) -> Option<Time> {
 /// `prefix` followed by `n` in decimal (`clp01.12`, or just `12`), without the formatting
 /// machinery, which costs most in WebAssembly: keys and counters written per claim.
 pub fn numbered(prefix: &str, n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = n;
-    loop {
-        at -= 1;
-        // The remainder is below 10.
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let mut text = String::with_capacity(prefix.len() + digits.len() - at);
+    let mut text = String::with_capacity(prefix.len() + 20);
     text.push_str(prefix);
-    text.extend(digits[at..].iter().map(|&d| char::from(d)));
+    clearway_plugin_sdk::text::push_decimal(&mut text, n);
     text
 }
 
