@@ -7,14 +7,29 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
 use super::fields::Fields;
-use super::model::{Config, Durability, HubConfig, LogFormat};
+use super::model::{Config, Durability, HubConfig, LogFormat, TlsConfig};
+use super::value::ConfigValue;
 use super::problem::{Problem, Report};
 use super::{connectors, endpoints, routes};
 
 /// Keys allowed at the top of the file.
 const TOP_KEYS: &[&str] = &["hub", "connectors", "endpoints", "routes"];
 /// Keys allowed in `[hub]`.
-const HUB_KEYS: &[&str] = &["data_dir", "listen", "log_format", "durability"];
+const HUB_KEYS: &[&str] = &[
+    "data_dir",
+    "listen",
+    "log_format",
+    "durability",
+    "tls",
+    "allow_plaintext",
+    "allowed_hosts",
+    "encryption_key",
+    "metrics_listen",
+    "session_idle_minutes",
+    "session_max_hours",
+];
+/// Keys allowed in `[hub] tls`.
+const TLS_KEYS: &[&str] = &["cert", "key", "client_ca"];
 
 /// `data_dir` when not set.
 pub(crate) const DEFAULT_DATA_DIR: &str = "data";
@@ -78,6 +93,13 @@ fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) ->
         listen: SocketAddr::from(DEFAULT_LISTEN),
         log_format: LogFormat::default(),
         durability: Durability::default(),
+        tls: None,
+        allow_plaintext: false,
+        allowed_hosts: Vec::new(),
+        encryption_key: None,
+        metrics_listen: None,
+        session_idle_minutes: 15,
+        session_max_hours: 12,
     };
     let Some(value) = root.get("hub") else {
         return hub;
@@ -117,7 +139,63 @@ fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) ->
         &[("flush", Durability::Flush), ("fsync", Durability::Fsync)],
         Durability::default(),
     );
+    if let Some(tls) = fields.table(report, "tls", TLS_KEYS) {
+        let cert = file_ref(report, &tls, "cert", base_dir);
+        let key = file_ref(report, &tls, "key", base_dir);
+        if tls.get("cert").is_none() {
+            tls.missing(report, "cert");
+        }
+        if tls.get("key").is_none() {
+            tls.missing(report, "key");
+        }
+        let client_ca = file_ref(report, &tls, "client_ca", base_dir);
+        if let (Some(cert), Some(key)) = (cert, key) {
+            hub.tls = Some(TlsConfig { cert, key, client_ca });
+        }
+    }
+    hub.allow_plaintext = fields.bool(report, "allow_plaintext", false);
+    if let Some(hosts) = fields.str_array(report, "allowed_hosts") {
+        for h in hosts.get_ref() {
+            if h.get_ref().is_empty() || h.get_ref().contains(['/', ' ', '@']) {
+                report.at(&h.span(), "elements of `allowed_hosts` in [hub] must be host names or host:port, such as `hub.example.org` or `10.0.0.5:8443`");
+            } else {
+                hub.allowed_hosts.push(h.get_ref().to_ascii_lowercase());
+            }
+        }
+    }
+    if let Some(v) = fields.str(report, "encryption_key") {
+        match ConfigValue::from_text(v.get_ref(), base_dir) {
+            Ok(ConfigValue::Literal(_)) => fields.invalid(
+                report,
+                "encryption_key",
+                &v.span(),
+                "must be a reference (`file:PATH` or `env:NAME`), never the key itself",
+            ),
+            Ok(r) => hub.encryption_key = Some(r),
+            Err(e) => fields.invalid(report, "encryption_key", &v.span(), e.message()),
+        }
+    }
+    if let Some(m) = fields.str(report, "metrics_listen") {
+        match m.get_ref().parse::<SocketAddr>() {
+            Ok(addr) => hub.metrics_listen = Some(addr),
+            Err(_) => fields.invalid(report, "metrics_listen", &m.span(), "must be a socket address such as `127.0.0.1:9090`"),
+        }
+    }
+    hub.session_idle_minutes = fields.uint(report, "session_idle_minutes", 1, 24 * 60, 15);
+    hub.session_max_hours = fields.uint(report, "session_max_hours", 1, 7 * 24, 12);
     hub
+}
+
+/// A `file:PATH` reference to a PEM file, resolved against `base_dir`.
+fn file_ref(report: &mut Report<'_>, fields: &Fields<'_, '_>, key: &str, base_dir: &Path) -> Option<PathBuf> {
+    let v = fields.str(report, key)?;
+    match ConfigValue::from_text(v.get_ref(), base_dir) {
+        Ok(ConfigValue::File(p)) => Some(p),
+        _ => {
+            fields.invalid(report, key, &v.span(), "must be `file:PATH` (a PEM file)");
+            None
+        }
+    }
 }
 
 /// Resolves a path value against `base_dir` (absolute paths stay as they

@@ -40,6 +40,34 @@ pub struct HubConfig {
     pub log_format: LogFormat,
     /// What an acknowledged message survives.
     pub durability: Durability,
+    /// TLS on the listener (`tls = { cert = "file:...", key = "file:..." }`).
+    pub tls: Option<TlsConfig>,
+    /// Serve plaintext HTTP on a non-loopback `listen` (refused unless set).
+    pub allow_plaintext: bool,
+    /// `Host` header values the hub answers (DNS rebinding); empty: the listen
+    /// address, `localhost` and `127.0.0.1`/`[::1]`, each with the listen port.
+    pub allowed_hosts: Vec<String>,
+    /// The master key that wraps each record's data key (`file:` or `env:`, 64 hex
+    /// digits). `None`: `data_dir/master.key`, made on first start.
+    pub encryption_key: Option<ConfigValue>,
+    /// Serve `/metrics` without a credential on this address of its own.
+    pub metrics_listen: Option<SocketAddr>,
+    /// A browser session ends after this many idle minutes (HIPAA automatic logoff).
+    pub session_idle_minutes: u64,
+    /// A browser session ends this many hours after login, however busy.
+    pub session_max_hours: u64,
+}
+
+/// TLS settings of the listener. Both files are PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// The certificate chain (`file:PATH`).
+    pub cert: PathBuf,
+    /// The private key (`file:PATH`).
+    pub key: PathBuf,
+    /// Optional: client certificates signed by this CA are asked for and checked
+    /// (mTLS for sender endpoints); a client without one may still use a token.
+    pub client_ca: Option<PathBuf>,
 }
 
 /// Format of log lines.

@@ -368,6 +368,17 @@ impl Store {
         self.inner.trees.queue.scan_prefix(keys::queue_prefix(dest)).count()
     }
 
+    /// A tree of its own for a module outside the store (credentials, audit), in
+    /// the same database, so one `sync` makes it durable with everything else.
+    pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        Ok(self.inner.db.open_tree(name)?)
+    }
+
+    /// Count a write made directly to a [`Store::tree`], so the next `sync` covers it.
+    pub fn note_write(&self) {
+        self.inner.written.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// Size of the store on disk, in bytes.
     pub fn size_on_disk(&self) -> u64 {
         self.inner.db.size_on_disk().unwrap_or(0)
