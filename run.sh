@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up and run the hub on its embedded default (sled in data/) with the example
-# config and its connectors (json, x12, fhir-r4): POST normalized JSON to
+# Set up and run the hub on its embedded default (sled in data/, encrypted under
+# data/master.key, which the hub makes on first start) with the example config and
+# its connectors (json, x12, fhir-r4), and an admin token in data/admin.token: POST normalized JSON to
 # http://127.0.0.1:8080/v1/inbound/practice and find it in outbox/; FHIR Claims to
 # http://127.0.0.1:8080/fhir/ehr/Claim/$submit arrive in outbox/x12/ as 837P.
 set -euo pipefail
@@ -8,4 +9,17 @@ cd "$(dirname "$0")"
 scripts/build-plugins.sh
 cargo build --locked --release -p clearway
 mkdir -p inbox/x12 outbox/x12
+# No default credentials: on an empty data dir, make a local admin token, kept only
+# in data/admin.token (0600). `clearway token create` prints the token and nothing else.
+if [[ ! -s data/admin.token ]]; then
+    (
+        umask 077
+        mkdir -p data
+        target/release/clearway token create --config examples/clearway.toml \
+            --name "local-admin-$(date +%Y%m%d%H%M%S)" --role admin >data/admin.token.new
+        mv data/admin.token.new data/admin.token
+    )
+    echo "==> made a local admin token: data/admin.token (mode 0600)"
+fi
+echo "==> the admin token is in data/admin.token: curl -H \"Authorization: Bearer \$(cat data/admin.token)\" http://127.0.0.1:8080/v1/messages"
 exec target/release/clearway serve --config examples/clearway.toml "$@"

@@ -8,6 +8,8 @@
 //! command line; [`config`] parses and checks `clearway.toml`.
 
 pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod metrics;

@@ -7,12 +7,14 @@ use clearway_tests::support::{Hub, claim, files, json_config};
 /// Post `n` claims, each in its own request, concurrently; return the message ids.
 fn post_batch(hub: &Hub, n: usize, prefix: &str) -> Vec<String> {
     let url = hub.url.clone();
+    let token = hub.token.clone();
     let handles: Vec<_> = (0..n)
         .map(|i| {
             let url = url.clone();
+            let token = token.clone();
             let body = serde_json::to_vec(&claim(&format!("{prefix}{i:04}"))).unwrap();
             std::thread::spawn(move || {
-                let r = clearway_tests::support::http()
+                let r = clearway_tests::support::client_with_token(&token)
                     .post(format!("{url}/v1/inbound/in"))
                     .header("content-type", "application/json")
                     .body(body)

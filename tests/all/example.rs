@@ -3,7 +3,7 @@
 //! outbox/x12/ as an 837P that pyx12 accepts; an 835 dropped into inbox/x12/ is decoded,
 //! written into outbox/ as JSON and found on the claim's timeline next to the claim.
 
-use clearway_tests::support::{Hub, files, http, root, validate_x12};
+use clearway_tests::support::{Hub, files, root, validate_x12};
 
 /// The example config, runnable from a temporary folder: plugins from dist/, the data,
 /// inbox and outbox folders inside the temporary folder, the port free.
@@ -23,7 +23,8 @@ fn the_readme_walk_through_works_on_the_example_config() {
     }
     let hub = Hub::start_in(dir, &example_config());
 
-    let r = http()
+    let r = hub
+        .http()
         .post(format!("{}/fhir/ehr/Claim/$submit", hub.url))
         .header("content-type", "application/fhir+json")
         .body(std::fs::read(root().join("examples/fhir-claim-bundle.json")).unwrap())

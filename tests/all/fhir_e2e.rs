@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use clearway_tests::support::{Hub, example, files, http, http_receiver, plugin, root, validate_fhir_r4, validate_x12, validator_python};
+use clearway_tests::support::{Hub, client_with_token, example, files, http_receiver, plugin, root, validate_fhir_r4, validate_x12, validator_python};
 use serde_json::Value;
 
 fn config(payer_port: u16) -> String {
@@ -66,26 +66,29 @@ reply_timeout_ms = 20000
 #[test]
 fn claims_flow_through_and_eligibility_comes_back_as_fhir() {
     // A payer that answers every eligibility request through the `replies` endpoint.
-    let hub_url: Arc<Mutex<Option<String>>> = Arc::default();
+    let hub_url: Arc<Mutex<Option<(String, String)>>> = Arc::default();
     let url = hub_url.clone();
     let port = http_receiver(move |_, body| {
         let request: Value = serde_json::from_slice(body).unwrap();
         let mut response = example("eligibility.response");
         response["correlation"]["trace_numbers"] = request["correlation"]["trace_numbers"].clone();
-        let base = url.lock().unwrap().clone().unwrap();
-        let r = http().post(format!("{base}/v1/inbound/replies")).body(serde_json::to_vec(&response).unwrap()).send().unwrap();
+        let (base, token) = url.lock().unwrap().clone().unwrap();
+        let r = client_with_token(&token).post(format!("{base}/v1/inbound/replies")).body(serde_json::to_vec(&response).unwrap()).send().unwrap();
         assert_eq!(r.status().as_u16(), 202);
         200
     });
     let hub = Hub::start(&config(port));
-    *hub_url.lock().unwrap() = Some(hub.url.clone());
+    *hub_url.lock().unwrap() = Some((hub.url.clone(), hub.create_token("payer", "sender", &["replies"])));
 
     // The EHR is a Python client built on fhirclient 4.4.0 (tests/clients/fhir_ehr_client.py):
     // it reads the CapabilityStatement, submits a Claim Bundle (202), checks eligibility in
     // real time (200 CoverageEligibilityResponse, parsed strictly) and submits a broken
     // Claim (422 OperationOutcome), saving each answer.
     let answers = tempfile::tempdir().unwrap();
+    // The EHR is a sender: its token may post to the `ehr` endpoint only.
+    let ehr_token = hub.create_token("ehr", "sender", &["ehr"]);
     let out = std::process::Command::new(validator_python("fhir"))
+        .env("CLEARWAY_TOKEN", &ehr_token)
         .arg(root().join("tests/clients/fhir_ehr_client.py"))
         .arg(format!("{}/fhir/ehr", hub.url))
         .arg(root().join("plugins/fhir-r4/tests/fixtures"))

@@ -3,11 +3,12 @@
 //! The endpoint here uses the json connector; FHIR-to-normalized translation is
 //! the FHIR connector's own test.
 
-use clearway_tests::support::{Hub, claim, http, json_config, validate_fhir_r4};
+use clearway_tests::support::{Hub, claim, json_config, validate_fhir_r4};
 use serde_json::Value;
 
 fn post(hub: &Hub, path: &str, body: &[u8]) -> (u16, String, Option<String>, Value) {
-    let r = http()
+    let r = hub
+        .http()
         .post(format!("{}{path}", hub.url))
         .header("content-type", "application/fhir+json")
         .body(body.to_vec())
@@ -23,7 +24,7 @@ fn post(hub: &Hub, path: &str, body: &[u8]) -> (u16, String, Option<String>, Val
 fn facade_answers_in_valid_fhir() {
     let hub = Hub::start(&json_config("\n[endpoints.ehr]\ntransport = \"fhir\"\nconnector = \"json\"\n\n[[routes]]\nfrom = \"ehr\"\nto = [\"out\"]\n"));
 
-    let r = http().get(format!("{}/fhir/ehr/metadata", hub.url)).send().unwrap();
+    let r = hub.http().get(format!("{}/fhir/ehr/metadata", hub.url)).send().unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.headers()["content-type"], "application/fhir+json");
     let cap: Value = r.json().unwrap();

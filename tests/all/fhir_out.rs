@@ -3,7 +3,8 @@
 //! real FHIR R4 connector and created on the EHR as one transaction (retried on 503,
 //! bearer token from a secret reference, conditional creates by identifier); the
 //! resources it sends validate as R4; a rejection is final and its OperationOutcome is
-//! recorded by code and path, never by its diagnostics.
+//! recorded by code and path, never by its diagnostics; a redirect is not followed and
+//! an oversized answer is not read past `max_response_kib`, both recorded as errors.
 
 use std::sync::{Arc, Mutex};
 
@@ -137,4 +138,38 @@ fn a_rejection_is_final_and_recorded_without_diagnostics() {
     assert_eq!(seen.len(), 1, "a rejected payload is not sent again; later entries are not sent");
     assert_eq!((seen[0].method.as_str(), seen[0].path.as_str()), ("POST", "/fhir/PaymentReconciliation"));
     assert!(seen[0].header("if-none-exist").is_some_and(|s| s.starts_with("identifier=")), "{:?}", seen[0].headers);
+}
+
+/// The last history entry of message `id` once it is `dead`.
+fn dead(hub: &Hub, id: &str) -> Value {
+    hub.wait_for("dead", 60, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead");
+    let (_, rec) = hub.get(&format!("/v1/messages/{id}"));
+    rec["record"]["history"].as_array().unwrap().last().unwrap().clone()
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_is_recorded_by_status_and_host() {
+    let (hub, id, seen) = run("transaction", |_, _| {
+        (308, vec![("location".into(), "https://other.example.org/fhir?patient=SMITH-JOHN".into())], Vec::new())
+    });
+    let last = dead(&hub, &id);
+    assert_eq!(last["error"]["code"], "delivery.redirect", "{last}");
+    let message = last["error"]["message"].as_str().unwrap();
+    assert!(message.contains("HTTP 308") && message.contains("`other.example.org`"), "{message}");
+    assert!(!message.contains("SMITH") && !hub.log().contains("SMITH-JOHN"), "{message}");
+    assert_eq!(seen.lock().unwrap().len(), 1, "a redirect is neither followed nor retried");
+}
+
+#[test]
+fn an_oversized_answer_is_bounded_and_recorded() {
+    // A transaction-response padded past the default 1024 KiB.
+    let (hub, id, seen) = run("transaction", |_, _| {
+        let padding = "p".repeat(1100 * 1024);
+        fhir_json(200, Vec::new(), &json!({"resourceType": "Bundle", "type": "transaction-response", "id": padding, "entry": []}))
+    });
+    let last = dead(&hub, &id);
+    assert_eq!(last["error"]["code"], "delivery.response_too_large", "{last}");
+    let message = last["error"]["message"].as_str().unwrap();
+    assert!(message.contains("HTTP 200") && message.contains("max_response_kib = 1024 KiB"), "{message}");
+    assert_eq!(seen.lock().unwrap().len(), 1, "not sent again");
 }

@@ -1,8 +1,10 @@
 //! End-to-end tests: the real `clearway` binary with real plugins (see tests/README.md).
 //! One test binary keeps link time down.
 
+mod access;
 mod acks;
 mod api;
+mod at_rest;
 mod capabilities;
 mod cli;
 mod crash;
@@ -14,4 +16,5 @@ mod fhir_out;
 mod hostile;
 mod http_out;
 mod reply;
+mod tls;
 mod x12_cli;

@@ -1,6 +1,6 @@
 """An EHR-side FHIR client, built on fhirclient 4.4.0, talking to Clearway's FHIR facade.
 
-Usage: fhir_ehr_client.py BASE_URL FIXTURES_DIR OUT_DIR
+Usage: CLEARWAY_TOKEN=... fhir_ehr_client.py BASE_URL FIXTURES_DIR OUT_DIR
 
 BASE_URL is the facade of one endpoint (http://HOST:PORT/fhir/NAME). The client
 1. reads the CapabilityStatement (GET metadata) and checks that it lists Claim $submit
@@ -69,6 +69,8 @@ def main():
         fail(__doc__)
     base, fixtures, out = sys.argv[1].rstrip("/") + "/", sys.argv[2], sys.argv[3]
     srv = fhirserver.FHIRServer(None, base_uri=base)
+    # The hub's API token of this EHR (a sender bound to its FHIR endpoint).
+    srv.session.headers["Authorization"] = "Bearer " + os.environ["CLEARWAY_TOKEN"]
     summary = {}
 
     cs = capabilitystatement.CapabilityStatement(srv.request_json("metadata"))

@@ -51,12 +51,18 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A hub process with its own folder, config and port.
+/// A hub process with its own folder, config and port, and an admin token
+/// (made with `clearway token create` on its data dir before it starts, kept in
+/// `admin.token` beside the config so a restarted hub has the same one).
 pub struct Hub {
     /// The folder holding config, data, inbox and outbox.
     pub dir: tempfile::TempDir,
     /// The base URL of its API.
     pub url: String,
+    /// An admin token of this hub.
+    pub token: String,
+    /// The CA (PEM) that signed the hub's TLS certificate, for `https` hubs.
+    pub ca_pem: Option<Vec<u8>>,
     child: Option<Child>,
     config: PathBuf,
 }
@@ -70,13 +76,66 @@ impl Hub {
 
     /// Start a hub in an existing folder (to restart one after a kill).
     pub fn start_in(dir: tempfile::TempDir, config: &str) -> Hub {
+        Self::start_in_with(dir, config, None)
+    }
+
+    /// Start a hub whose `[hub] tls` certificate `ca_pem` signed (its URL is `https`).
+    pub fn start_in_with(dir: tempfile::TempDir, config: &str, ca_pem: Option<Vec<u8>>) -> Hub {
         let port = free_port();
         let text = config.replace("{port}", &port.to_string());
         let config = dir.path().join("clearway.toml");
         std::fs::write(&config, text).unwrap();
-        let mut hub = Hub { dir, url: format!("http://127.0.0.1:{port}"), child: None, config };
+        let token = admin_token(&config, &dir.path().join("admin.token"));
+        let scheme = if ca_pem.is_some() { "https" } else { "http" };
+        let mut hub = Hub { dir, url: format!("{scheme}://127.0.0.1:{port}"), token, ca_pem, child: None, config };
         hub.spawn();
         hub
+    }
+
+    /// The config file.
+    pub fn config_path(&self) -> &Path {
+        &self.config
+    }
+
+    /// A blocking HTTP client that sends this hub's admin token.
+    pub fn http(&self) -> reqwest::blocking::Client {
+        self.client_as(&self.token)
+    }
+
+    /// A blocking HTTP client that sends `token` (and trusts the hub's CA).
+    pub fn client_as(&self, token: &str) -> reqwest::blocking::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+        self.builder().default_headers(headers).build().unwrap()
+    }
+
+    /// A blocking HTTP client with no credential (trusting the hub's CA).
+    pub fn anonymous(&self) -> reqwest::blocking::Client {
+        self.builder().build().unwrap()
+    }
+
+    fn builder(&self) -> reqwest::blocking::ClientBuilder {
+        let mut b = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60));
+        if let Some(pem) = &self.ca_pem {
+            b = b.add_root_certificate(reqwest::Certificate::from_pem(pem).unwrap());
+        }
+        b
+    }
+
+    /// Make a token of `role` through the running hub's API (senders bound to `endpoints`).
+    pub fn create_token(&self, name: &str, role: &str, endpoints: &[&str]) -> String {
+        let r = self
+            .http()
+            .post(format!("{}/v1/admin/tokens", self.url))
+            .json(&serde_json::json!({ "name": name, "role": role, "endpoints": endpoints }))
+            .send()
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().unwrap_or(Value::Null);
+        assert_eq!(status.as_u16(), 201, "token create: {body}");
+        body["token"].as_str().unwrap().to_owned()
     }
 
     fn spawn(&mut self) {
@@ -100,7 +159,7 @@ impl Hub {
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
                 panic!("the hub exited ({status}) before it was ready; log:\n{}", self.log());
             }
-            if let Ok(r) = http().get(format!("{}/readyz", self.url)).send()
+            if let Ok(r) = self.anonymous().get(format!("{}/readyz", self.url)).send()
                 && r.status().is_success()
             {
                 return;
@@ -141,7 +200,8 @@ impl Hub {
 
     /// POST a JSON body to an inbound endpoint; (status, body).
     pub fn post_inbound(&self, endpoint: &str, body: &[u8]) -> (u16, Value) {
-        let r = http()
+        let r = self
+            .http()
             .post(format!("{}/v1/inbound/{endpoint}", self.url))
             .header("content-type", "application/json")
             .body(body.to_vec())
@@ -153,19 +213,19 @@ impl Hub {
 
     /// GET an API path; (status, body).
     pub fn get(&self, path: &str) -> (u16, Value) {
-        let r = http().get(format!("{}{path}", self.url)).send().unwrap();
+        let r = self.http().get(format!("{}{path}", self.url)).send().unwrap();
         let status = r.status().as_u16();
         (status, r.json().unwrap_or(Value::Null))
     }
 
     /// GET an API path as text.
     pub fn get_text(&self, path: &str) -> String {
-        http().get(format!("{}{path}", self.url)).send().unwrap().text().unwrap()
+        self.http().get(format!("{}{path}", self.url)).send().unwrap().text().unwrap()
     }
 
     /// POST to an API path with no body.
     pub fn post(&self, path: &str) -> (u16, Value) {
-        let r = http().post(format!("{}{path}", self.url)).send().unwrap();
+        let r = self.http().post(format!("{}{path}", self.url)).send().unwrap();
         let status = r.status().as_u16();
         (status, r.json().unwrap_or(Value::Null))
     }
@@ -186,9 +246,32 @@ impl Drop for Hub {
     }
 }
 
-/// A blocking HTTP client.
+/// A blocking HTTP client with no credential.
 pub fn http() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
+}
+
+/// A blocking HTTP client that sends `Authorization: Bearer TOKEN`.
+pub fn client_with_token(token: &str) -> reqwest::blocking::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+    value.set_sensitive(true);
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).default_headers(headers).build().unwrap()
+}
+
+/// The admin token kept in `file`, made with `clearway token create` on the
+/// config's data dir the first time (the hub must not be running then).
+pub fn admin_token(config: &Path, file: &Path) -> String {
+    if let Ok(t) = std::fs::read_to_string(file) {
+        return t.trim().to_owned();
+    }
+    let cfg = config.to_str().unwrap();
+    let out = clearway(&["token", "create", "--config", cfg, "--name", "test-admin", "--role", "admin"], None);
+    assert!(out.status.success(), "token create failed: {}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    std::fs::write(file, &token).unwrap();
+    token
 }
 
 /// One compiled-plugin cache for every test, so each component compiles once per run.

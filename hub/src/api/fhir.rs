@@ -10,10 +10,9 @@
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -27,12 +26,11 @@ use crate::store::Status;
 pub const FHIR_JSON: &str = "application/fhir+json";
 
 /// The facade's routes.
-pub fn routes() -> Router<Arc<Hub>> {
-    Router::new()
-        .route("/fhir/{endpoint}/metadata", get(metadata))
-        .route("/fhir/{endpoint}/Claim/$submit", post(claim_submit))
-        .route("/fhir/{endpoint}/CoverageEligibilityRequest", post(eligibility))
-        .route("/fhir/{endpoint}", post(bundle))
+pub(super) fn routes(api: super::Routes) -> super::Routes {
+    api.add(Method::GET, "/fhir/{endpoint}/metadata", get(metadata))
+        .add(Method::POST, "/fhir/{endpoint}/Claim/$submit", post(claim_submit))
+        .add(Method::POST, "/fhir/{endpoint}/CoverageEligibilityRequest", post(eligibility))
+        .add(Method::POST, "/fhir/{endpoint}", post(bundle))
 }
 
 /// A FHIR answer: the resource as `application/fhir+json`.
@@ -103,15 +101,15 @@ async fn metadata(State(hub): State<Arc<Hub>>, Path(endpoint): Path<String>) -> 
     )
 }
 
-async fn claim_submit(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn claim_submit(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Body) -> Response {
     submit(state, path, headers, body, &["Claim", "Bundle"]).await
 }
 
-async fn eligibility(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn eligibility(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Body) -> Response {
     submit(state, path, headers, body, &["CoverageEligibilityRequest", "Bundle"]).await
 }
 
-async fn bundle(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn bundle(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Body) -> Response {
     submit(state, path, headers, body, &["Bundle"]).await
 }
 
@@ -126,12 +124,19 @@ async fn submit(
     State(hub): State<Arc<Hub>>,
     Path(endpoint): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
     accepted: &[&str],
 ) -> Response {
     if let Some(r) = not_fhir_endpoint(&hub, &endpoint) {
         return r;
     }
+    let body = match super::read_body(&hub, &endpoint, body).await {
+        Ok(b) => b,
+        Err(e) => {
+            let code = if e.status == StatusCode::PAYLOAD_TOO_LARGE { "too-costly" } else { "incomplete" };
+            return outcome(e.status, "error", code, &e.message);
+        }
+    };
     if body.is_empty() {
         return outcome(StatusCode::BAD_REQUEST, "error", "required", "the request body is empty");
     }
@@ -148,7 +153,7 @@ async fn submit(
         );
     }
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let result = match hub.ingest(&endpoint, body.to_vec(), content_type, None, None).await {
+    let result = match super::ingest_in_task(&hub, &endpoint, body.to_vec(), content_type).await {
         Ok(r) => r,
         Err(HubError::UnknownEndpoint(_)) => {
             return outcome(StatusCode::NOT_FOUND, "error", "not-found", &format!("no FHIR endpoint `{endpoint}`"));

@@ -42,7 +42,7 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
 /// only for kinds they handle.
 fn check_plugins(cfg: &Config) -> Vec<Problem> {
     let mut out = Vec::new();
-    let runtime = match Runtime::new(&super::cache_dir()) {
+    let runtime = match super::cache_dir().and_then(|d| Runtime::new(&d)) {
         Ok(r) => r,
         Err(e) => {
             out.push(Problem { file: cfg.path.clone(), pos: None, message: format!("cannot start the plugin runtime: {e:#}") });

@@ -15,6 +15,15 @@ pub struct MessagesArgs {
     /// Print the API's JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
+    /// An API token (or `$CLEARWAY_TOKEN`).
+    #[arg(long, env = "CLEARWAY_TOKEN", hide_env_values = true, global = true)]
+    token: Option<String>,
+    /// A file holding the API token (such as data/admin.token).
+    #[arg(long, env = "CLEARWAY_TOKEN_FILE", global = true)]
+    token_file: Option<std::path::PathBuf>,
+    /// A PEM CA certificate to trust for an `https://` hub.
+    #[arg(long, global = true)]
+    cacert: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: MessagesCommand,
 }
@@ -73,7 +82,13 @@ pub fn run(a: MessagesArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn go(a: MessagesArgs) -> anyhow::Result<ExitCode> {
-    let client = reqwest::Client::new();
+    let token = super::client::read_token(a.token.as_deref(), a.token_file.as_deref())?
+        .context("the hub's API needs a token: --token, --token-file or $CLEARWAY_TOKEN")?;
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(c) = super::client::read_cacert(a.cacert.as_deref())? {
+        builder = builder.add_root_certificate(c);
+    }
+    let client = builder.build()?;
     let base = a.hub.trim_end_matches('/');
     let req = match &a.command {
         MessagesCommand::List(l) => {
@@ -97,7 +112,7 @@ async fn go(a: MessagesArgs) -> anyhow::Result<ExitCode> {
         MessagesCommand::Show { id } => client.get(format!("{base}/v1/messages/{id}")),
         MessagesCommand::Replay { id } => client.post(format!("{base}/v1/messages/{id}/replay")),
     };
-    let resp = req.send().await.with_context(|| format!("cannot reach the hub at {base}"))?;
+    let resp = req.bearer_auth(&token).send().await.with_context(|| format!("cannot reach the hub at {base}"))?;
     let status = resp.status();
     let body: Value = resp.json().await.context("the hub's answer is not JSON")?;
     if !status.is_success() {

@@ -1,6 +1,9 @@
 //! The `clearway` command line (see ARCHITECTURE.md, "Command line").
 
+mod audit;
 mod check;
+mod client;
+mod credentials;
 mod messages;
 mod plugin;
 mod serve;
@@ -32,6 +35,27 @@ enum Command {
     Plugin(plugin::PluginCommand),
     /// Talk to a running hub's message log.
     Messages(messages::MessagesArgs),
+    /// API tokens: create, list, revoke.
+    Token {
+        #[command(flatten)]
+        target: credentials::Target,
+        #[command(subcommand)]
+        command: credentials::TokenCommand,
+    },
+    /// People who log in with a password: add, list, disable, passwd.
+    User {
+        #[command(flatten)]
+        target: credentials::Target,
+        #[command(subcommand)]
+        command: credentials::UserCommand,
+    },
+    /// The audit log: list, verify.
+    Audit {
+        #[command(flatten)]
+        target: credentials::Target,
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -49,21 +73,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Translate(a) => translate::run(a),
         Command::Plugin(p) => plugin::run(p),
         Command::Messages(m) => messages::run(m),
+        Command::Token { target, command } => credentials::run_token(&target, command),
+        Command::User { target, command } => credentials::run_user(&target, command),
+        Command::Audit { target, command } => audit::run(&target, command),
     }
 }
 
 /// Where `translate`, `plugin inspect` and `check` keep compiled plugins:
-/// `$CLEARWAY_CACHE_DIR`, else `$XDG_CACHE_HOME/clearway`, else `~/.cache/clearway`,
-/// else a folder under the system temp dir.
-pub fn cache_dir() -> PathBuf {
+/// `$CLEARWAY_CACHE_DIR`, else `$XDG_CACHE_HOME/clearway`, else `~/.cache/clearway`.
+/// Never a shared folder such as `/tmp`: the cache holds native code that is loaded
+/// as it is, so another user must not be able to plant files in it.
+pub fn cache_dir() -> anyhow::Result<PathBuf> {
     if let Some(d) = std::env::var_os("CLEARWAY_CACHE_DIR") {
-        return PathBuf::from(d);
+        return Ok(PathBuf::from(d));
     }
     if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
-        return PathBuf::from(d).join("clearway");
+        return Ok(PathBuf::from(d).join("clearway"));
     }
     if let Some(h) = std::env::var_os("HOME") {
-        return PathBuf::from(h).join(".cache").join("clearway");
+        return Ok(PathBuf::from(h).join(".cache").join("clearway"));
     }
-    std::env::temp_dir().join("clearway-cache")
+    anyhow::bail!("no folder for the compiled-plugin cache: set CLEARWAY_CACHE_DIR (or HOME)")
 }

@@ -22,7 +22,7 @@ pub enum PluginCommand {
 /// Run a plugin subcommand.
 pub fn run(cmd: PluginCommand) -> anyhow::Result<ExitCode> {
     let PluginCommand::Inspect { file } = cmd;
-    let runtime = Runtime::new(&super::cache_dir()).context("starting the plugin runtime")?;
+    let runtime = Runtime::new(&super::cache_dir()?).context("starting the plugin runtime")?;
     let plugin = runtime
         .load("inspect", &file, None, Limits::default(), BTreeMap::new())
         .with_context(|| format!("loading {}", file.display()))?;

@@ -114,7 +114,7 @@ pub fn run(a: TranslateArgs) -> anyhow::Result<ExitCode> {
         Some(p) if p.as_os_str() == "-" => ("<stdin>".to_owned(), read_stdin()?),
         Some(p) => (p.display().to_string(), std::fs::read(p).with_context(|| format!("reading {}", p.display()))?),
     };
-    let runtime = crate::runtime::Runtime::new(&super::cache_dir()).context("starting the plugin runtime")?;
+    let runtime = crate::runtime::Runtime::new(&super::cache_dir()?).context("starting the plugin runtime")?;
     let limits = Limits { memory_mib: a.memory_mib, timeout_ms: a.timeout_ms, max_output_mib: a.max_output_mib };
     let plugin = Runtime::load(&runtime, "translate", &a.connector, None, limits, config)
         .with_context(|| format!("loading {}", a.connector.display()))?;

@@ -9,7 +9,7 @@ use toml::de::DeValue;
 use super::document::resolve_path;
 use super::fields::{Fields, NAME_RULE, is_valid_name};
 use super::glob::check_pattern;
-use super::http_out::{parse_fhir_out, parse_http_out};
+use super::http_out::{check_replies_from, parse_fhir_out, parse_http_out};
 use super::model::{DirIn, DirOut, EndpointConfig, RetryPolicy, Transport};
 use super::problem::Report;
 
@@ -18,7 +18,7 @@ pub(crate) const TRANSPORTS: &[&str] = &["http", "fhir", "dir", "dir-out", "http
 /// Transports the design names but this version does not have.
 const RESERVED_TRANSPORTS: &[&str] = &["mllp", "sftp"];
 
-const HTTP_KEYS: &[&str] = &["transport", "connector", "acknowledgments"];
+const HTTP_KEYS: &[&str] = &["transport", "connector", "acknowledgments", "max_body_mib"];
 const DIR_KEYS: &[&str] = &[
     "transport",
     "connector",
@@ -40,6 +40,9 @@ pub(crate) const HTTP_OUT_KEYS: &[&str] = &[
     "bearer_token",
     "retry",
     "batch_size",
+    "allow_plaintext",
+    "max_response_kib",
+    "replies_from",
 ];
 pub(crate) const FHIR_OUT_KEYS: &[&str] = &[
     "transport",
@@ -51,6 +54,9 @@ pub(crate) const FHIR_OUT_KEYS: &[&str] = &[
     "bearer_token",
     "retry",
     "batch_size",
+    "allow_plaintext",
+    "max_response_kib",
+    "replies_from",
 ];
 const RETRY_KEYS: &[&str] = &["max_attempts", "initial_backoff_ms", "max_backoff_ms"];
 
@@ -152,6 +158,7 @@ pub(crate) fn parse(
             ));
         }
 
+        let max_body_mib = fields.uint(report, "max_body_mib", 1, 1024, 64) as u32;
         let settings = match known {
             Some("http") => Some(Transport::Http),
             Some("fhir") => Some(Transport::Fhir),
@@ -167,6 +174,7 @@ pub(crate) fn parse(
                 connector: connector.get_ref().to_string(),
                 transport,
                 acknowledgments: acknowledgments.map(|a| a.get_ref().to_string()),
+                max_body_mib,
                 at: report.pos(&fields.span()),
             };
             endpoints.built.insert(name, endpoint);
@@ -187,6 +195,7 @@ pub(crate) fn parse(
             Some(_) => {}
         }
     }
+    check_replies_from(report, &endpoints.built, &endpoints.transports);
     endpoints
 }
 

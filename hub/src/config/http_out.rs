@@ -1,15 +1,18 @@
 //! Settings of the outbound HTTP endpoints: `http-out` (URL, method) and `fhir-out` (FHIR
 //! base URL, how collections are sent), and what both share: timeout, headers, token,
-//! retries, batch size.
+//! retries, batch size, plaintext, the answer's size limit, the endpoints replies come
+//! back through.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use toml::de::DeValue;
 
-use super::endpoints::{parse_batch_size, parse_retry};
+use super::endpoints::{is_inbound, parse_batch_size, parse_retry};
 use super::fields::Fields;
-use super::model::{FhirCollections, FhirOut, HttpMethod, HttpOut, HttpSettings};
+use super::model::{
+    EndpointConfig, FhirCollections, FhirOut, HttpMethod, HttpOut, HttpSettings, Transport,
+};
 use super::problem::Report;
 use super::value::ConfigValue;
 
@@ -20,11 +23,6 @@ pub(crate) fn parse_http_out(
     base_dir: &Path,
 ) -> Option<HttpOut> {
     let url = fields.required_str(report, "url");
-    if let Some(url) = &url
-        && let Err(rule) = check_url(url.get_ref())
-    {
-        fields.invalid(report, "url", &url.span(), rule);
-    }
     let method = fields.choice(
         report,
         "method",
@@ -32,6 +30,11 @@ pub(crate) fn parse_http_out(
         HttpMethod::default(),
     );
     let http = parse_http_settings(report, fields, base_dir);
+    if let Some(url) = &url
+        && let Err(rule) = check_target(url.get_ref(), http.allow_plaintext)
+    {
+        fields.invalid(report, "url", &url.span(), rule);
+    }
     Some(HttpOut {
         url: url?.get_ref().to_string(),
         method,
@@ -46,16 +49,6 @@ pub(crate) fn parse_fhir_out(
     base_dir: &Path,
 ) -> Option<FhirOut> {
     let base_url = fields.required_str(report, "base_url");
-    if let Some(url) = &base_url {
-        let text = url.get_ref();
-        let rule = check_url(text).err().or_else(|| {
-            (text.contains('?') || text.contains('#'))
-                .then_some("must be a FHIR base URL, without a query or fragment")
-        });
-        if let Some(rule) = rule {
-            fields.invalid(report, "base_url", &url.span(), rule);
-        }
-    }
     let collections = fields.choice(
         report,
         "collections",
@@ -67,6 +60,16 @@ pub(crate) fn parse_fhir_out(
         FhirCollections::default(),
     );
     let http = parse_http_settings(report, fields, base_dir);
+    if let Some(url) = &base_url {
+        let text = url.get_ref();
+        let rule = check_target(text, http.allow_plaintext).err().or_else(|| {
+            (text.contains('?') || text.contains('#'))
+                .then_some("must be a FHIR base URL, without a query or fragment")
+        });
+        if let Some(rule) = rule {
+            fields.invalid(report, "base_url", &url.span(), rule);
+        }
+    }
     Some(FhirOut {
         base_url: base_url?.get_ref().trim_end_matches('/').to_string(),
         collections,
@@ -75,7 +78,7 @@ pub(crate) fn parse_fhir_out(
 }
 
 /// Reads what `http-out` and `fhir-out` share: `timeout_ms`, `headers`, `bearer_token`,
-/// `retry`, `batch_size`.
+/// `retry`, `batch_size`, `allow_plaintext`, `max_response_kib`, `replies_from`.
 fn parse_http_settings(
     report: &mut Report<'_>,
     fields: &Fields<'_, '_>,
@@ -149,6 +152,19 @@ fn parse_http_settings(
 
     let retry = parse_retry(report, fields);
     let batch_size = parse_batch_size(report, fields);
+    let allow_plaintext = fields.bool(report, "allow_plaintext", false);
+    let max_response_kib = fields.uint(report, "max_response_kib", 1, MAX_RESPONSE_KIB, 1024);
+    let mut replies_from = Vec::new();
+    let mut replies_from_at = BTreeMap::new();
+    for name in fields.str_array(report, "replies_from").map(|a| a.into_inner()).unwrap_or_default() {
+        let text = name.get_ref().to_string();
+        if replies_from_at.contains_key(&text) {
+            fields.invalid(report, "replies_from", &name.span(), &format!("names endpoint `{text}` twice"));
+            continue;
+        }
+        replies_from_at.insert(text.clone(), report.pos(&name.span()));
+        replies_from.push(text);
+    }
     HttpSettings {
         timeout_ms,
         headers,
@@ -157,6 +173,41 @@ fn parse_http_settings(
         bearer_token,
         retry,
         batch_size,
+        allow_plaintext,
+        max_response_kib,
+        replies_from,
+        replies_from_at,
+    }
+}
+
+/// The largest `max_response_kib`: 1 GiB.
+const MAX_RESPONSE_KIB: u64 = 1024 * 1024;
+
+/// Checks that every name in the `replies_from` of an `http-out` or `fhir-out` endpoint
+/// is a defined inbound endpoint. `transports` holds every endpoint defined, with its
+/// transport when known (see `Endpoints::transports`).
+pub(crate) fn check_replies_from(
+    report: &mut Report<'_>,
+    built: &BTreeMap<String, EndpointConfig>,
+    transports: &BTreeMap<String, Option<&'static str>>,
+) {
+    for endpoint in built.values() {
+        let http = match &endpoint.transport {
+            Transport::HttpOut(h) => &h.http,
+            Transport::FhirOut(f) => &f.http,
+            _ => continue,
+        };
+        for name in &http.replies_from {
+            let place = format!("`replies_from` in [endpoints.{}]", endpoint.name);
+            let problem = match transports.get(name) {
+                None => format!("{place} names endpoint `{name}`, which is not defined"),
+                Some(Some(transport)) if !is_inbound(transport) => format!(
+                    "{place} names endpoint `{name}`, which is outbound (transport `{transport}`); replies arrive through an inbound endpoint (http, fhir, dir)"
+                ),
+                Some(_) => continue,
+            };
+            report.push(http.replies_from_at.get(name).copied(), problem);
+        }
     }
 }
 
@@ -172,17 +223,43 @@ fn header_key_span(fields: &Fields<'_, '_>, lower: &str) -> Option<std::ops::Ran
         .map(|(key, _)| key.span())
 }
 
+/// Why a URL is not acceptable as an `http-out` or `fhir-out` target: [`check_url`], and
+/// a plain `http://` URL to a host that is not loopback unless `allow_plaintext`.
+pub(crate) fn check_target(url: &str, allow_plaintext: bool) -> Result<(), &'static str> {
+    let target = check_url(url)?;
+    if target.plaintext && !allow_plaintext && !is_loopback(&target.host) {
+        return Err(
+            "is a plain `http://` URL to a host that is not loopback: use `https://`, or set `allow_plaintext = true` for a network where plaintext PHI is acceptable",
+        );
+    }
+    Ok(())
+}
+
+/// What [`check_url`] found in a URL.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// `http://` rather than `https://`.
+    pub(crate) plaintext: bool,
+    /// The host, lower case, without the brackets of an IPv6 address.
+    pub(crate) host: String,
+}
+
 /// Why a URL is not acceptable as an `http-out` or `fhir-out` target. The URL itself is
 /// never repeated: it may carry credentials.
-pub(crate) fn check_url(url: &str) -> Result<(), &'static str> {
+pub(crate) fn check_url(url: &str) -> Result<Target, &'static str> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("must not contain spaces or control characters");
     }
     let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-        .ok_or("must be an `http://` or `https://` URL")?;
+    let (plaintext, rest) = match lower.strip_prefix("https://") {
+        Some(rest) => (false, rest),
+        None => (
+            true,
+            lower
+                .strip_prefix("http://")
+                .ok_or("must be an `http://` or `https://` URL")?,
+        ),
+    };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
         return Err(
@@ -212,7 +289,26 @@ pub(crate) fn check_url(url: &str) -> Result<(), &'static str> {
     }) {
         return Err("has a port that is not a number from 0 to 65535");
     }
-    Ok(())
+    Ok(Target {
+        plaintext,
+        host: host.to_string(),
+    })
+}
+
+/// Whether `host` (lower case, IPv6 without brackets) is this machine: `localhost`,
+/// 127.0.0.0/8 or `::1` (also as an IPv4-mapped address).
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host == "localhost" {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => false,
+    }
 }
 
 /// An HTTP header name (RFC 9110 token).

@@ -35,7 +35,7 @@ pub use kind::Kind;
 pub use model::{
     Config, ConnectorConfig, DirIn, DirOut, Durability, EndpointConfig, FhirCollections, FhirOut,
     HttpMethod, HttpOut, HttpSettings, HubConfig, Limits, LogFormat, RetryPolicy, RouteConfig,
-    Transport,
+    TlsConfig, Transport,
 };
 pub use problem::{ConfigErrors, Pos, Problem};
 pub use value::{ConfigValue, SecretError};

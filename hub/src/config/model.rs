@@ -149,6 +149,9 @@ pub struct EndpointConfig {
     /// Inbound only: the outbound endpoint that takes the acknowledgments the connector
     /// makes for each payload received (e.g. the TA1/999 of an X12 interchange).
     pub acknowledgments: Option<String>,
+    /// `http` and `fhir` only: the largest request body taken, in MiB (1..=1024,
+    /// default 64); larger ones get 413 naming the limit.
+    pub max_body_mib: u32,
     /// The table header.
     pub at: Pos,
 }
@@ -276,6 +279,15 @@ pub struct HttpSettings {
     pub retry: RetryPolicy,
     /// Most messages handed to the connector's `encode` at once.
     pub batch_size: usize,
+    /// Whether a plain `http://` URL to a host other than loopback is accepted.
+    pub allow_plaintext: bool,
+    /// Most of the receiver's answer read, in KiB; a longer answer fails the delivery.
+    pub max_response_kib: u64,
+    /// Inbound endpoints through which this partner's replies to request/reply
+    /// requests arrive (`replies_from`); empty: see the route's `request_reply`.
+    pub replies_from: Vec<String>,
+    /// Where each name of `replies_from` was written.
+    pub replies_from_at: BTreeMap<String, Pos>,
 }
 
 /// Request method of an `http-out` endpoint.

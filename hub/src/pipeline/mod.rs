@@ -14,10 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context as _;
 use tokio::sync::Notify;
 
-use crate::config::{Config, ConnectorConfig, Durability, EndpointConfig, Transport};
+use crate::config::{Config, ConnectorConfig, EndpointConfig, Transport};
 use crate::metrics::Metrics;
 use crate::runtime::{Plugin, Runtime};
-use crate::store::{ErrorInfo, Status, Store, SyncMode};
+use crate::store::{ErrorInfo, Status, Store};
 
 pub use ingest::{IngestOutcome, MessageOutcome};
 use router::Router;
@@ -78,14 +78,7 @@ impl Hub {
     /// any task: see [`Hub::start`].
     pub fn build(config: Config) -> anyhow::Result<Arc<Hub>> {
         let data_dir = &config.hub.data_dir;
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("creating data_dir {}", data_dir.display()))?;
-        let mode = match config.hub.durability {
-            Durability::Flush => SyncMode::Flush,
-            Durability::Fsync => SyncMode::Fsync,
-        };
-        let store = Store::open(&data_dir.join("store"), mode)
-            .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+        let store = crate::store::open_configured(&config.hub)?;
         let runtime = Runtime::new(&data_dir.join("plugin-cache")).context("starting the plugin runtime")?;
         let mut connectors = BTreeMap::new();
         for (name, c) in &config.connectors {
@@ -125,7 +118,7 @@ impl Hub {
             connectors,
             metrics: Arc::new(Metrics::default()),
             wakers,
-            http: reqwest::Client::builder().build().context("building the HTTP client")?,
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().context("building the HTTP client")?,
             ready: AtomicBool::new(false),
             replies: reply::Waiters::default(),
         }))

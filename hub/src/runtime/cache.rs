@@ -7,6 +7,10 @@
 //! settings, another CPU) never picks up a stale artifact. Files are written
 //! to a temporary name, synced, then renamed, so a reader never sees a partial
 //! file; a file that fails to load anyway is deleted and compiled again.
+//!
+//! A cached file is native code the hub maps as executable, so the cache folder
+//! and every cached file must belong to the hub's effective user and be writable
+//! by nobody else; otherwise the cache is refused with an error naming the path.
 
 use std::fs::{self, OpenOptions};
 use std::hash::{Hash, Hasher};
@@ -36,8 +40,10 @@ pub struct Compiled {
 }
 
 impl ComponentCache {
-    /// Opens (creating if missing, private to the owner on Unix) the cache
-    /// directory `dir` for `engine`.
+    /// Opens (creating if missing, `0700`) the cache directory `dir` for
+    /// `engine`. Refuses (`PermissionDenied`, naming the folder and what is
+    /// wrong) a folder that belongs to another user or that its group or others
+    /// may write to.
     pub fn open(dir: &Path, engine: &Engine) -> io::Result<ComponentCache> {
         if !dir.is_dir() {
             let mut builder = fs::DirBuilder::new();
@@ -46,6 +52,7 @@ impl ComponentCache {
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
             builder.create(dir)?;
         }
+        check_private(dir, "folder")?;
         Ok(ComponentCache {
             dir: dir.to_path_buf(),
             engine_key: engine_key(engine),
@@ -70,15 +77,21 @@ impl ComponentCache {
     ) -> Result<Compiled, LoadError> {
         let cached = self.path_for(wasm_sha256);
         if cached.is_file() {
+            let refused = |e: io::Error| LoadError::Read { path: cached.display().to_string(), reason: e.to_string() };
+            check_private(&self.dir, "folder").map_err(refused)?;
+            check_private(&cached, "file").map_err(refused)?;
             // SAFETY: `deserialize_file` trusts the file to be the output of
             // `Component::serialize` by a compatible wasmtime and maps its code
             // as executable. The file is ours: this cache writes it (below)
             // from a component it compiled itself from bytes whose sha256 is in
             // the file name, under a name that also carries the engine's
             // compatibility hash, into a directory created private to the
-            // hub's user; it is never modified in place (only replaced by
-            // rename), so the mapping stays valid. Truncated or foreign files
-            // fail wasmtime's header checks and are recompiled below.
+            // hub's user; just above, both the directory and the file were
+            // checked to belong to the hub's user and to be writable by no one
+            // else, so no other user can have put or changed it. It is never
+            // modified in place (only replaced by rename), so the mapping stays
+            // valid. Truncated files fail wasmtime's header checks and are
+            // recompiled below.
             match unsafe { Component::deserialize_file(engine, &cached) } {
                 Ok(component) => {
                     return Ok(Compiled {
@@ -124,6 +137,43 @@ impl ComponentCache {
             from_cache: false,
         })
     }
+}
+
+/// Checks that `path` (the cache `what`: folder or file) belongs to the
+/// process's effective user and cannot be written by its group or others; the
+/// error names the path and what is wrong.
+#[cfg(unix)]
+fn check_private(path: &Path, what: &str) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let refuse = |why: String| {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "refusing the compiled-plugin cache {what} {}: {why}; compiled plugins are native code, \
+                 so the hub loads them only from a cache no other user can change",
+                path.display()
+            ),
+        )
+    };
+    let meta = fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Err(refuse("it is a symbolic link".to_owned()));
+    }
+    // SAFETY: geteuid cannot fail and touches no memory.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(refuse(format!("it belongs to user id {}, not to the hub's user id {me}", meta.uid())));
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(refuse(format!("its group or others may write to it (mode {mode:04o})")));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path, _what: &str) -> io::Result<()> {
+    Ok(())
 }
 
 /// Writes `bytes` to `path` so that `path` either does not exist or holds all
@@ -179,5 +229,37 @@ impl Hasher for Sha256Hasher {
 
     fn write(&mut self, bytes: &[u8]) {
         self.0.update(bytes);
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    #[test]
+    fn a_group_writable_cache_folder_or_file_is_refused() {
+        let engine = Engine::default();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("plugin-cache");
+        let cache = ComponentCache::open(&dir, &engine).unwrap();
+        let mode = fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the cache folder is created private");
+
+        // A cached file its group may write is refused before it is loaded.
+        let cached = cache.path_for(&"ab".repeat(32));
+        fs::write(&cached, b"not a component").unwrap();
+        fs::set_permissions(&cached, fs::Permissions::from_mode(0o660)).unwrap();
+        let err = cache.load_or_compile(&engine, &"ab".repeat(32), b"", Path::new("x.wasm")).err().unwrap();
+        let text = err.to_string();
+        assert!(text.contains(&cached.display().to_string()) && text.contains("mode 0660"), "{text}");
+        assert!(cached.exists(), "a refused file is left for the operator to look at");
+
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o770)).unwrap();
+        let err = ComponentCache::open(&dir, &engine).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+        let text = err.to_string();
+        assert!(text.contains(&dir.display().to_string()) && text.contains("group or others may write"), "{text}");
     }
 }

@@ -5,8 +5,17 @@
 //! its indexes and its queue entries never disagree. [`Store::sync`] makes
 //! everything written so far durable (group commit: concurrent callers share one
 //! flush); the hub calls it before acknowledging a sender.
+//!
+//! Payloads (the `raw` and `normalized` trees) are encrypted at rest: each record
+//! id has its own random AES-256-GCM data key in the `datakeys` tree, wrapped by
+//! the master key (see [`crypt`]); removing that key ([`Store::destroy_payload`])
+//! destroys the record's payloads. A key check value in the `meta` tree makes a
+//! wrong master key fail at open. Records (metadata, correlation keys), indexes
+//! and queues are not encrypted.
 
+mod crypt;
 mod keys;
+mod open;
 mod query;
 pub mod record;
 #[cfg(test)]
@@ -20,7 +29,9 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
+pub use crypt::{KeyError, MasterKey};
 pub use keys::seen_key;
+pub use open::{open_configured, tighten_permissions};
 pub use query::{Filter, Page};
 pub use record::{Delivery, DeliveryState, ErrorInfo, Record, RecordType, Status, StatusChange};
 
@@ -60,6 +71,38 @@ pub enum StoreError {
     /// The record does not exist.
     #[error("no record {0}")]
     NotFound(String),
+    /// The record's payloads were destroyed on purpose (its data key is gone).
+    #[error("store: the payloads of record {id} were destroyed (its data key is gone)")]
+    Destroyed {
+        /// The record.
+        id: String,
+    },
+    /// A stored payload or data key did not decrypt (moved from another record, a
+    /// changed value, or a corrupt store). Names the place, never the content.
+    #[error("store: cannot decrypt the {tree} value of record {id}: {reason}")]
+    Decrypt {
+        /// Which tree.
+        tree: &'static str,
+        /// Which record.
+        id: String,
+        /// Why, without content.
+        reason: String,
+    },
+    /// The master key is not the one this store was made with.
+    #[error("store: the master key does not match the store in {path} (it was made with another key)")]
+    WrongKey {
+        /// The store's folder.
+        path: PathBuf,
+    },
+    /// The store was opened without a master key ([`Store::open`]), so payloads
+    /// can be neither read nor written.
+    #[error("store: opened without the master key; cannot use the {tree} payload of record {id}")]
+    NoKey {
+        /// Which tree.
+        tree: &'static str,
+        /// Which record.
+        id: String,
+    },
 }
 
 impl From<TransactionError<StoreError>> for StoreError {
@@ -96,6 +139,10 @@ struct Trees {
     pending: sled::Tree,
     seen: sled::Tree,
     counters: sled::Tree,
+    /// Record id -> its data key, wrapped by the master key.
+    datakeys: sled::Tree,
+    /// Store-wide values: the master key check.
+    meta: sled::Tree,
 }
 
 /// A transaction's view of the store.
@@ -107,6 +154,8 @@ pub struct Tx<'a> {
     queue: &'a TransactionalTree,
     pending: &'a TransactionalTree,
     seen: &'a TransactionalTree,
+    datakeys: &'a TransactionalTree,
+    key: Option<&'a MasterKey>,
 }
 
 pub type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -150,16 +199,33 @@ impl Tx<'_> {
         Ok(r)
     }
 
-    /// Store the raw bytes of an inbound payload.
+    /// Store the raw bytes of an inbound payload, encrypted under the record's
+    /// data key (made now, in this transaction, if the record has none).
     pub fn put_raw(&self, id: &str, bytes: &[u8]) -> TxResult<()> {
-        self.raw.insert(id.as_bytes(), bytes)?;
+        let value = self.seal(RAW, id, bytes)?;
+        self.raw.insert(id.as_bytes(), value)?;
         Ok(())
     }
 
-    /// Store a message's normalized JSON.
+    /// Store a message's normalized JSON, encrypted like [`Tx::put_raw`].
     pub fn put_normalized(&self, id: &str, json: &str) -> TxResult<()> {
-        self.normalized.insert(id.as_bytes(), json.as_bytes())?;
+        let value = self.seal(NORMALIZED, id, json.as_bytes())?;
+        self.normalized.insert(id.as_bytes(), value)?;
         Ok(())
+    }
+
+    /// Encrypt a payload of record `id` for `tree` under the record's data key.
+    fn seal(&self, tree: &'static str, id: &str, plain: &[u8]) -> TxResult<Vec<u8>> {
+        let master = self.key.ok_or_else(|| abort(StoreError::NoKey { tree, id: id.to_owned() }))?;
+        let data_key = match self.datakeys.get(id.as_bytes())? {
+            Some(wrapped) => master.unwrap_data_key(id, &wrapped).map_err(|e| abort(decrypt_error(DATAKEYS, id, e)))?,
+            None => {
+                let (data_key, wrapped) = master.new_data_key(id).map_err(|e| abort(encrypt_error(tree, id, e)))?;
+                self.datakeys.insert(id.as_bytes(), wrapped)?;
+                data_key
+            }
+        };
+        data_key.encrypt(tree, id, plain).map_err(|e| abort(encrypt_error(tree, id, e)))
     }
 
     /// Mark an inbound payload as waiting to be decoded (or clear the mark).
@@ -198,6 +264,21 @@ fn json_error_place(e: &serde_json::Error) -> String {
     format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column())
 }
 
+/// Tree names, also part of each payload's associated data.
+const RAW: &str = "raw";
+const NORMALIZED: &str = "normalized";
+const DATAKEYS: &str = "datakeys";
+/// The key of the master key check value in the `meta` tree.
+const KEY_CHECK: &[u8] = b"keycheck";
+
+fn decrypt_error(tree: &'static str, id: &str, e: crypt::CryptError) -> StoreError {
+    StoreError::Decrypt { tree, id: id.to_owned(), reason: e.to_string() }
+}
+
+fn encrypt_error(tree: &'static str, id: &str, e: crypt::CryptError) -> StoreError {
+    StoreError::Corrupt { what: tree, id: id.to_owned(), reason: format!("cannot encrypt: {e}") }
+}
+
 fn decode_record(id: &str, bytes: &[u8]) -> Result<Record, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         what: "record",
@@ -210,6 +291,8 @@ struct Inner {
     db: sled::Db,
     trees: Trees,
     mode: SyncMode,
+    /// `None` for [`Store::open`]: payloads can be neither read nor written.
+    key: Option<MasterKey>,
     data_file: PathBuf,
     /// Bumped by every write; a flush covers every write counted before it started.
     written: AtomicU64,
@@ -225,8 +308,25 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (or create) the store in `dir`.
+    /// Open (or create) the store in `dir` without the master key: records,
+    /// indexes, queues and the trees of [`Store::tree`] work, but every payload
+    /// read or write fails with [`StoreError::NoKey`] (nothing is ever stored in
+    /// clear). For tools that touch no payload; the hub uses [`open_configured`].
     pub fn open(dir: &Path, mode: SyncMode) -> Result<Store, StoreError> {
+        Store::open_with(dir, mode, None)
+    }
+
+    /// Open (or create) the store in `dir` with its master key. A new store
+    /// records a check value of the key; an existing one whose check value was
+    /// made with another key is refused ([`StoreError::WrongKey`]). Payloads a
+    /// version before encryption stored in clear are encrypted now.
+    pub fn open_encrypted(dir: &Path, mode: SyncMode, key: MasterKey) -> Result<Store, StoreError> {
+        let store = Store::open_with(dir, mode, Some(key))?;
+        store.check_key(dir)?;
+        Ok(store)
+    }
+
+    fn open_with(dir: &Path, mode: SyncMode, key: Option<MasterKey>) -> Result<Store, StoreError> {
         let db = sled::Config::new().path(dir).open()?;
         let trees = Trees {
             records: db.open_tree("records")?,
@@ -237,12 +337,15 @@ impl Store {
             pending: db.open_tree("pending")?,
             seen: db.open_tree("seen")?,
             counters: db.open_tree("counters")?,
+            datakeys: db.open_tree(DATAKEYS)?,
+            meta: db.open_tree("meta")?,
         };
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
                 trees,
                 mode,
+                key,
                 data_file: dir.join("db"),
                 written: AtomicU64::new(0),
                 synced: AtomicU64::new(0),
@@ -255,11 +358,11 @@ impl Store {
     /// (sled retries on conflict), so it must not have side effects outside `tx`.
     pub fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let t = &self.inner.trees;
-        let out = (&t.records, &t.raw, &t.normalized, &t.idx, &t.queue, &t.pending, &t.seen).transaction(
-            |(records, raw, normalized, idx, queue, pending, seen)| {
-                f(&Tx { records, raw, normalized, idx, queue, pending, seen })
-            },
-        )?;
+        let key = self.inner.key.as_ref();
+        let trees = (&t.records, &t.raw, &t.normalized, &t.idx, &t.queue, &t.pending, &t.seen, &t.datakeys);
+        let out = trees.transaction(|(records, raw, normalized, idx, queue, pending, seen, datakeys)| {
+            f(&Tx { records, raw, normalized, idx, queue, pending, seen, datakeys, key })
+        })?;
         self.inner.written.fetch_add(1, Ordering::SeqCst);
         Ok(out)
     }
@@ -300,19 +403,94 @@ impl Store {
         }
     }
 
-    /// The raw bytes of an inbound payload.
+    /// The raw bytes of an inbound payload, decrypted.
     pub fn raw(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.inner.trees.raw.get(id.as_bytes())?.map(|v| v.to_vec()))
+        match self.inner.trees.raw.get(id.as_bytes())? {
+            Some(v) => self.unseal(RAW, id, &v).map(Some),
+            None => Ok(None),
+        }
     }
 
-    /// The normalized JSON of a message.
+    /// The normalized JSON of a message, decrypted.
     pub fn normalized(&self, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .inner
-            .trees
-            .normalized
-            .get(id.as_bytes())?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+        match self.inner.trees.normalized.get(id.as_bytes())? {
+            Some(v) => {
+                let plain = self.unseal(NORMALIZED, id, &v)?;
+                String::from_utf8(plain).map(Some).map_err(|_| StoreError::Corrupt {
+                    what: NORMALIZED,
+                    id: id.to_owned(),
+                    reason: "not UTF-8".into(),
+                })
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Destroy record `id`'s payloads (raw and normalized) by removing its data
+    /// key: the encrypted values may stay on disk, but no key opens them any
+    /// more; reading them gives [`StoreError::Destroyed`]. Retention uses this.
+    /// Destroying a record without a data key does nothing.
+    pub fn destroy_payload(&self, id: &str) -> Result<(), StoreError> {
+        self.inner.trees.datakeys.remove(id.as_bytes())?;
+        self.inner.written.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Decrypt a payload of record `id` read from `tree`.
+    fn unseal(&self, tree: &'static str, id: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let master = self.inner.key.as_ref().ok_or_else(|| StoreError::NoKey { tree, id: id.to_owned() })?;
+        let wrapped =
+            self.inner.trees.datakeys.get(id.as_bytes())?.ok_or_else(|| StoreError::Destroyed { id: id.to_owned() })?;
+        let data_key = master.unwrap_data_key(id, &wrapped).map_err(|e| decrypt_error(DATAKEYS, id, e))?;
+        data_key.decrypt(tree, id, value).map_err(|e| decrypt_error(tree, id, e))
+    }
+
+    /// Check the master key against the store's check value, or (a new store, or
+    /// one from a version before encryption) encrypt what is in clear and record it.
+    fn check_key(&self, dir: &Path) -> Result<(), StoreError> {
+        let Some(master) = self.inner.key.as_ref() else { return Ok(()) };
+        let t = &self.inner.trees;
+        if let Some(check) = t.meta.get(KEY_CHECK)? {
+            return if master.verify_check_value(&check) {
+                Ok(())
+            } else {
+                Err(StoreError::WrongKey { path: dir.to_path_buf() })
+            };
+        }
+        // No check value yet: payloads without a data key were written in clear by
+        // an older version (or by an upgrade interrupted here); encrypt them, each
+        // record's raw and normalized values in one transaction.
+        let mut migrated = 0usize;
+        for tree in [&t.raw, &t.normalized] {
+            for kv in tree.iter() {
+                let (k, _) = kv?;
+                if t.datakeys.contains_key(&k)? {
+                    continue;
+                }
+                let id = String::from_utf8_lossy(&k).into_owned();
+                let raw = t.raw.get(&k)?;
+                let normalized = t.normalized.get(&k)?;
+                self.transact(|tx| {
+                    if let Some(v) = &raw {
+                        tx.put_raw(&id, v)?;
+                    }
+                    if let Some(v) = &normalized {
+                        tx.put_normalized(&id, &String::from_utf8_lossy(v))?;
+                    }
+                    Ok(())
+                })?;
+                migrated += 1;
+            }
+        }
+        if migrated > 0 {
+            tracing::warn!(
+                records = migrated,
+                "encrypted payloads an older version stored in clear; sled may keep old clear copies in its files until it reuses that space"
+            );
+        }
+        let check = master.check_value().map_err(|e| encrypt_error("meta", "keycheck", e))?;
+        t.meta.insert(KEY_CHECK, check)?;
+        self.sync_blocking()
     }
 
     /// Inbound payloads stored but not yet decoded (after a crash), oldest first.

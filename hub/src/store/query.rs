@@ -37,7 +37,14 @@ pub struct Page {
     pub items: Vec<Record>,
     /// Pass this as the cursor to get the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// The scan stopped at [`SCAN_BUDGET`] before the page was full: the next page
+    /// goes on from where it stopped.
+    pub partial: bool,
 }
+
+/// How long one page may scan (a rare `q` over millions of records), so a search
+/// never holds a thread for long; the caller goes on with `next_cursor`.
+pub const SCAN_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The smallest and largest ULID strings for a Unix time in ms.
 fn ulid_bound(ms: u64, high: bool) -> String {
@@ -118,7 +125,18 @@ impl Store {
 
         let mut items = Vec::new();
         let mut more = false;
+        let started = std::time::Instant::now();
+        let mut scanned = 0u32;
+        // The last id looked at, and whether the budget ran out after it.
+        let mut last_seen: Option<String> = None;
+        let mut out_of_time = false;
         let mut consider = |id: &str| -> Result<bool, StoreError> {
+            scanned += 1;
+            if scanned.is_multiple_of(256) && started.elapsed() > SCAN_BUDGET {
+                out_of_time = true;
+                return Ok(false);
+            }
+            last_seen = Some(id.to_owned());
             if let Some(r) = self.get(id)?
                 && filter.matches(&r)
             {
@@ -172,21 +190,52 @@ impl Store {
                 }
             }
         }
+        if out_of_time {
+            // The cursor is exclusive: the next page starts below the last id looked at.
+            return Ok(Page { items, next_cursor: last_seen, partial: true });
+        }
         let next_cursor = if more { items.last().map(|r| r.id.clone()) } else { None };
-        Ok(Page { items, next_cursor })
+        Ok(Page { items, next_cursor, partial: false })
     }
 
     /// Every message whose correlation keys include `key`, oldest first.
     pub fn timeline(&self, key: &str) -> Result<Vec<Record>, StoreError> {
+        Ok(self.timeline_page(key, None, usize::MAX)?.0)
+    }
+
+    /// One page of [`Store::timeline`]: up to `limit` records after the record id
+    /// `after`, and the cursor of the next page.
+    pub fn timeline_page(
+        &self,
+        key: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Record>, Option<String>), StoreError> {
         let prefix = keys::index_prefix(keys::CORRELATION, key);
+        let start = match after {
+            Some(a) => {
+                let mut k = prefix.clone();
+                k.extend_from_slice(a.as_bytes());
+                k.push(0);
+                k
+            }
+            None => prefix.clone(),
+        };
         let mut out = Vec::new();
-        for kv in self.inner.trees.idx.scan_prefix(&prefix) {
+        for kv in self.inner.trees.idx.range(start..) {
             let (k, _) = kv?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
             let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+            if out.len() == limit {
+                let next = out.last().map(|r: &Record| r.id.clone());
+                return Ok((out, next));
+            }
             if let Some(r) = self.get(&id)? {
                 out.push(r);
             }
         }
-        Ok(out)
+        Ok((out, None))
     }
 }

@@ -30,8 +30,14 @@ fn id_at(ms: u64, n: u128) -> String {
     ulid::Ulid::from_parts(ms, n).to_string()
 }
 
+const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+fn key(hex: &str) -> MasterKey {
+    MasterKey::from_hex(hex).unwrap()
+}
+
 fn open(dir: &std::path::Path) -> Store {
-    Store::open(dir, SyncMode::Fsync).unwrap()
+    Store::open_encrypted(dir, SyncMode::Fsync, key(KEY)).unwrap()
 }
 
 #[test]
@@ -185,4 +191,192 @@ fn control_numbers_count_per_connector_and_sequence_and_survive_reopen() {
     }
     let s = open(dir.path());
     assert_eq!(s.next("x12", "isa/A/B"), Ok(3), "numbers go on after a restart");
+}
+
+/// A distinctive plaintext, easy to look for in bytes on disk.
+const PHI: &str = "ZEBEDIAH QUINTERO-MARSH MEMBER W88877766601";
+
+fn inbound_with_payloads(s: &Store, id: &str) {
+    let r = record(id, RecordType::Inbound, None, "in", Status::Received, &[("claim_id", "PCN-AT-REST")]);
+    s.transact(|tx| {
+        tx.put(&r)?;
+        tx.put_raw(id, PHI.as_bytes())?;
+        tx.put_normalized(id, &format!("{{\"name\":\"{PHI}\"}}"))
+    })
+    .unwrap();
+    s.sync_blocking().unwrap();
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn payloads_round_trip_and_are_not_stored_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = id_at(1_700_000_000_000, 11);
+    {
+        let s = open(dir.path());
+        inbound_with_payloads(&s, &id);
+        assert_eq!(s.raw(&id).unwrap().unwrap(), PHI.as_bytes());
+        assert_eq!(s.normalized(&id).unwrap().unwrap(), format!("{{\"name\":\"{PHI}\"}}"));
+        assert_eq!(s.raw("missing").unwrap(), None);
+        // The trees themselves hold version, nonce and ciphertext only.
+        for tree in ["raw", "normalized"] {
+            let v = s.tree(tree).unwrap().get(id.as_bytes()).unwrap().unwrap();
+            assert_eq!(v[0], 1, "version byte");
+            assert!(!contains(&v, b"ZEBEDIAH"), "{tree} holds the plaintext");
+        }
+        assert!(s.tree("datakeys").unwrap().get(id.as_bytes()).unwrap().is_some());
+    }
+    // And so do sled's files.
+    for entry in walk(dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(!contains(&bytes, b"ZEBEDIAH"), "{} holds the plaintext", entry.display());
+        assert!(!contains(&bytes, b"W88877766601"), "{} holds the plaintext", entry.display());
+    }
+    let s = open(dir.path());
+    assert_eq!(s.raw(&id).unwrap().unwrap(), PHI.as_bytes(), "readable after a reopen");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_wrong_master_key_is_refused_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = id_at(1_700_000_000_000, 12);
+    inbound_with_payloads(&open(dir.path()), &id);
+    let other = "ff".repeat(32);
+    match Store::open_encrypted(dir.path(), SyncMode::Fsync, key(&other)) {
+        Err(StoreError::WrongKey { path }) => assert_eq!(path, dir.path()),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a wrong key opened the store"),
+    }
+    // Without any key: metadata works, payloads fail clearly.
+    let s = Store::open(dir.path(), SyncMode::Fsync).unwrap();
+    assert!(s.get(&id).unwrap().is_some());
+    assert!(matches!(s.raw(&id), Err(StoreError::NoKey { tree: "raw", .. })));
+    assert!(matches!(s.transact(|tx| tx.put_raw(&id, b"x")), Err(StoreError::NoKey { .. })));
+    drop(s);
+    assert_eq!(open(dir.path()).raw(&id).unwrap().unwrap(), PHI.as_bytes());
+}
+
+#[test]
+fn destroy_payload_makes_it_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    let (a, b) = (id_at(1_700_000_000_000, 13), id_at(1_700_000_000_000, 14));
+    inbound_with_payloads(&s, &a);
+    inbound_with_payloads(&s, &b);
+    s.destroy_payload(&a).unwrap();
+    for result in [s.raw(&a).map(|_| ()), s.normalized(&a).map(|_| ())] {
+        match result {
+            Err(StoreError::Destroyed { id }) => assert_eq!(id, a),
+            other => panic!("expected Destroyed, got {other:?}"),
+        }
+    }
+    let err = s.raw(&a).unwrap_err().to_string();
+    assert!(err.contains(&a) && !err.contains("ZEBEDIAH"), "{err}");
+    assert_eq!(s.raw(&b).unwrap().unwrap(), PHI.as_bytes(), "other records keep theirs");
+    assert!(s.get(&a).unwrap().is_some(), "the record itself stays");
+    s.destroy_payload("never-had-one").unwrap();
+}
+
+#[test]
+fn a_value_moved_to_another_id_or_tree_does_not_decrypt() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    let (a, b) = (id_at(1_700_000_000_000, 15), id_at(1_700_000_000_000, 16));
+    inbound_with_payloads(&s, &a);
+    inbound_with_payloads(&s, &b);
+    let raw = s.tree("raw").unwrap();
+    let a_value = raw.get(a.as_bytes()).unwrap().unwrap();
+    raw.insert(b.as_bytes(), a_value.clone()).unwrap();
+    match s.raw(&b) {
+        Err(StoreError::Decrypt { tree: "raw", id, .. }) => assert_eq!(id, b),
+        other => panic!("expected Decrypt, got {other:?}"),
+    }
+    // Even with the data key moved along with it.
+    let datakeys = s.tree("datakeys").unwrap();
+    datakeys.insert(b.as_bytes(), datakeys.get(a.as_bytes()).unwrap().unwrap()).unwrap();
+    assert!(matches!(s.raw(&b), Err(StoreError::Decrypt { tree: "datakeys", .. })));
+    // Or into the other tree of the same record.
+    s.tree("normalized").unwrap().insert(a.as_bytes(), a_value).unwrap();
+    let err = s.normalized(&a).unwrap_err();
+    assert!(matches!(&err, StoreError::Decrypt { tree: "normalized", .. }), "{err}");
+    assert!(err.to_string().contains(&a));
+}
+
+#[test]
+fn payloads_an_older_version_stored_in_clear_are_encrypted_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = id_at(1_700_000_000_000, 17);
+    {
+        // What a version before encryption left: clear values, no data key, no key check.
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree("raw").unwrap().insert(id.as_bytes(), PHI.as_bytes()).unwrap();
+        db.open_tree("normalized").unwrap().insert(id.as_bytes(), PHI.as_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let s = open(dir.path());
+    assert_eq!(s.raw(&id).unwrap().unwrap(), PHI.as_bytes());
+    assert_eq!(s.normalized(&id).unwrap().unwrap(), PHI);
+    assert!(!contains(&s.tree("raw").unwrap().get(id.as_bytes()).unwrap().unwrap(), PHI.as_bytes()));
+    drop(s);
+    assert!(Store::open_encrypted(dir.path(), SyncMode::Fsync, key(&"ee".repeat(32))).is_err());
+}
+
+#[test]
+fn open_configured_makes_the_key_file_and_private_modes() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(data.join("left-over"), b"x").unwrap();
+    std::fs::set_permissions(data.join("left-over"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let config = crate::config::parse(&tmp.path().join("clearway.toml"), "[hub]\ndata_dir = \"data\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut hub = config.hub;
+    assert_eq!(hub.data_dir, data);
+    let id = id_at(1_700_000_000_000, 18);
+    {
+        let s = open_configured(&hub).unwrap();
+        inbound_with_payloads(&s, &id);
+    }
+    let key_text = std::fs::read_to_string(data.join("master.key")).unwrap();
+    assert_eq!(key_text.trim().len(), 64);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    for p in walk(&data) {
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+        assert_eq!(mode(p.parent().unwrap()), 0o700, "{}", p.display());
+    }
+    // The same key file opens it again.
+    assert_eq!(open_configured(&hub).unwrap().raw(&id).unwrap().unwrap(), PHI.as_bytes());
+
+    // A configured key that is not 64 hex digits names the reference, not the value.
+    let bad = tmp.path().join("bad.key");
+    std::fs::write(&bad, "SECRETSECRET\n").unwrap();
+    hub.encryption_key = Some(crate::config::ConfigValue::File(bad.clone()));
+    let err = format!("{:#}", open_configured(&hub).err().unwrap());
+    assert!(err.contains(&bad.display().to_string()) && !err.contains("SECRETSECRET"), "{err}");
+    // A well-formed key that is not the store's is refused at open.
+    std::fs::write(&bad, format!("{}\n", "ab".repeat(32))).unwrap();
+    let err = format!("{:#}", open_configured(&hub).err().unwrap());
+    assert!(err.contains("does not match"), "{err}");
+    // The right key, configured.
+    std::fs::write(&bad, &key_text).unwrap();
+    assert!(open_configured(&hub).is_ok());
 }

@@ -10,7 +10,9 @@
 //!   requests above, or each resource on its own request, in order.
 //!
 //! 2xx is delivered (the history notes the status and the `Location` the server gave);
-//! 408, 429, 5xx and network failures are retried; any other status is a rejection. A
+//! 408, 429, 5xx and network failures are retried; a redirect (3xx, never followed) and
+//! any other status are rejections; an answer longer than `max_response_kib` fails the
+//! delivery without being read further (see [`super::http_out`]). A
 //! rejection's text names the status and the `OperationOutcome`'s issue codes and FHIRPath
 //! expressions, never its `diagnostics` (servers quote submitted values there).
 //!
@@ -22,7 +24,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
 
 use super::DeliveryError;
-use super::http_out::{execute, status_error};
+use super::http_out::{execute, read_bounded, status_error};
 use crate::config::{FhirCollections, FhirOut};
 use crate::runtime::Payload;
 
@@ -200,7 +202,14 @@ pub async fn send(client: &reqwest::Client, dest: &str, cfg: &FhirOut, payload: 
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(|l| relative(&cfg.base_url, l));
-        let answer: Value = resp.bytes().await.ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(Value::Null);
+        // The answer is read up to `max_response_kib`: past it a success fails
+        // (`delivery.response_too_large`); a failure keeps its status, without a summary.
+        // An answer cut off counts as no answer.
+        let answer: Value = match read_bounded(dest, &cfg.http, resp).await {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            Err(e) if status.is_success() && !e.retryable => return Err(e),
+            Err(_) => Value::Null,
+        };
         if !status.is_success() {
             return Err(status_error(dest, status, outcome_summary(&answer)));
         }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use clearway_tests::support::{Hub, claim, files, http, json_config};
+use clearway_tests::support::{Hub, claim, files, json_config};
 
 fn arg(n: usize, default: usize) -> usize {
     std::env::args().nth(n).and_then(|s| s.parse().ok()).unwrap_or(default)
@@ -46,9 +46,8 @@ fn main() {
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (bodies, next, url) = (bodies.clone(), next.clone(), hub.url.clone());
+            let (bodies, next, url, client) = (bodies.clone(), next.clone(), hub.url.clone(), hub.http());
             std::thread::spawn(move || {
-                let client = http();
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(body) = bodies.get(i) else { return };

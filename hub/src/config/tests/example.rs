@@ -119,6 +119,7 @@ fn the_full_example_parses_to_the_expected_values() {
             connector: "json".into(),
             transport: Transport::Http,
             acknowledgments: None,
+            max_body_mib: 64,
             at: pos(13, 1)
         }
     );
@@ -170,6 +171,10 @@ fn the_full_example_parses_to_the_expected_values() {
                 max_backoff_ms: 60_000
             },
             batch_size: 20,
+            allow_plaintext: false,
+            max_response_kib: 1024,
+            replies_from: Vec::new(),
+            replies_from_at: BTreeMap::new(),
             },
         })
     );
@@ -215,7 +220,7 @@ fn transports_know_their_direction_and_name() {
 fn defaults_fill_every_optional_key() {
     let text = format!(
         "{BASE}\n[endpoints.drop]\ntransport = \"dir\"\nconnector = \"json\"\npath = \"in\"\n\n\
-         [endpoints.api]\ntransport = \"http-out\"\nconnector = \"json\"\nurl = \"http://peer:9000/x\"\n\n\
+         [endpoints.api]\ntransport = \"http-out\"\nconnector = \"json\"\nurl = \"https://peer:9000/x\"\n\n\
          [[routes]]\nfrom = \"inbox\"\nto = [\"outbox\", \"api\"]\n"
     );
     let cfg = ok(&text);
@@ -263,6 +268,8 @@ fn defaults_fill_every_optional_key() {
     assert!(api.http.headers.is_empty());
     assert_eq!(api.http.bearer_token, None);
     assert_eq!((api.http.retry, api.http.batch_size), (default_retry, 100));
+    assert_eq!((api.http.allow_plaintext, api.http.max_response_kib), (false, 1024));
+    assert!(api.http.replies_from.is_empty());
 
     let route = &cfg.routes[0];
     assert_eq!(

@@ -25,7 +25,7 @@ fn a_fhir_out_endpoint_has_defaults_and_a_trimmed_base() {
 
     let cfg = ok(&fhir_out(
         "http://ehr:8080/r4",
-        "collections = \"entries\"\nbearer_token = \"env:EHR_TOKEN\"\ntimeout_ms = 2000\n",
+        "collections = \"entries\"\nbearer_token = \"env:EHR_TOKEN\"\ntimeout_ms = 2000\nallow_plaintext = true\nmax_response_kib = 64\n",
     ));
     let Transport::FhirOut(ehr) = &cfg.endpoints["ehr"].transport else {
         panic!("a fhir-out endpoint")
@@ -33,6 +33,7 @@ fn a_fhir_out_endpoint_has_defaults_and_a_trimmed_base() {
     assert_eq!(ehr.collections, FhirCollections::Entries);
     assert_eq!(ehr.http.bearer_token, Some(ConfigValue::Env("EHR_TOKEN".into())));
     assert_eq!(ehr.http.timeout_ms, 2000);
+    assert_eq!((ehr.http.allow_plaintext, ehr.http.max_response_kib), (true, 64));
 }
 
 #[test]

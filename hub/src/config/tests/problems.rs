@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::super::{ConfigErrors, Pos, Problem};
+use super::super::{ConfigErrors, Pos, Problem, Transport};
 use super::{BASE, only, problems, triples};
 
 #[test]
@@ -55,7 +55,7 @@ fn unknown_keys_are_reported_in_every_table_at_the_key() {
     assert_eq!(
         triples(&problems(text)),
         vec![
-            (3, 1, "unknown key `data-dir` in [hub] (expected one of: data_dir, listen, log_format, durability)".into()),
+            (3, 1, "unknown key `data-dir` in [hub] (expected one of: data_dir, listen, log_format, durability, tls, allow_plaintext, allowed_hosts, encryption_key, metrics_listen, session_idle_minutes, session_max_hours)".into()),
             (
                 6,
                 12,
@@ -515,4 +515,111 @@ fn grants_name_known_capabilities() {
     assert!(message.contains("`network`, which is not a capability (expected one of: control-numbers)"), "{message}");
     let ok = super::ok("[connectors.c]\nplugin = \"c.wasm\"\ngrants = [\"control-numbers\"]\n");
     assert_eq!(ok.connectors["c"].grants, vec!["control-numbers".to_string()]);
+}
+
+#[test]
+fn plaintext_http_to_a_host_that_is_not_loopback_is_refused() {
+    let refusal = "`url` in [endpoints.api] is a plain `http://` URL to a host that is not loopback: use `https://`, or set `allow_plaintext = true` for a network where plaintext PHI is acceptable";
+    for url in [
+        "http://payer.example.org/270",
+        "HTTP://Payer.Example.Org:8080/270",
+        "http://10.0.0.7:9000/x",
+        "http://[2001:db8::1]:8443/x",
+        "http://localhost.example.org/x",
+        "http://128.0.0.1/x",
+    ] {
+        let found = triples(&problems(&http_out(url, "")));
+        assert_eq!(found, vec![(15, 7, refusal.to_string())], "{url}");
+    }
+    // The problem names the key and the rule, never the URL.
+    let (_, _, message) = only(&http_out("http://payer.example.org/270?member=SECRET-1", ""));
+    assert!(!message.contains("payer.example.org") && !message.contains("SECRET-1"), "{message}");
+
+    // Loopback stays allowed; https is always fine; `allow_plaintext` lets the rest through.
+    for url in [
+        "http://127.0.0.1:9000/x",
+        "http://127.8.9.10/x",
+        "http://localhost:8080/x",
+        "http://LOCALHOST/x",
+        "http://[::1]:8080/x",
+        "https://payer.example.org/270",
+    ] {
+        let cfg = super::ok(&http_out(url, ""));
+        let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+        assert!(!api.http.allow_plaintext, "{url}");
+    }
+    let cfg = super::ok(&http_out("http://payer.internal:9000/x", "allow_plaintext = true\n"));
+    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+    assert!(api.http.allow_plaintext);
+    assert_eq!(
+        only(&http_out("https://payer.internal/x", "allow_plaintext = \"yes\"\n")),
+        (16, 19, "`allow_plaintext` in [endpoints.api] must be a boolean, not a string".into())
+    );
+}
+
+#[test]
+fn plaintext_refusal_of_fhir_out_and_the_file_of_the_problem() {
+    let text = format!(
+        "{BASE}[endpoints.ehr]\ntransport = \"fhir-out\"\nconnector = \"json\"\nbase_url = \"http://ehr.example.org/fhir\"\n"
+    );
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].file, PathBuf::from("/etc/clearway/clearway.toml"));
+    let pos = found[0].pos.expect("a position");
+    assert_eq!((pos.line, pos.column), (15, 12));
+    assert!(found[0].message.starts_with("`base_url` in [endpoints.ehr] is a plain `http://` URL"), "{}", found[0].message);
+    super::ok(&format!("{text}allow_plaintext = true\n"));
+    super::ok(&text.replace("http://ehr.example.org", "http://127.0.0.1:8080"));
+}
+
+#[test]
+fn max_response_kib_is_bounded_and_defaults_to_a_mebibyte() {
+    let cfg = super::ok(&http_out("https://x.org/", ""));
+    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+    assert_eq!(api.http.max_response_kib, 1024);
+    let cfg = super::ok(&http_out("https://x.org/", "max_response_kib = 4\n"));
+    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+    assert_eq!(api.http.max_response_kib, 4);
+    assert_eq!(
+        only(&http_out("https://x.org/", "max_response_kib = 0\n")),
+        (16, 20, "`max_response_kib` in [endpoints.api] must be between 1 and 1048576".into())
+    );
+}
+
+#[test]
+fn replies_from_names_inbound_endpoints() {
+    let cfg = super::ok(&http_out("https://x.org/", "replies_from = [\"inbox\"]\n"));
+    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+    assert_eq!(api.http.replies_from, vec!["inbox".to_string()]);
+    assert_eq!(
+        triples(&problems(&http_out("https://x.org/", "replies_from = [\"nowhere\", \"outbox\", \"inbox\", \"inbox\"]\n"))),
+        vec![
+            (16, 17, "`replies_from` in [endpoints.api] names endpoint `nowhere`, which is not defined".into()),
+            (
+                16,
+                28,
+                "`replies_from` in [endpoints.api] names endpoint `outbox`, which is outbound (transport `dir-out`); replies arrive through an inbound endpoint (http, fhir, dir)".into()
+            ),
+            (16, 47, "`replies_from` in [endpoints.api] names endpoint `inbox` twice".into()),
+        ]
+    );
+    let (line, _, message) = only(&format!("{BASE}[endpoints.drop]\ntransport = \"dir-out\"\nconnector = \"json\"\npath = \"x\"\nreplies_from = [\"inbox\"]\n"));
+    assert_eq!(line, 16);
+    assert!(message.contains("unknown key `replies_from`"), "{message}");
+}
+
+#[test]
+fn hub_security_keys_are_checked_with_positions() {
+    let text = "[hub]\ntls = { cert = \"hub.crt\", keyy = \"file:k\" }\nencryption_key = \"0123abcd\"\nallowed_hosts = [\"a b\"]\nsession_idle_minutes = 0\n";
+    let problems = triples(&problems(text));
+    for expected in [
+        "`cert` in [hub].tls must be `file:PATH` (a PEM file)",
+        "unknown key `keyy` in [hub].tls",
+        "missing required key `key` in [hub].tls",
+        "`encryption_key` in [hub] must be a reference (`file:PATH` or `env:NAME`), never the key itself",
+        "elements of `allowed_hosts` in [hub] must be host names",
+        "`session_idle_minutes` in [hub] must be between 1 and 1440",
+    ] {
+        assert!(problems.iter().any(|(_, _, m)| m.contains(expected)), "no `{expected}` in {problems:?}");
+    }
 }
