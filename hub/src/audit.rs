@@ -132,13 +132,21 @@ fn entry_key(seq: u64) -> Vec<u8> {
 }
 
 fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt { what: "audit", id: what.to_owned(), reason: "not a valid audit record".into() }
+    StoreError::Corrupt {
+        what: "audit",
+        id: what.to_owned(),
+        reason: "not a valid audit record".into(),
+    }
 }
 
 impl Audit {
     /// The audit log kept in `store`.
     pub fn open(store: &Store) -> Result<Audit, StoreError> {
-        Ok(Audit { store: store.clone(), tree: store.tree("audit")?, append: Mutex::new(()) })
+        Ok(Audit {
+            store: store.clone(),
+            tree: store.tree("audit")?,
+            append: Mutex::new(()),
+        })
     }
 
     /// Append an entry (durable with the store's next sync; see [`Audit::record`]).
@@ -146,7 +154,10 @@ impl Audit {
         let _guard = self.append.lock().unwrap_or_else(|p| p.into_inner());
         let head = match self.tree.get(HEAD)? {
             Some(v) => serde_json::from_slice::<Head>(&v).map_err(|_| corrupt("head"))?,
-            None => Head { seq: 0, hash: [0; 32] },
+            None => Head {
+                seq: 0,
+                hash: [0; 32],
+            },
         };
         let entry = Entry {
             seq: head.seq + 1,
@@ -161,7 +172,11 @@ impl Audit {
         };
         let bytes = serde_json::to_vec(&entry).expect("audit entries serialize");
         let hash: [u8; 32] = Sha256::digest(&bytes).into();
-        let new_head = serde_json::to_vec(&Head { seq: entry.seq, hash }).expect("audit head serializes");
+        let new_head = serde_json::to_vec(&Head {
+            seq: entry.seq,
+            hash,
+        })
+        .expect("audit head serializes");
         let mut batch = sled::Batch::default();
         batch.insert(entry_key(entry.seq), bytes);
         batch.insert(HEAD, new_head);
@@ -191,7 +206,10 @@ impl Audit {
         let mut out = Vec::new();
         for kv in self.tree.range(ENTRY_PREFIX.to_vec()..upper).rev() {
             let (k, v) = kv?;
-            let seq = k.get(2..10).and_then(|b| <[u8; 8]>::try_from(b).ok()).map_or(0, u64::from_be_bytes);
+            let seq = k
+                .get(2..10)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_be_bytes);
             let e: Entry = serde_json::from_slice(&v).map_err(|_| corrupt(&seq.to_string()))?;
             let ms = crate::store::record::parse_time_ms(&e.at).unwrap_or(0);
             if q.until_ms.is_some_and(|u| ms >= u) {
@@ -202,7 +220,9 @@ impl Audit {
             }
             let keep = q.actor.as_deref().is_none_or(|a| a == e.actor)
                 && q.action.as_deref().is_none_or(|a| e.action.starts_with(a))
-                && q.record.as_deref().is_none_or(|r| e.records.iter().any(|x| x == r));
+                && q.record
+                    .as_deref()
+                    .is_none_or(|r| e.records.iter().any(|x| x == r));
             if keep {
                 if out.len() == q.limit {
                     let next = out.last().map(|e: &Entry| e.seq);
@@ -224,28 +244,50 @@ impl Audit {
         for kv in self.tree.scan_prefix(ENTRY_PREFIX) {
             let (k, v) = kv?;
             count += 1;
-            let Some(seq) = k.get(2..10).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes) else {
-                broken.push(Broken { seq: 0, problem: "an entry with a malformed key".into() });
+            let Some(seq) = k
+                .get(2..10)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+            else {
+                broken.push(Broken {
+                    seq: 0,
+                    problem: "an entry with a malformed key".into(),
+                });
                 continue;
             };
             if seq != expected_seq {
                 for missing in expected_seq..seq.min(expected_seq + 100) {
-                    broken.push(Broken { seq: missing, problem: "missing (deleted)".into() });
+                    broken.push(Broken {
+                        seq: missing,
+                        problem: "missing (deleted)".into(),
+                    });
                 }
             }
             match serde_json::from_slice::<Entry>(&v) {
-                Err(_) => broken.push(Broken { seq, problem: "not a valid audit entry (edited)".into() }),
+                Err(_) => broken.push(Broken {
+                    seq,
+                    problem: "not a valid audit entry (edited)".into(),
+                }),
                 Ok(e) => {
                     if e.seq != seq {
-                        broken.push(Broken { seq, problem: format!("says it is entry {} (moved)", e.seq) });
+                        broken.push(Broken {
+                            seq,
+                            problem: format!("says it is entry {} (moved)", e.seq),
+                        });
                     }
                     if e.prev != hex::encode(prev_hash) && seq > 1 {
                         broken.push(Broken {
                             seq: seq - 1,
-                            problem: format!("edited: its hash no longer matches the `prev` of entry {seq}"),
+                            problem: format!(
+                                "edited: its hash no longer matches the `prev` of entry {seq}"
+                            ),
                         });
                     } else if e.prev != hex::encode(prev_hash) {
-                        broken.push(Broken { seq, problem: "edited: the first entry's `prev` is not the genesis value".into() });
+                        broken.push(Broken {
+                            seq,
+                            problem: "edited: the first entry's `prev` is not the genesis value"
+                                .into(),
+                        });
                     }
                 }
             }
@@ -255,12 +297,21 @@ impl Audit {
         let last = expected_seq - 1;
         match self.tree.get(HEAD)? {
             None if count == 0 => {}
-            None => broken.push(Broken { seq: last, problem: "the log's head record is missing".into() }),
+            None => broken.push(Broken {
+                seq: last,
+                problem: "the log's head record is missing".into(),
+            }),
             Some(h) => match serde_json::from_slice::<Head>(&h) {
-                Err(_) => broken.push(Broken { seq: last, problem: "the log's head record is unreadable".into() }),
+                Err(_) => broken.push(Broken {
+                    seq: last,
+                    problem: "the log's head record is unreadable".into(),
+                }),
                 Ok(h) if h.seq != last => broken.push(Broken {
                     seq: h.seq,
-                    problem: format!("the head says the last entry is {}, but the log ends at {last} (deleted)", h.seq),
+                    problem: format!(
+                        "the head says the last entry is {}, but the log ends at {last} (deleted)",
+                        h.seq
+                    ),
                 }),
                 Ok(h) if h.hash != prev_hash => broken.push(Broken {
                     seq: last,
@@ -269,6 +320,10 @@ impl Audit {
                 Ok(_) => {}
             },
         }
-        Ok(Verified { entries: count, head: hex::encode(prev_hash), broken })
+        Ok(Verified {
+            entries: count,
+            head: hex::encode(prev_hash),
+            broken,
+        })
     }
 }

@@ -64,23 +64,45 @@ impl Metrics {
 
     /// Record how long a decode call took.
     pub fn observe_decode(&self, endpoint: &str, d: Duration) {
-        self.decode.lock().expect("metrics lock").entry(endpoint.to_owned()).or_default().observe(d);
+        self.decode
+            .lock()
+            .expect("metrics lock")
+            .entry(endpoint.to_owned())
+            .or_default()
+            .observe(d);
     }
 
     /// Record ingest-to-delivered latency of one message.
     pub fn observe_delivery(&self, endpoint: &str, d: Duration) {
-        self.delivery.lock().expect("metrics lock").entry(endpoint.to_owned()).or_default().observe(d);
+        self.delivery
+            .lock()
+            .expect("metrics lock")
+            .entry(endpoint.to_owned())
+            .or_default()
+            .observe(d);
     }
 
     /// Prometheus text exposition; `queue_depths` is (endpoint, depth).
     pub fn render(&self, queue_depths: &[(String, usize)]) -> String {
         let mut out = String::new();
-        out.push_str("# HELP clearway_messages_total Messages that reached a status, by endpoint.\n");
+        out.push_str(
+            "# HELP clearway_messages_total Messages that reached a status, by endpoint.\n",
+        );
         out.push_str("# TYPE clearway_messages_total counter\n");
         for ((ep, st), n) in self.counts.lock().expect("metrics lock").iter() {
-            let _ = writeln!(out, "clearway_messages_total{{endpoint=\"{}\",status=\"{}\"}} {n}", escape(ep), st);
+            let _ = writeln!(
+                out,
+                "clearway_messages_total{{endpoint=\"{}\",status=\"{}\"}} {n}",
+                escape(ep),
+                st
+            );
         }
-        render_histograms(&mut out, "clearway_decode_duration_seconds", "Time spent in a connector's decode call.", &self.decode);
+        render_histograms(
+            &mut out,
+            "clearway_decode_duration_seconds",
+            "Time spent in a connector's decode call.",
+            &self.decode,
+        );
         render_histograms(
             &mut out,
             "clearway_delivery_latency_seconds",
@@ -90,28 +112,52 @@ impl Metrics {
         out.push_str("# HELP clearway_queue_depth Messages waiting in a destination's queue.\n");
         out.push_str("# TYPE clearway_queue_depth gauge\n");
         for (ep, d) in queue_depths {
-            let _ = writeln!(out, "clearway_queue_depth{{endpoint=\"{}\"}} {d}", escape(ep));
+            let _ = writeln!(
+                out,
+                "clearway_queue_depth{{endpoint=\"{}\"}} {d}",
+                escape(ep)
+            );
         }
         out
     }
 }
 
-fn render_histograms(out: &mut String, name: &str, help: &str, h: &Mutex<BTreeMap<String, Histogram>>) {
+fn render_histograms(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    h: &Mutex<BTreeMap<String, Histogram>>,
+) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} histogram");
     for (ep, h) in h.lock().expect("metrics lock").iter() {
         let ep = escape(ep);
         for (i, (_, le)) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "{name}_bucket{{endpoint=\"{ep}\",le=\"{le}\"}} {}", h.counts[i]);
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{endpoint=\"{ep}\",le=\"{le}\"}} {}",
+                h.counts[i]
+            );
         }
-        let _ = writeln!(out, "{name}_bucket{{endpoint=\"{ep}\",le=\"+Inf\"}} {}", h.count);
-        let _ = writeln!(out, "{name}_sum{{endpoint=\"{ep}\"}} {}.{:06}", h.sum_micros / 1_000_000, h.sum_micros % 1_000_000);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{endpoint=\"{ep}\",le=\"+Inf\"}} {}",
+            h.count
+        );
+        let _ = writeln!(
+            out,
+            "{name}_sum{{endpoint=\"{ep}\"}} {}.{:06}",
+            h.sum_micros / 1_000_000,
+            h.sum_micros % 1_000_000
+        );
         let _ = writeln!(out, "{name}_count{{endpoint=\"{ep}\"}} {}", h.count);
     }
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -126,8 +172,16 @@ mod tests {
         m.observe_decode("in", Duration::from_millis(3));
         let text = m.render(&[("out".into(), 4)]);
         assert!(text.contains("clearway_messages_total{endpoint=\"in\",status=\"received\"} 2"));
-        assert!(text.contains("clearway_decode_duration_seconds_bucket{endpoint=\"in\",le=\"0.0025\"} 0"));
-        assert!(text.contains("clearway_decode_duration_seconds_bucket{endpoint=\"in\",le=\"0.005\"} 1"));
+        assert!(
+            text.contains(
+                "clearway_decode_duration_seconds_bucket{endpoint=\"in\",le=\"0.0025\"} 0"
+            )
+        );
+        assert!(
+            text.contains(
+                "clearway_decode_duration_seconds_bucket{endpoint=\"in\",le=\"0.005\"} 1"
+            )
+        );
         assert!(text.contains("clearway_decode_duration_seconds_sum{endpoint=\"in\"} 0.003000"));
         assert!(text.contains("clearway_queue_depth{endpoint=\"out\"} 4"));
     }

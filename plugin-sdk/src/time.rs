@@ -68,7 +68,10 @@ mod tests {
             Some("2025".to_owned())
         );
         assert_eq!(ulid_time("short"), None);
-        assert_eq!(ulid_time("01ARZ3NDEKTSV4RRFFQ69G5FA!"), Some("2016-07-30T23:54:10.259Z".into()));
+        assert_eq!(
+            ulid_time("01ARZ3NDEKTSV4RRFFQ69G5FA!"),
+            Some("2016-07-30T23:54:10.259Z".into())
+        );
         assert_eq!(ulid_time("0!ARZ3NDEKTSV4RRFFQ69G5FAV"), None);
     }
 }

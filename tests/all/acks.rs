@@ -39,7 +39,13 @@ fn fixture(name: &str) -> Vec<u8> {
 /// The ack records of inbound payload `inbound`, once delivered.
 fn acks_of(hub: &Hub, inbound: &str) -> Vec<Value> {
     let (_, page) = hub.get("/v1/messages?type=ack&limit=100");
-    page["items"].as_array().unwrap().iter().filter(|r| r["parent"] == inbound).cloned().collect()
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["parent"] == inbound)
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -50,15 +56,22 @@ fn every_interchange_gets_its_999_back() {
     assert_eq!(status, 202, "{body}");
     let good = body["inbound_id"].as_str().unwrap().to_owned();
     hub.wait_for("the 999 for the good claim", 60, || {
-        acks_of(&hub, &good).first().is_some_and(|a| a["status"] == "delivered")
+        acks_of(&hub, &good)
+            .first()
+            .is_some_and(|a| a["status"] == "delivered")
     });
 
     let (status, body) = hub.post_inbound("submitters", &fixture("bad-missing-n3.x12"));
     assert_eq!(status, 422, "{body}");
-    let bad = body["error"]["details"]["inbound_id"].as_str().or(body["inbound_id"].as_str()).map(str::to_owned);
+    let bad = body["error"]["details"]["inbound_id"]
+        .as_str()
+        .or(body["inbound_id"].as_str())
+        .map(str::to_owned);
     let bad = bad.unwrap_or_else(|| panic!("the 422 names the stored inbound payload: {body}"));
     hub.wait_for("the 999 for the bad claim", 60, || {
-        acks_of(&hub, &bad).first().is_some_and(|a| a["status"] == "delivered")
+        acks_of(&hub, &bad)
+            .first()
+            .is_some_and(|a| a["status"] == "delivered")
     });
 
     let texts: Vec<(String, String)> = [&good, &bad]
@@ -69,22 +82,42 @@ fn every_interchange_gets_its_999_back() {
             let id = acks[0]["id"].as_str().unwrap();
             let (_, detail) = hub.get(&format!("/v1/messages/{id}"));
             assert_eq!(detail["record"]["record_type"], "ack", "{detail}");
-            let name = files(&hub.path("acks")).into_iter().find(|f| f.starts_with(id)).unwrap_or_else(|| panic!("no file for {id}"));
+            let name = files(&hub.path("acks"))
+                .into_iter()
+                .find(|f| f.starts_with(id))
+                .unwrap_or_else(|| panic!("no file for {id}"));
             let text = std::fs::read_to_string(hub.path("acks").join(&name)).unwrap();
             assert_eq!(detail["raw"]["data"], text.as_str(), "delivered as it is");
             (id.to_owned(), text)
         })
         .collect();
     let (accepted, rejected) = (&texts[0].1, &texts[1].1);
-    assert!(accepted.contains("ST*999*") && accepted.contains("AK9*A*1*1*1"), "{accepted}");
-    assert!(rejected.contains("ST*999*") && rejected.contains("IK3*") && rejected.contains("AK9*R"), "{rejected}");
+    assert!(
+        accepted.contains("ST*999*") && accepted.contains("AK9*A*1*1*1"),
+        "{accepted}"
+    );
+    assert!(
+        rejected.contains("ST*999*") && rejected.contains("IK3*") && rejected.contains("AK9*R"),
+        "{rejected}"
+    );
     // The acks answer the submitter: sender and receiver swapped.
-    assert!(accepted.contains("*ZZ*TESTPAYER      *ZZ*TESTSUBMIT     *"), "{accepted}");
+    assert!(
+        accepted.contains("*ZZ*TESTPAYER      *ZZ*TESTSUBMIT     *"),
+        "{accepted}"
+    );
     for (_, text) in &texts {
-        validate_x12(text.as_bytes()).unwrap_or_else(|e| panic!("pyx12 rejects the 999:\n{e}\n{text}"));
+        validate_x12(text.as_bytes())
+            .unwrap_or_else(|e| panic!("pyx12 rejects the 999:\n{e}\n{text}"));
     }
     let (_, inbound) = hub.get(&format!("/v1/messages/{good}"));
-    let note = inbound["record"]["history"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap_or_default().to_owned();
+    let note = inbound["record"]["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(note.contains("acknowledgment(s) to acks"), "{note}");
 }
 
@@ -99,7 +132,14 @@ fn acknowledgments_need_a_connector_that_makes_them() {
     std::fs::write(&path, text).unwrap();
     std::fs::create_dir_all(dir.path().join("out")).unwrap();
     let out = clearway(&["check", "--config", path.to_str().unwrap()], None);
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!out.status.success(), "{all}");
-    assert!(all.contains("clearway.toml:4:1:") && all.contains("connector `json` makes none"), "{all}");
+    assert!(
+        all.contains("clearway.toml:4:1:") && all.contains("connector `json` makes none"),
+        "{all}"
+    );
 }

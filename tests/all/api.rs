@@ -46,8 +46,12 @@ fn message_log_filters_paginates_and_replays() {
     assert_eq!(msgs.iter().filter(|m| m["status"] == "unrouted").count(), 2);
     let inbound_id = body["inbound_id"].as_str().unwrap().to_owned();
 
-    hub.wait_for("10 deliveries", 60, || files(&hub.path("outbox")).len() == 10);
-    hub.wait_for("delivered statuses", 30, || all_pages(&hub, "&status=delivered", 100).len() == 10);
+    hub.wait_for("10 deliveries", 60, || {
+        files(&hub.path("outbox")).len() == 10
+    });
+    hub.wait_for("delivered statuses", 30, || {
+        all_pages(&hub, "&status=delivered", 100).len() == 10
+    });
 
     // Pagination: 13 records (1 inbound + 12 messages), pages of 5, newest first, no repeats.
     let all = all_pages(&hub, "", 5);
@@ -56,23 +60,40 @@ fn message_log_filters_paginates_and_replays() {
     let mut sorted = ids.clone();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(ids, sorted);
-    assert!(all.iter().all(|r| r.get("history").is_none()), "listings leave history out");
+    assert!(
+        all.iter().all(|r| r.get("history").is_none()),
+        "listings leave history out"
+    );
 
     // Filters.
     assert_eq!(all_pages(&hub, "&kind=claim", 3).len(), 7);
     assert_eq!(all_pages(&hub, "&status=unrouted", 3).len(), 2);
-    assert_eq!(all_pages(&hub, "&kind=remittance&status=unrouted", 3).len(), 2);
+    assert_eq!(
+        all_pages(&hub, "&kind=remittance&status=unrouted", 3).len(),
+        2
+    );
     assert_eq!(all_pages(&hub, "&endpoint=in&type=inbound", 3).len(), 1);
     assert_eq!(all_pages(&hub, "&correlation=PCN-3", 3).len(), 1);
     assert_eq!(all_pages(&hub, "&q=pcn-", 3).len(), 7);
-    assert_eq!(all_pages(&hub, "&since=2000-01-01&until=2999-01-01", 4).len(), 13);
+    assert_eq!(
+        all_pages(&hub, "&since=2000-01-01&until=2999-01-01", 4).len(),
+        13
+    );
     assert_eq!(all_pages(&hub, "&until=2000-01-01", 4).len(), 0);
 
     // Detail: history and payloads.
-    let claim_id = all_pages(&hub, "&correlation=PCN-3", 3)[0]["id"].as_str().unwrap().to_owned();
+    let claim_id = all_pages(&hub, "&correlation=PCN-3", 3)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (status, detail) = hub.get(&format!("/v1/messages/{claim_id}"));
     assert_eq!(status, 200);
-    let statuses: Vec<&str> = detail["record"]["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = detail["record"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["decoded", "queued", "delivered"]);
     assert_eq!(detail["record"]["parent"], inbound_id.as_str());
     assert_eq!(detail["normalized"]["correlation"]["claim_id"], "PCN-3");
@@ -93,17 +114,35 @@ fn message_log_filters_paginates_and_replays() {
     hub.wait_for("replayed delivery", 30, || {
         let (_, d) = hub.get(&format!("/v1/messages/{claim_id}"));
         let h = d["record"]["history"].as_array().unwrap();
-        h.iter().any(|c| c["status"] == "replayed" && c["actor"] == "api") && d["record"]["status"] == "delivered" && h.len() == 6
+        h.iter()
+            .any(|c| c["status"] == "replayed" && c["actor"] == "api")
+            && d["record"]["status"] == "delivered"
+            && h.len() == 6
     });
     assert_eq!(files(&hub.path("outbox")).len(), 10);
 
     // Metrics.
     let m = hub.get_text("/metrics");
-    assert!(m.contains("clearway_messages_total{endpoint=\"in\",status=\"received\"} 1"), "{m}");
-    assert!(m.contains("clearway_messages_total{endpoint=\"out\",status=\"delivered\"} 11"), "{m}");
-    assert!(m.contains("clearway_decode_duration_seconds_count{endpoint=\"in\"} 1"), "{m}");
-    assert!(m.contains("clearway_delivery_latency_seconds_count{endpoint=\"out\"} 11"), "{m}");
-    assert!(m.contains("clearway_queue_depth{endpoint=\"out\"} 0"), "{m}");
+    assert!(
+        m.contains("clearway_messages_total{endpoint=\"in\",status=\"received\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("clearway_messages_total{endpoint=\"out\",status=\"delivered\"} 11"),
+        "{m}"
+    );
+    assert!(
+        m.contains("clearway_decode_duration_seconds_count{endpoint=\"in\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("clearway_delivery_latency_seconds_count{endpoint=\"out\"} 11"),
+        "{m}"
+    );
+    assert!(
+        m.contains("clearway_queue_depth{endpoint=\"out\"} 0"),
+        "{m}"
+    );
     assert!(!m.contains("PCN-"), "metrics carry no message data");
 }
 
@@ -113,7 +152,11 @@ fn errors_have_one_json_shape_and_name_the_problem() {
     let check = |(status, body): (u16, Value), want_status: u16, want_code: &str| {
         assert_eq!(status, want_status, "{body}");
         assert_eq!(body["error"]["code"], want_code, "{body}");
-        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     };
     check(hub.post_inbound("nope", b"{}"), 404, "not_found");
     check(hub.post_inbound("out", b"{}"), 404, "not_found");
@@ -123,8 +166,16 @@ fn errors_have_one_json_shape_and_name_the_problem() {
     check(hub.get("/v1/messages?limit=0"), 400, "bad_request");
     check(hub.get("/v1/messages?cursor=xyz"), 400, "bad_request");
     check(hub.get("/v1/messages?since=yesterday"), 400, "bad_request");
-    check(hub.get("/v1/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV"), 404, "not_found");
-    check(hub.post("/v1/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV/replay"), 404, "not_found");
+    check(
+        hub.get("/v1/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+        404,
+        "not_found",
+    );
+    check(
+        hub.post("/v1/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV/replay"),
+        404,
+        "not_found",
+    );
     check(hub.get("/v2/anything"), 404, "not_found");
 
     // A payload that does not validate: 422, stored, every problem with its JSON path,
@@ -135,16 +186,30 @@ fn errors_have_one_json_shape_and_name_the_problem() {
     bad["surprise"] = Value::from("PATIENTNAME-XYZ");
     let (status, body) = hub.post_inbound("in", &serde_json::to_vec(&bad).unwrap());
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"]["code"].as_str().unwrap().starts_with("decode_failed"));
+    assert!(
+        body["error"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("decode_failed")
+    );
     let problems = body["error"]["details"]["problems"].as_array().unwrap();
-    let paths: Vec<&str> = problems.iter().filter_map(|p| p["location"]["path"].as_str()).collect();
+    let paths: Vec<&str> = problems
+        .iter()
+        .filter_map(|p| p["location"]["path"].as_str())
+        .collect();
     assert!(paths.contains(&"/body/total_charge"), "{paths:?}");
     assert!(paths.contains(&"/parties/patient/last_name"), "{paths:?}");
     assert!(problems.len() >= 3, "every violation is reported: {body}");
     let text = body.to_string();
-    assert!(!text.contains("PATIENTNAME-XYZ") && !text.contains("12.5"), "no input values in errors: {text}");
+    assert!(
+        !text.contains("PATIENTNAME-XYZ") && !text.contains("12.5"),
+        "no input values in errors: {text}"
+    );
     let inbound = body["error"]["details"]["inbound_id"].as_str().unwrap();
-    assert_eq!(hub.get(&format!("/v1/messages/{inbound}")).1["record"]["status"], "decode_failed");
+    assert_eq!(
+        hub.get(&format!("/v1/messages/{inbound}")).1["record"]["status"],
+        "decode_failed"
+    );
 
     let (status, body) = hub.post_inbound("in", b"{not json");
     assert_eq!(status, 422);

@@ -24,7 +24,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[test]
@@ -42,24 +44,38 @@ fn no_patient_data_in_clear_under_data_dir_and_private_modes() {
     let (status, body) = hub.post_inbound("in", &serde_json::to_vec(&batch).unwrap());
     assert_eq!(status, 202, "{body}");
     hub.wait_for("3 deliveries", 60, || files(&hub.path("outbox")).len() == 3);
-    let ids: Vec<String> =
-        body["messages"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    let ids: Vec<String> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
     hub.wait_for("delivered statuses", 30, || {
-        ids.iter().all(|id| hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered")
+        ids.iter()
+            .all(|id| hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered")
     });
     // The strings did go through (the outbox is outside data_dir and in clear).
     let out = std::fs::read(hub.path("outbox").join(&files(&hub.path("outbox"))[0])).unwrap();
-    assert!(contains(&out, LAST_NAME) && contains(&out, MEMBER_ID), "the claims carry the test strings");
+    assert!(
+        contains(&out, LAST_NAME) && contains(&out, MEMBER_ID),
+        "the claims carry the test strings"
+    );
     // And the API still shows the decrypted payload to an admin.
     let (_, detail) = hub.get(&format!("/v1/messages/{}", ids[0]));
-    assert_eq!(detail["normalized"]["parties"]["subscriber"]["last_name"], LAST_NAME, "the API decrypts: {detail}");
+    assert_eq!(
+        detail["normalized"]["parties"]["subscriber"]["last_name"], LAST_NAME,
+        "the API decrypts: {detail}"
+    );
     let inbound = body["inbound_id"].as_str().unwrap();
     assert_eq!(hub.get(&format!("/v1/messages/{inbound}")).0, 200);
 
     let data = hub.path("data");
     let mut paths = Vec::new();
     walk(&data, &mut paths);
-    assert!(paths.iter().any(|p| p.ends_with("master.key")), "the default key file is made: {paths:?}");
+    assert!(
+        paths.iter().any(|p| p.ends_with("master.key")),
+        "the default key file is made: {paths:?}"
+    );
     assert!(paths.len() > 3, "{paths:?}");
     let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700, "data_dir");
@@ -77,7 +93,13 @@ fn no_patient_data_in_clear_under_data_dir_and_private_modes() {
     }
     let log = hub.log();
     for s in [LAST_NAME, FIRST_NAME, MEMBER_ID] {
-        assert!(!contains(log.as_bytes(), s), "the hub log holds `{s}`:\n{log}");
+        assert!(
+            !contains(log.as_bytes(), s),
+            "the hub log holds `{s}`:\n{log}"
+        );
     }
-    assert!(log.contains("master key kept beside the data"), "the default key is warned about:\n{log}");
+    assert!(
+        log.contains("master key kept beside the data"),
+        "the default key is warned about:\n{log}"
+    );
 }

@@ -33,7 +33,10 @@ fn trace(hub: &Hub, sequence: &str) -> String {
     assert_eq!(status, 202, "{body}");
     let id = body["messages"][0]["id"].as_str().unwrap();
     let (_, detail) = hub.get(&format!("/v1/messages/{id}"));
-    detail["normalized"]["correlation"]["trace_numbers"][0].as_str().unwrap().to_owned()
+    detail["normalized"]["correlation"]["trace_numbers"][0]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[test]
@@ -45,9 +48,19 @@ fn control_numbers_are_durable_and_only_for_granted_connectors() {
     assert_eq!(trace(&hub, "isa/SENDER/OTHER"), "CN-1");
 
     let hub = Hub::start_in(hub.into_dir(), &cfg);
-    assert_eq!(trace(&hub, "isa/SENDER/PAYER"), "CN-3", "a number is never handed out twice, across a SIGKILL too");
+    assert_eq!(
+        trace(&hub, "isa/SENDER/PAYER"),
+        "CN-3",
+        "a number is never handed out twice, across a SIGKILL too"
+    );
 
     let (status, body) = hub.post_inbound("plain", b"isa/SENDER/PAYER");
     assert_eq!(status, 422);
-    assert!(body["error"]["message"].as_str().unwrap().contains("not granted"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not granted"),
+        "{body}"
+    );
 }

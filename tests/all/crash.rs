@@ -40,12 +40,16 @@ fn sigkill_after_202s_loses_nothing_and_delivers_everything_once() {
     let hub = Hub::start_in(dir, &cfg);
     for id in &ids {
         let (status, body) = hub.get(&format!("/v1/messages/{id}"));
-        assert_eq!(status, 200, "acknowledged message {id} is missing after the restart");
+        assert_eq!(
+            status, 200,
+            "acknowledged message {id} is missing after the restart"
+        );
         assert_eq!(body["record"]["kind"], "claim");
     }
     let outbox = hub.path("outbox");
     hub.wait_for("every acknowledged message delivered", 120, || {
-        ids.iter().all(|id| hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered")
+        ids.iter()
+            .all(|id| hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered")
     });
     // Exactly one file per message: a delivery repeated after the crash rewrote its file.
     let names = files(&outbox);
@@ -80,8 +84,12 @@ fn queued_deliveries_survive_a_kill_and_retry_after_restart() {
     let dir = hub.into_dir();
     std::fs::remove_file(dir.path().join("outbox")).unwrap();
     let hub = Hub::start_in(dir, &cfg);
-    hub.wait_for("retried deliveries", 60, || files(&hub.path("outbox")).len() == ids.len());
+    hub.wait_for("retried deliveries", 60, || {
+        files(&hub.path("outbox")).len() == ids.len()
+    });
     for id in &ids {
-        hub.wait_for("delivered status", 30, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered");
+        hub.wait_for("delivered status", 30, || {
+            hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered"
+        });
     }
 }

@@ -31,22 +31,53 @@ fn the_readme_walk_through_works_on_the_example_config() {
         .send()
         .unwrap();
     assert_eq!(r.status().as_u16(), 202);
-    hub.wait_for("the 837P in outbox/x12", 60, || !files(&hub.path("outbox/x12")).is_empty());
+    hub.wait_for("the 837P in outbox/x12", 60, || {
+        !files(&hub.path("outbox/x12")).is_empty()
+    });
     let name = &files(&hub.path("outbox/x12"))[0];
     let interchange = std::fs::read(hub.path("outbox/x12").join(name)).unwrap();
     let text = String::from_utf8_lossy(&interchange);
-    assert!(text.contains("ST*837*") && text.contains("CLM*PCN-1001*"), "{text}");
+    assert!(
+        text.contains("ST*837*") && text.contains("CLM*PCN-1001*"),
+        "{text}"
+    );
     validate_x12(&interchange).unwrap_or_else(|e| panic!("pyx12 rejects the 837P:\n{e}\n{text}"));
 
     // The clearinghouse pays PCN-1001: an 835 dropped into inbox/x12.
-    let remit = std::fs::read_to_string(root().join("plugins/x12/tests/fixtures/remit_basic.x12")).unwrap();
-    let pcn = remit.split('~').find_map(|s| s.trim().strip_prefix("CLP*")).and_then(|c| c.split('*').next()).unwrap().to_owned();
-    std::fs::write(hub.path("inbox/x12/remit.x12.tmp"), remit.replacen(&format!("CLP*{pcn}*"), "CLP*PCN-1001*", 1)).unwrap();
-    std::fs::rename(hub.path("inbox/x12/remit.x12.tmp"), hub.path("inbox/x12/remit.x12")).unwrap();
-    hub.wait_for("the remittance in outbox/", 60, || files(&hub.path("outbox")).iter().any(|f| f.ends_with(".json")));
+    let remit =
+        std::fs::read_to_string(root().join("plugins/x12/tests/fixtures/remit_basic.x12")).unwrap();
+    let pcn = remit
+        .split('~')
+        .find_map(|s| s.trim().strip_prefix("CLP*"))
+        .and_then(|c| c.split('*').next())
+        .unwrap()
+        .to_owned();
+    std::fs::write(
+        hub.path("inbox/x12/remit.x12.tmp"),
+        remit.replacen(&format!("CLP*{pcn}*"), "CLP*PCN-1001*", 1),
+    )
+    .unwrap();
+    std::fs::rename(
+        hub.path("inbox/x12/remit.x12.tmp"),
+        hub.path("inbox/x12/remit.x12"),
+    )
+    .unwrap();
+    hub.wait_for("the remittance in outbox/", 60, || {
+        files(&hub.path("outbox"))
+            .iter()
+            .any(|f| f.ends_with(".json"))
+    });
 
     let (status, timeline) = hub.get("/v1/claims/PCN-1001/timeline");
     assert_eq!(status, 200, "{timeline}");
-    let kinds: Vec<&str> = timeline["items"].as_array().unwrap().iter().filter_map(|r| r["kind"].as_str()).collect();
-    assert!(kinds.contains(&"claim") && kinds.contains(&"remittance"), "{timeline}");
+    let kinds: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"claim") && kinds.contains(&"remittance"),
+        "{timeline}"
+    );
 }

@@ -6,7 +6,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use clearway_tests::support::{Hub, client_with_token, example, files, http_receiver, plugin, root, validate_fhir_r4, validate_x12, validator_python};
+use clearway_tests::support::{
+    Hub, client_with_token, example, files, http_receiver, plugin, root, validate_fhir_r4,
+    validate_x12, validator_python,
+};
 use serde_json::Value;
 
 fn config(payer_port: u16) -> String {
@@ -73,12 +76,19 @@ fn claims_flow_through_and_eligibility_comes_back_as_fhir() {
         let mut response = example("eligibility.response");
         response["correlation"]["trace_numbers"] = request["correlation"]["trace_numbers"].clone();
         let (base, token) = url.lock().unwrap().clone().unwrap();
-        let r = client_with_token(&token).post(format!("{base}/v1/inbound/replies")).body(serde_json::to_vec(&response).unwrap()).send().unwrap();
+        let r = client_with_token(&token)
+            .post(format!("{base}/v1/inbound/replies"))
+            .body(serde_json::to_vec(&response).unwrap())
+            .send()
+            .unwrap();
         assert_eq!(r.status().as_u16(), 202);
         200
     });
     let hub = Hub::start(&config(port));
-    *hub_url.lock().unwrap() = Some((hub.url.clone(), hub.create_token("payer", "sender", &["replies"])));
+    *hub_url.lock().unwrap() = Some((
+        hub.url.clone(),
+        hub.create_token("payer", "sender", &["replies"]),
+    ));
 
     // The EHR is a Python client built on fhirclient 4.4.0 (tests/clients/fhir_ehr_client.py):
     // it reads the CapabilityStatement, submits a Claim Bundle (202), checks eligibility in
@@ -96,26 +106,56 @@ fn claims_flow_through_and_eligibility_comes_back_as_fhir() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "the fhirclient EHR failed:\n{stdout}\n{}\n{}", String::from_utf8_lossy(&out.stderr), hub.log());
+    assert!(
+        out.status.success(),
+        "the fhirclient EHR failed:\n{stdout}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        hub.log()
+    );
     let summary: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(summary["fhirVersion"], "4.0.1", "{summary}");
-    assert_eq!(summary["eligibility"]["resourceType"], "CoverageEligibilityResponse", "{summary}");
+    assert_eq!(
+        summary["eligibility"]["resourceType"], "CoverageEligibilityResponse",
+        "{summary}"
+    );
     let location = summary["submit"]["location"].as_str().unwrap();
     assert!(location.contains("/v1/messages/"), "{summary}");
-    let paths: Vec<&str> = summary["rejected"]["expressions"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert!(paths.iter().any(|p| p.contains("productOrService")), "{summary}");
+    let paths: Vec<&str> = summary["rejected"]["expressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.contains("productOrService")),
+        "{summary}"
+    );
 
     // The submitted claim was decoded, routed and written to the outbox as an 837P that
     // pyx12 accepts.
-    hub.wait_for("the claim in the outbox", 60, || files(&hub.path("outbox")).len() == 1);
+    hub.wait_for("the claim in the outbox", 60, || {
+        files(&hub.path("outbox")).len() == 1
+    });
     let name = &files(&hub.path("outbox"))[0];
     let interchange = std::fs::read(hub.path("outbox").join(name)).unwrap();
     let text = String::from_utf8_lossy(&interchange);
-    assert!(text.starts_with("ISA*") && text.contains("ST*837*") && text.contains("CLM*PCN-1001*"), "{text}");
-    assert!(text.contains("*000000001*0*T*"), "the interchange number comes from the hub's sequence: {text}");
+    assert!(
+        text.starts_with("ISA*") && text.contains("ST*837*") && text.contains("CLM*PCN-1001*"),
+        "{text}"
+    );
+    assert!(
+        text.contains("*000000001*0*T*"),
+        "the interchange number comes from the hub's sequence: {text}"
+    );
     validate_x12(&interchange).unwrap_or_else(|e| panic!("pyx12 rejects the 837P:\n{e}\n{text}"));
 
-    let answer = |name: &str| -> Value { serde_json::from_slice(&std::fs::read(answers.path().join(name)).unwrap()).unwrap() };
-    validate_fhir_r4(&[answer("submit.json"), answer("eligibility.json"), answer("rejected.json")])
-        .unwrap_or_else(|e| panic!("not valid FHIR R4:\n{e}"));
+    let answer = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(answers.path().join(name)).unwrap()).unwrap()
+    };
+    validate_fhir_r4(&[
+        answer("submit.json"),
+        answer("eligibility.json"),
+        answer("rejected.json"),
+    ])
+    .unwrap_or_else(|e| panic!("not valid FHIR R4:\n{e}"));
 }

@@ -52,7 +52,10 @@ to = ["ehr"]
 
 /// A hub with the stand-in answering `answer(n, request)` for the nth request; the 835
 /// fixture posted; returns the hub, the remittance's id and what the stand-in saw.
-fn run(collections: &str, answer: impl Fn(usize, &Received) -> Answer + Send + 'static) -> (Hub, String, Seen) {
+fn run(
+    collections: &str,
+    answer: impl Fn(usize, &Received) -> Answer + Send + 'static,
+) -> (Hub, String, Seen) {
     let seen: Seen = Arc::default();
     let s = seen.clone();
     let port = http_server(move |request| {
@@ -84,37 +87,77 @@ fn a_remittance_is_created_on_the_ehr_as_one_transaction() {
             return (503, Vec::new(), Vec::new());
         }
         let bundle: Value = serde_json::from_slice(&request.body).unwrap();
-        let entries: Vec<Value> = bundle["entry"].as_array().unwrap().iter().map(|_| json!({"response": {"status": "201 Created"}})).collect();
-        fhir_json(200, Vec::new(), &json!({"resourceType": "Bundle", "type": "transaction-response", "entry": entries}))
+        let entries: Vec<Value> = bundle["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|_| json!({"response": {"status": "201 Created"}}))
+            .collect();
+        fhir_json(
+            200,
+            Vec::new(),
+            &json!({"resourceType": "Bundle", "type": "transaction-response", "entry": entries}),
+        )
     });
-    hub.wait_for("delivered to the EHR", 60, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered");
+    hub.wait_for("delivered to the EHR", 60, || {
+        hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered"
+    });
     let (_, rec) = hub.get(&format!("/v1/messages/{id}"));
     let history = rec["record"]["history"].as_array().unwrap();
-    let statuses: Vec<&str> = history.iter().map(|h| h["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = history
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["decoded", "queued", "retrying", "delivered"]);
-    let note = history.last().unwrap()["note"].as_str().unwrap_or_default().to_owned();
-    assert!(note.contains("HTTP 200 Bundle:") && note.contains("(201, 201"), "{note}");
+    let note = history.last().unwrap()["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        note.contains("HTTP 200 Bundle:") && note.contains("(201, 201"),
+        "{note}"
+    );
 
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 2);
     let sent = &seen[1];
-    assert_eq!((sent.method.as_str(), sent.path.as_str()), ("POST", "/fhir"));
+    assert_eq!(
+        (sent.method.as_str(), sent.path.as_str()),
+        ("POST", "/fhir")
+    );
     assert_eq!(sent.header("authorization"), Some("Bearer ehr-token-7"));
     assert_eq!(sent.header("content-type"), Some("application/fhir+json"));
     assert_eq!(sent.header("accept"), Some("application/fhir+json"));
     let bundle: Value = serde_json::from_slice(&sent.body).unwrap();
     assert_eq!(bundle["type"], "transaction");
     let entries = bundle["entry"].as_array().unwrap();
-    let types: Vec<&str> = entries.iter().map(|e| e["resource"]["resourceType"].as_str().unwrap()).collect();
+    let types: Vec<&str> = entries
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+        .collect();
     assert_eq!(types[0], "PaymentReconciliation", "{types:?}");
-    assert!(types[1..].iter().all(|t| *t == "ExplanationOfBenefit") && types.len() >= 2, "{types:?}");
+    assert!(
+        types[1..].iter().all(|t| *t == "ExplanationOfBenefit") && types.len() >= 2,
+        "{types:?}"
+    );
     for entry in entries {
         assert_eq!(entry["request"]["method"], "POST");
         assert_eq!(entry["request"]["url"], entry["resource"]["resourceType"]);
     }
-    assert!(entries[0]["request"]["ifNoneExist"].as_str().unwrap().starts_with("identifier="), "{}", entries[0]);
-    validate_fhir_r4(&[bundle]).unwrap_or_else(|e| panic!("the transaction is not valid FHIR R4:\n{e}"));
-    assert!(!hub.log().contains("ehr-token-7"), "secrets never reach the log");
+    assert!(
+        entries[0]["request"]["ifNoneExist"]
+            .as_str()
+            .unwrap()
+            .starts_with("identifier="),
+        "{}",
+        entries[0]
+    );
+    validate_fhir_r4(&[bundle])
+        .unwrap_or_else(|e| panic!("the transaction is not valid FHIR R4:\n{e}"));
+    assert!(
+        !hub.log().contains("ehr-token-7"),
+        "secrets never reach the log"
+    );
 }
 
 #[test]
@@ -127,37 +170,89 @@ fn a_rejection_is_final_and_recorded_without_diagnostics() {
         }]});
         fhir_json(422, Vec::new(), &outcome)
     });
-    hub.wait_for("dead", 60, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead");
+    hub.wait_for("dead", 60, || {
+        hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead"
+    });
     let (_, rec) = hub.get(&format!("/v1/messages/{id}"));
-    let last = rec["record"]["history"].as_array().unwrap().last().unwrap().clone();
+    let last = rec["record"]["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(last["error"]["code"], "delivery.http_status");
     let message = last["error"]["message"].as_str().unwrap();
-    assert!(message.contains("HTTP 422: OperationOutcome error/required at PaymentReconciliation.requestor"), "{message}");
-    assert!(!message.contains("SMITH") && !hub.log().contains("SMITH"), "diagnostics are never recorded");
+    assert!(
+        message.contains(
+            "HTTP 422: OperationOutcome error/required at PaymentReconciliation.requestor"
+        ),
+        "{message}"
+    );
+    assert!(
+        !message.contains("SMITH") && !hub.log().contains("SMITH"),
+        "diagnostics are never recorded"
+    );
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 1, "a rejected payload is not sent again; later entries are not sent");
-    assert_eq!((seen[0].method.as_str(), seen[0].path.as_str()), ("POST", "/fhir/PaymentReconciliation"));
-    assert!(seen[0].header("if-none-exist").is_some_and(|s| s.starts_with("identifier=")), "{:?}", seen[0].headers);
+    assert_eq!(
+        seen.len(),
+        1,
+        "a rejected payload is not sent again; later entries are not sent"
+    );
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].path.as_str()),
+        ("POST", "/fhir/PaymentReconciliation")
+    );
+    assert!(
+        seen[0]
+            .header("if-none-exist")
+            .is_some_and(|s| s.starts_with("identifier=")),
+        "{:?}",
+        seen[0].headers
+    );
 }
 
 /// The last history entry of message `id` once it is `dead`.
 fn dead(hub: &Hub, id: &str) -> Value {
-    hub.wait_for("dead", 60, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead");
+    hub.wait_for("dead", 60, || {
+        hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead"
+    });
     let (_, rec) = hub.get(&format!("/v1/messages/{id}"));
-    rec["record"]["history"].as_array().unwrap().last().unwrap().clone()
+    rec["record"]["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone()
 }
 
 #[test]
 fn a_redirect_is_not_followed_and_is_recorded_by_status_and_host() {
     let (hub, id, seen) = run("transaction", |_, _| {
-        (308, vec![("location".into(), "https://other.example.org/fhir?patient=SMITH-JOHN".into())], Vec::new())
+        (
+            308,
+            vec![(
+                "location".into(),
+                "https://other.example.org/fhir?patient=SMITH-JOHN".into(),
+            )],
+            Vec::new(),
+        )
     });
     let last = dead(&hub, &id);
     assert_eq!(last["error"]["code"], "delivery.redirect", "{last}");
     let message = last["error"]["message"].as_str().unwrap();
-    assert!(message.contains("HTTP 308") && message.contains("`other.example.org`"), "{message}");
-    assert!(!message.contains("SMITH") && !hub.log().contains("SMITH-JOHN"), "{message}");
-    assert_eq!(seen.lock().unwrap().len(), 1, "a redirect is neither followed nor retried");
+    assert!(
+        message.contains("HTTP 308") && message.contains("`other.example.org`"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("SMITH") && !hub.log().contains("SMITH-JOHN"),
+        "{message}"
+    );
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "a redirect is neither followed nor retried"
+    );
 }
 
 #[test]
@@ -165,11 +260,21 @@ fn an_oversized_answer_is_bounded_and_recorded() {
     // A transaction-response padded past the default 1024 KiB.
     let (hub, id, seen) = run("transaction", |_, _| {
         let padding = "p".repeat(1100 * 1024);
-        fhir_json(200, Vec::new(), &json!({"resourceType": "Bundle", "type": "transaction-response", "id": padding, "entry": []}))
+        fhir_json(
+            200,
+            Vec::new(),
+            &json!({"resourceType": "Bundle", "type": "transaction-response", "id": padding, "entry": []}),
+        )
     });
     let last = dead(&hub, &id);
-    assert_eq!(last["error"]["code"], "delivery.response_too_large", "{last}");
+    assert_eq!(
+        last["error"]["code"], "delivery.response_too_large",
+        "{last}"
+    );
     let message = last["error"]["message"].as_str().unwrap();
-    assert!(message.contains("HTTP 200") && message.contains("max_response_kib = 1024 KiB"), "{message}");
+    assert!(
+        message.contains("HTTP 200") && message.contains("max_response_kib = 1024 KiB"),
+        "{message}"
+    );
     assert_eq!(seen.lock().unwrap().len(), 1, "not sent again");
 }

@@ -33,17 +33,31 @@ fn each_hostile_guest_fails_its_own_message_and_the_hub_answers_the_next() {
         let (status, body) = hub.post_inbound(&format!("{name}-in"), b"misbehave");
         assert_eq!(status, 422, "{name}: {body}");
         assert_eq!(body["error"]["code"], *code, "{name}: {body}");
-        let inbound = body["error"]["details"]["inbound_id"].as_str().unwrap().to_owned();
+        let inbound = body["error"]["details"]["inbound_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
 
         // The failure is recorded with its reason on the stored payload.
         let (_, rec) = hub.get(&format!("/v1/messages/{inbound}"));
         assert_eq!(rec["record"]["status"], "decode_failed");
-        let last = rec["record"]["history"].as_array().unwrap().last().unwrap().clone();
+        let last = rec["record"]["history"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
         assert_eq!(last["error"]["code"], *code);
-        assert_eq!(rec["raw"]["data"], "misbehave", "the payload itself is kept");
+        assert_eq!(
+            rec["raw"]["data"], "misbehave",
+            "the payload itself is kept"
+        );
 
         // The hub answers the next request, on a good connector...
-        let (status, body) = hub.post_inbound("in", &serde_json::to_vec(&claim(&format!("AFTER{n}"))).unwrap());
+        let (status, body) = hub.post_inbound(
+            "in",
+            &serde_json::to_vec(&claim(&format!("AFTER{n}"))).unwrap(),
+        );
         assert_eq!(status, 202, "after {name}: {body}");
         // ...and on the same connector, whose next instance is fresh.
         let (status, body) = hub.post_inbound(&format!("{name}-in"), b"ok");
@@ -61,12 +75,24 @@ fn the_sandbox_gives_no_files_env_or_network() {
     assert_eq!(status, 422);
     let text = body.to_string();
     assert!(!text.contains("root:"), "file content leaked: {text}");
-    let (_, rec) = hub.get(&format!("/v1/messages/{}", body["error"]["details"]["inbound_id"].as_str().unwrap()));
-    let msg = rec["record"]["history"].as_array().unwrap().last().unwrap()["error"]["message"].as_str().unwrap().to_owned();
+    let (_, rec) = hub.get(&format!(
+        "/v1/messages/{}",
+        body["error"]["details"]["inbound_id"].as_str().unwrap()
+    ));
+    let msg = rec["record"]["history"].as_array().unwrap().last().unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for attempt in ["fs-read", "fs-list", "env", "net"] {
-        assert!(msg.contains(attempt), "snoop should report `{attempt}` denied: {msg}");
+        assert!(
+            msg.contains(attempt),
+            "snoop should report `{attempt}` denied: {msg}"
+        );
     }
-    assert!(msg.contains("env(0 vars)"), "no environment variable may reach a guest: {msg}");
+    assert!(
+        msg.contains("env(0 vars)"),
+        "no environment variable may reach a guest: {msg}"
+    );
 }
 
 #[test]
@@ -74,8 +100,25 @@ fn guest_panic_message_is_kept_for_operators_but_not_returned_to_callers() {
     let hub = Hub::start(&hostile_config());
     let (status, body) = hub.post_inbound("panic-in", b"boom");
     assert_eq!(status, 422);
-    assert!(!body.to_string().contains("deliberate panic"), "guest stderr must not reach the caller: {body}");
-    let (_, rec) = hub.get(&format!("/v1/messages/{}", body["error"]["details"]["inbound_id"].as_str().unwrap()));
-    let last = rec["record"]["history"].as_array().unwrap().last().unwrap().clone();
-    assert!(last["error"]["details"]["guest_stderr"].as_str().unwrap_or("").contains("deliberate panic"), "{last}");
+    assert!(
+        !body.to_string().contains("deliberate panic"),
+        "guest stderr must not reach the caller: {body}"
+    );
+    let (_, rec) = hub.get(&format!(
+        "/v1/messages/{}",
+        body["error"]["details"]["inbound_id"].as_str().unwrap()
+    ));
+    let last = rec["record"]["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["error"]["details"]["guest_stderr"]
+            .as_str()
+            .unwrap_or("")
+            .contains("deliberate panic"),
+        "{last}"
+    );
 }

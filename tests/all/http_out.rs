@@ -66,16 +66,32 @@ fn retries_on_503_then_delivers_with_the_bearer_token() {
     let (status, body) = hub.post_inbound("in", &serde_json::to_vec(&claim("HTTP-1")).unwrap());
     assert_eq!(status, 202, "{body}");
     let id = body["messages"][0]["id"].as_str().unwrap().to_owned();
-    hub.wait_for("delivery after two 503s", 60, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered");
+    hub.wait_for("delivery after two 503s", 60, || {
+        hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "delivered"
+    });
     let (_, rec) = hub.get(&format!("/v1/messages/{id}"));
-    let statuses: Vec<String> = rec["record"]["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(statuses, ["decoded", "queued", "retrying", "retrying", "delivered"]);
+    let statuses: Vec<String> = rec["record"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["decoded", "queued", "retrying", "retrying", "delivered"]
+    );
     assert_eq!(rec["record"]["deliveries"]["payer"]["attempts"], 3);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 3);
-    assert!(seen.iter().all(|(auth, _)| auth == "Bearer s3cret-token"), "{seen:?}");
+    assert!(
+        seen.iter().all(|(auth, _)| auth == "Bearer s3cret-token"),
+        "{seen:?}"
+    );
     assert!(seen[2].1.contains("HTTP-1"));
-    assert!(!hub.log().contains("s3cret-token"), "secrets never reach the log");
+    assert!(
+        !hub.log().contains("s3cret-token"),
+        "secrets never reach the log"
+    );
 }
 
 #[test]
@@ -86,12 +102,23 @@ fn a_rejection_is_final() {
     let hub = Hub::start_in(dir, &config(port));
     let (_, body) = hub.post_inbound("in", &serde_json::to_vec(&claim("HTTP-2")).unwrap());
     let id = body["messages"][0]["id"].as_str().unwrap().to_owned();
-    hub.wait_for("dead", 30, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead");
+    hub.wait_for("dead", 30, || {
+        hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead"
+    });
     let (_, rec) = hub.get(&format!("/v1/messages/{id}"));
-    let last = rec["record"]["history"].as_array().unwrap().last().unwrap().clone();
+    let last = rec["record"]["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(last["error"]["code"], "delivery.http_status");
     assert!(last["error"]["message"].as_str().unwrap().contains("400"));
-    assert_eq!(seen.lock().unwrap().len(), 1, "a rejected payload is not sent again");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "a rejected payload is not sent again"
+    );
 }
 
 /// A hub whose `payer` endpoint (with `extra` keys) talks to the server on `port`; one
@@ -103,9 +130,16 @@ fn dead_claim(port: u16, extra: &str, pcn: &str) -> (Hub, Value) {
     let (status, body) = hub.post_inbound("in", &serde_json::to_vec(&claim(pcn)).unwrap());
     assert_eq!(status, 202, "{body}");
     let id = body["messages"][0]["id"].as_str().unwrap().to_owned();
-    hub.wait_for("dead", 30, || hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead");
+    hub.wait_for("dead", 30, || {
+        hub.get(&format!("/v1/messages/{id}")).1["record"]["status"] == "dead"
+    });
     let (_, rec) = hub.get(&format!("/v1/messages/{id}"));
-    let last = rec["record"]["history"].as_array().unwrap().last().unwrap().clone();
+    let last = rec["record"]["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     (hub, last)
 }
 
@@ -115,15 +149,32 @@ fn a_redirect_is_not_followed_and_is_recorded() {
     let s = seen.clone();
     let port = http_server(move |request| {
         s.lock().unwrap().push(request.path.clone());
-        (307, vec![("location".into(), "/elsewhere?member=SECRET-MEMBER-7".into())], Vec::new())
+        (
+            307,
+            vec![(
+                "location".into(),
+                "/elsewhere?member=SECRET-MEMBER-7".into(),
+            )],
+            Vec::new(),
+        )
     });
     let (hub, last) = dead_claim(port, "", "HTTP-REDIRECT");
     assert_eq!(last["error"]["code"], "delivery.redirect", "{last}");
     let message = last["error"]["message"].as_str().unwrap();
-    assert!(message.contains("HTTP 307") && message.contains("`127.0.0.1`"), "{message}");
-    assert!(!message.contains("SECRET-MEMBER-7") && !message.contains("elsewhere"), "{message}");
+    assert!(
+        message.contains("HTTP 307") && message.contains("`127.0.0.1`"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("SECRET-MEMBER-7") && !message.contains("elsewhere"),
+        "{message}"
+    );
     assert!(!hub.log().contains("SECRET-MEMBER-7"));
-    assert_eq!(*seen.lock().unwrap(), ["/claims"], "the redirect was followed, or the delivery retried");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["/claims"],
+        "the redirect was followed, or the delivery retried"
+    );
 }
 
 #[test]
@@ -136,8 +187,17 @@ fn an_oversized_answer_is_bounded_and_recorded() {
         (200, Vec::new(), vec![b'x'; 2 << 20])
     });
     let (_, last) = dead_claim(port, "", "HTTP-BIG");
-    assert_eq!(last["error"]["code"], "delivery.response_too_large", "{last}");
-    assert!(last["error"]["message"].as_str().unwrap().contains("max_response_kib = 1024 KiB"), "{last}");
+    assert_eq!(
+        last["error"]["code"], "delivery.response_too_large",
+        "{last}"
+    );
+    assert!(
+        last["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("max_response_kib = 1024 KiB"),
+        "{last}"
+    );
     assert_eq!(*calls.lock().unwrap(), 1, "not sent again");
 }
 
@@ -168,7 +228,9 @@ fn an_endless_answer_is_read_only_up_to_the_limit() {
             let _ = reader.read_exact(&mut vec![0; len]);
             let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
             let chunk = [b'y'; 16 * 1024];
-            while stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_ok()
+            while stream
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .is_ok()
                 && stream.write_all(&chunk).is_ok()
                 && stream.write_all(b"\r\n").is_ok()
             {
@@ -179,9 +241,26 @@ fn an_endless_answer_is_read_only_up_to_the_limit() {
             }
         }
     });
-    let (_, last) = dead_claim(port, "max_response_kib = 64\ntimeout_ms = 60000\n", "HTTP-ENDLESS");
-    assert_eq!(last["error"]["code"], "delivery.response_too_large", "{last}");
-    assert!(last["error"]["message"].as_str().unwrap().contains("max_response_kib = 64 KiB"), "{last}");
+    let (_, last) = dead_claim(
+        port,
+        "max_response_kib = 64\ntimeout_ms = 60000\n",
+        "HTTP-ENDLESS",
+    );
+    assert_eq!(
+        last["error"]["code"], "delivery.response_too_large",
+        "{last}"
+    );
+    assert!(
+        last["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("max_response_kib = 64 KiB"),
+        "{last}"
+    );
     // What the receiver managed to write is socket buffers away from the limit, not a gigabyte.
-    assert!(*sent.lock().unwrap() < 64 << 20, "{} bytes sent", sent.lock().unwrap());
+    assert!(
+        *sent.lock().unwrap() < 64 << 20,
+        "{} bytes sent",
+        sent.lock().unwrap()
+    );
 }

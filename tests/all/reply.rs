@@ -53,9 +53,15 @@ fn payer(answer: bool) -> (u16, HubAccess) {
         let request: Value = serde_json::from_slice(body).unwrap();
         if answer && let Some((base, token)) = url.lock().unwrap().clone() {
             let mut response = example("eligibility.response");
-            response["correlation"]["trace_numbers"] = request["correlation"]["trace_numbers"].clone();
-            response["parties"]["subscriber"]["member_id"] = request["parties"]["subscriber"]["member_id"].clone();
-            let r = client_with_token(&token).post(format!("{base}/v1/inbound/replies")).body(serde_json::to_vec(&response).unwrap()).send().unwrap();
+            response["correlation"]["trace_numbers"] =
+                request["correlation"]["trace_numbers"].clone();
+            response["parties"]["subscriber"]["member_id"] =
+                request["parties"]["subscriber"]["member_id"].clone();
+            let r = client_with_token(&token)
+                .post(format!("{base}/v1/inbound/replies"))
+                .body(serde_json::to_vec(&response).unwrap())
+                .send()
+                .unwrap();
             assert_eq!(r.status().as_u16(), 202);
         }
         200
@@ -79,11 +85,25 @@ fn request_for(trace: &str, member_id: &str) -> Vec<u8> {
 fn the_sender_gets_the_correlated_reply() {
     let (port, hub_url) = payer(true);
     let hub = Hub::start(&config(port));
-    *hub_url.lock().unwrap() = Some((hub.url.clone(), hub.create_token("payer", "sender", &["replies"])));
-    let r = hub.http().post(format!("{}/v1/inbound/in", hub.url)).body(request("TRN-REPLY-1")).send().unwrap();
+    *hub_url.lock().unwrap() = Some((
+        hub.url.clone(),
+        hub.create_token("payer", "sender", &["replies"]),
+    ));
+    let r = hub
+        .http()
+        .post(format!("{}/v1/inbound/in", hub.url))
+        .body(request("TRN-REPLY-1"))
+        .send()
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let reply_id = r.headers()["x-clearway-reply-id"].to_str().unwrap().to_owned();
-    let request_id = r.headers()["x-clearway-request-id"].to_str().unwrap().to_owned();
+    let reply_id = r.headers()["x-clearway-reply-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let request_id = r.headers()["x-clearway-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let body: Value = r.json().unwrap();
     assert_eq!(body["kind"], "eligibility.response");
     assert_eq!(body["correlation"]["trace_numbers"][0], "TRN-REPLY-1");
@@ -92,11 +112,21 @@ fn the_sender_gets_the_correlated_reply() {
     // The reply's history says it went back to the waiting sender; the timeline
     // of the trace number holds both.
     let (_, rec) = hub.get(&format!("/v1/messages/{reply_id}"));
-    let last = rec["record"]["history"].as_array().unwrap().last().unwrap().clone();
+    let last = rec["record"]["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(last["actor"], "reply:in");
     assert!(last["note"].as_str().unwrap().contains(&request_id));
     let (_, tl) = hub.get("/v1/claims/TRN-REPLY-1/timeline");
-    let kinds: Vec<&str> = tl["items"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = tl["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["eligibility.request", "eligibility.response"]);
 }
 
@@ -104,7 +134,12 @@ fn the_sender_gets_the_correlated_reply() {
 fn without_a_reply_in_time_the_sender_gets_202_and_the_request_id() {
     let (port, _) = payer(false);
     let hub = Hub::start(&config(port));
-    let r = hub.http().post(format!("{}/v1/inbound/in?wait=1", hub.url)).body(request("TRN-REPLY-2")).send().unwrap();
+    let r = hub
+        .http()
+        .post(format!("{}/v1/inbound/in?wait=1", hub.url))
+        .body(request("TRN-REPLY-2"))
+        .send()
+        .unwrap();
     assert_eq!(r.status().as_u16(), 202);
     let body: Value = r.json().unwrap();
     assert_eq!(body["reply"]["status"], "timeout");
@@ -122,13 +157,23 @@ fn without_a_reply_in_time_the_sender_gets_202_and_the_request_id() {
 fn two_senders_with_the_same_trace_number_each_get_only_their_own_271() {
     let (port, hub_url) = payer(true);
     let hub = Hub::start(&config(port));
-    *hub_url.lock().unwrap() = Some((hub.url.clone(), hub.create_token("payer", "sender", &["replies"])));
+    *hub_url.lock().unwrap() = Some((
+        hub.url.clone(),
+        hub.create_token("payer", "sender", &["replies"]),
+    ));
     let clinic_a = client_with_token(&hub.create_token("clinic-a", "sender", &["in"]));
     let clinic_b = client_with_token(&hub.create_token("clinic-b", "sender", &["in"]));
     let ask = |client: &reqwest::blocking::Client, member: &str| -> (String, Value) {
-        let r = client.post(format!("{}/v1/inbound/in", hub.url)).body(request_for("TRN-SHARED", member)).send().unwrap();
+        let r = client
+            .post(format!("{}/v1/inbound/in", hub.url))
+            .body(request_for("TRN-SHARED", member))
+            .send()
+            .unwrap();
         assert_eq!(r.status().as_u16(), 200, "{}", hub.log());
-        let reply_id = r.headers()["x-clearway-reply-id"].to_str().unwrap().to_owned();
+        let reply_id = r.headers()["x-clearway-reply-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         (reply_id, r.json().unwrap())
     };
     let (first, a) = ask(&clinic_a, "MEMBER-A");
@@ -136,7 +181,10 @@ fn two_senders_with_the_same_trace_number_each_get_only_their_own_271() {
     // The second sender's request comes after the first reply was stored: that reply
     // shares the trace number but is older than the request, and was already returned.
     let (second, b) = ask(&clinic_b, "MEMBER-B");
-    assert_eq!(b["parties"]["subscriber"]["member_id"], "MEMBER-B", "clinic B got another sender's reply");
+    assert_eq!(
+        b["parties"]["subscriber"]["member_id"], "MEMBER-B",
+        "clinic B got another sender's reply"
+    );
     assert_ne!(first, second);
     assert_eq!(b["correlation"]["trace_numbers"][0], "TRN-SHARED");
 }
@@ -158,14 +206,23 @@ fn a_reply_counts_only_through_the_endpoint_its_requests_destination_answers_thr
         let request: Value = serde_json::from_slice(request).unwrap();
         let mut response = example("eligibility.response");
         response["correlation"]["trace_numbers"] = request["correlation"]["trace_numbers"].clone();
-        response["parties"]["subscriber"]["member_id"] = request["parties"]["subscriber"]["member_id"].clone();
-        let r = client_with_token(token).post(format!("{base}/v1/inbound/{endpoint}")).body(serde_json::to_vec(&response).unwrap()).send().unwrap();
+        response["parties"]["subscriber"]["member_id"] =
+            request["parties"]["subscriber"]["member_id"].clone();
+        let r = client_with_token(token)
+            .post(format!("{base}/v1/inbound/{endpoint}"))
+            .body(serde_json::to_vec(&response).unwrap())
+            .send()
+            .unwrap();
         assert_eq!(r.status().as_u16(), 202);
     };
     let (url_a, url_b) = (hub_url.clone(), hub_url.clone());
     let port_a = http_receiver(move |_, body| {
         a_received_tx.lock().unwrap().send(()).unwrap();
-        b_answered.lock().unwrap().recv_timeout(Duration::from_secs(30)).unwrap();
+        b_answered
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap();
         let (base, token, _) = url_a.lock().unwrap().clone().unwrap();
         answer(body, &base, &token, "replies-a");
         200
@@ -251,7 +308,15 @@ reply_timeout_ms = 30000
     let b = send("clinic-b", "MEMBER-B");
     let (status_b, reply_b) = b.join().unwrap();
     let (status_a, reply_a) = a.join().unwrap();
-    assert_eq!((status_a, status_b), (200, 200), "{reply_a}\n{reply_b}\n{}", hub.log());
+    assert_eq!(
+        (status_a, status_b),
+        (200, 200),
+        "{reply_a}\n{reply_b}\n{}",
+        hub.log()
+    );
     assert_eq!(reply_b["parties"]["subscriber"]["member_id"], "MEMBER-B");
-    assert_eq!(reply_a["parties"]["subscriber"]["member_id"], "MEMBER-A", "sender A got payer B's answer to sender B");
+    assert_eq!(
+        reply_a["parties"]["subscriber"]["member_id"], "MEMBER-A",
+        "sender A got payer B's answer to sender B"
+    );
 }

@@ -8,11 +8,16 @@ use serde_json::Value;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// The `clearway` binary: `$CLEARWAY_BIN`, else the one `./test.sh` builds
@@ -21,20 +26,34 @@ pub fn clearway_bin() -> PathBuf {
     let p = std::env::var_os("CLEARWAY_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir().join("debug").join("clearway"));
-    assert!(p.exists(), "{} is missing: run ./test.sh (it builds the hub before the tests)", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run ./test.sh (it builds the hub before the tests)",
+        p.display()
+    );
     p
 }
 
 /// A plugin component built by `scripts/build-plugins.sh --test-guests` into `dist/plugins/`.
 pub fn plugin(name: &str) -> PathBuf {
-    let p = root().join("dist").join("plugins").join(format!("{name}.wasm"));
-    assert!(p.exists(), "{} is missing: run ./test.sh (it builds the plugins and test guests)", p.display());
+    let p = root()
+        .join("dist")
+        .join("plugins")
+        .join(format!("{name}.wasm"));
+    assert!(
+        p.exists(),
+        "{} is missing: run ./test.sh (it builds the plugins and test guests)",
+        p.display()
+    );
     p
 }
 
 /// An example normalized message from `schemas/examples/`.
 pub fn example(kind: &str) -> Value {
-    let p = root().join("schemas").join("examples").join(format!("{kind}.json"));
+    let p = root()
+        .join("schemas")
+        .join("examples")
+        .join(format!("{kind}.json"));
     let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&text).expect("example is JSON")
 }
@@ -48,7 +67,11 @@ pub fn claim(pcn: &str) -> Value {
 
 /// A free TCP port on loopback.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A hub process with its own folder, config and port, and an admin token
@@ -87,7 +110,14 @@ impl Hub {
         std::fs::write(&config, text).unwrap();
         let token = admin_token(&config, &dir.path().join("admin.token"));
         let scheme = if ca_pem.is_some() { "https" } else { "http" };
-        let mut hub = Hub { dir, url: format!("{scheme}://127.0.0.1:{port}"), token, ca_pem, child: None, config };
+        let mut hub = Hub {
+            dir,
+            url: format!("{scheme}://127.0.0.1:{port}"),
+            token,
+            ca_pem,
+            child: None,
+            config,
+        };
         hub.spawn();
         hub
     }
@@ -139,7 +169,11 @@ impl Hub {
     }
 
     fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("hub.log")).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("hub.log"))
+            .unwrap();
         let child = Command::new(clearway_bin())
             .args(["serve", "--config"])
             .arg(&self.config)
@@ -157,14 +191,21 @@ impl Hub {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
-                panic!("the hub exited ({status}) before it was ready; log:\n{}", self.log());
+                panic!(
+                    "the hub exited ({status}) before it was ready; log:\n{}",
+                    self.log()
+                );
             }
             if let Ok(r) = self.anonymous().get(format!("{}/readyz", self.url)).send()
                 && r.status().is_success()
             {
                 return;
             }
-            assert!(Instant::now() < deadline, "the hub was not ready in time; log:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "the hub was not ready in time; log:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -213,19 +254,32 @@ impl Hub {
 
     /// GET an API path; (status, body).
     pub fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.http().get(format!("{}{path}", self.url)).send().unwrap();
+        let r = self
+            .http()
+            .get(format!("{}{path}", self.url))
+            .send()
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().unwrap_or(Value::Null))
     }
 
     /// GET an API path as text.
     pub fn get_text(&self, path: &str) -> String {
-        self.http().get(format!("{}{path}", self.url)).send().unwrap().text().unwrap()
+        self.http()
+            .get(format!("{}{path}", self.url))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
     }
 
     /// POST to an API path with no body.
     pub fn post(&self, path: &str) -> (u16, Value) {
-        let r = self.http().post(format!("{}{path}", self.url)).send().unwrap();
+        let r = self
+            .http()
+            .post(format!("{}{path}", self.url))
+            .send()
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().unwrap_or(Value::Null))
     }
@@ -234,7 +288,11 @@ impl Hub {
     pub fn wait_for(&self, what: &str, secs: u64, mut f: impl FnMut() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(secs);
         while !f() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; log:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; log:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -248,7 +306,10 @@ impl Drop for Hub {
 
 /// A blocking HTTP client with no credential.
 pub fn http() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
 }
 
 /// A blocking HTTP client that sends `Authorization: Bearer TOKEN`.
@@ -257,7 +318,11 @@ pub fn client_with_token(token: &str) -> reqwest::blocking::Client {
     let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
     value.set_sensitive(true);
     headers.insert(reqwest::header::AUTHORIZATION, value);
-    reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).default_headers(headers).build().unwrap()
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// The admin token kept in `file`, made with `clearway token create` on the
@@ -267,8 +332,24 @@ pub fn admin_token(config: &Path, file: &Path) -> String {
         return t.trim().to_owned();
     }
     let cfg = config.to_str().unwrap();
-    let out = clearway(&["token", "create", "--config", cfg, "--name", "test-admin", "--role", "admin"], None);
-    assert!(out.status.success(), "token create failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = clearway(
+        &[
+            "token",
+            "create",
+            "--config",
+            cfg,
+            "--name",
+            "test-admin",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "token create failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     std::fs::write(file, &token).unwrap();
     token
@@ -283,8 +364,15 @@ pub fn shared_cache() -> PathBuf {
 pub fn clearway(args: &[&str], stdin: Option<&[u8]>) -> Output {
     use std::io::Write;
     let mut cmd = Command::new(clearway_bin());
-    cmd.args(args).env("CLEARWAY_CACHE_DIR", shared_cache()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.args(args)
+        .env("CLEARWAY_CACHE_DIR", shared_cache())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     let mut child = cmd.spawn().unwrap();
     if let Some(input) = stdin {
         child.stdin.take().unwrap().write_all(input).unwrap();
@@ -339,8 +427,16 @@ to = ["out"]
 
 /// The Python of a validator venv made by `scripts/validators.sh`.
 pub fn validator_python(venv: &str) -> PathBuf {
-    let p = target_dir().join("validators").join(venv).join("bin").join("python");
-    assert!(p.exists(), "{} is missing: run ./test.sh (scripts/validators.sh makes the validator venvs)", p.display());
+    let p = target_dir()
+        .join("validators")
+        .join(venv)
+        .join("bin")
+        .join("python");
+    assert!(
+        p.exists(),
+        "{} is missing: run ./test.sh (scripts/validators.sh makes the validator venvs)",
+        p.display()
+    );
     p
 }
 
@@ -362,7 +458,11 @@ pub fn validate_fhir_r4(resources: &[serde_json::Value]) -> Result<(), String> {
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 
@@ -371,7 +471,10 @@ pub fn validate_fhir_r4(resources: &[serde_json::Value]) -> Result<(), String> {
 /// answered. Returns the port.
 pub fn http_receiver(handler: impl Fn(&str, &[u8]) -> u16 + Send + 'static) -> u16 {
     http_server(move |request| {
-        let auth = request.header("authorization").unwrap_or_default().to_owned();
+        let auth = request
+            .header("authorization")
+            .unwrap_or_default()
+            .to_owned();
         (handler(&auth, &request.body), Vec::new(), Vec::new())
     })
 }
@@ -392,7 +495,10 @@ pub struct Received {
 impl Received {
     /// The first header named `name` (lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -414,7 +520,10 @@ pub fn http_server(handler: impl Fn(&Received) -> Answer + Send + 'static) -> u1
                 continue;
             }
             let mut words = request_line.split_whitespace();
-            let (method, path) = (words.next().unwrap_or_default().to_owned(), words.next().unwrap_or_default().to_owned());
+            let (method, path) = (
+                words.next().unwrap_or_default().to_owned(),
+                words.next().unwrap_or_default().to_owned(),
+            );
             let mut headers = Vec::new();
             loop {
                 let mut line = String::new();
@@ -429,13 +538,25 @@ pub fn http_server(handler: impl Fn(&Received) -> Answer + Send + 'static) -> u1
                     headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
                 }
             }
-            let len = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0usize);
+            let len = headers
+                .iter()
+                .find(|(n, _)| n == "content-length")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0usize);
             let mut body = vec![0u8; len];
             if reader.read_exact(&mut body).is_err() {
                 continue;
             }
-            let (status, answer_headers, answer) = handler(&Received { method, path, headers, body });
-            let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", answer.len());
+            let (status, answer_headers, answer) = handler(&Received {
+                method,
+                path,
+                headers,
+                body,
+            });
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                answer.len()
+            );
             for (name, value) in answer_headers {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }
@@ -450,15 +571,36 @@ pub fn http_server(handler: impl Fn(&Received) -> Answer + Send + 'static) -> u1
 /// Validate an X12 interchange with pyx12 4.0.0 (`x12valid`, from the venv
 /// `scripts/validators.sh` makes); `Err` holds what it printed.
 pub fn validate_x12(interchange: &[u8]) -> Result<(), String> {
-    let script = target_dir().join("validators").join("pyx12").join("bin").join("x12valid");
-    assert!(script.exists(), "{} is missing: run ./test.sh (scripts/validators.sh makes the validator venvs)", script.display());
+    let script = target_dir()
+        .join("validators")
+        .join("pyx12")
+        .join("bin")
+        .join("x12valid");
+    assert!(
+        script.exists(),
+        "{} is missing: run ./test.sh (scripts/validators.sh makes the validator venvs)",
+        script.display()
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("interchange.x12");
     std::fs::write(&file, interchange).unwrap();
-    let out = Command::new(&script).arg(&file).current_dir(dir.path()).output().expect("run x12valid");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(&script)
+        .arg(&file)
+        .current_dir(dir.path())
+        .output()
+        .expect("run x12valid");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     // x12valid exits 1 even for a valid file: its last line says OK or Failure.
-    if text.lines().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_end().ends_with(": OK")) {
+    if text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_end().ends_with(": OK"))
+    {
         Ok(())
     } else {
         Err(text)

@@ -23,7 +23,9 @@ impl From<CredentialError> for ApiError {
             CredentialError::Store(e) => ApiError::internal(e),
             CredentialError::Hash(e) => ApiError::internal(e),
             CredentialError::NotFound { .. } => ApiError::not_found(e.to_string()),
-            CredentialError::Exists { .. } => ApiError::new(StatusCode::CONFLICT, "exists", e.to_string()),
+            CredentialError::Exists { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "exists", e.to_string())
+            }
             other => ApiError::bad_request(other.to_string()),
         }
     }
@@ -44,11 +46,18 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError>
 }
 
 /// Check that every endpoint a sender token is bound to is an inbound endpoint of this hub.
-pub fn check_sender_endpoints(config: &crate::config::Config, endpoints: &[String]) -> Result<(), String> {
+pub fn check_sender_endpoints(
+    config: &crate::config::Config,
+    endpoints: &[String],
+) -> Result<(), String> {
     for e in endpoints {
         match config.endpoints.get(e) {
             Some(ep) if ep.transport.is_inbound() => {}
-            Some(_) => return Err(format!("endpoint `{e}` is outbound: senders post only to inbound endpoints")),
+            Some(_) => {
+                return Err(format!(
+                    "endpoint `{e}` is outbound: senders post only to inbound endpoints"
+                ));
+            }
             None => return Err(format!("no endpoint `{e}` in the config")),
         }
     }
@@ -68,7 +77,9 @@ struct NewToken {
 
 /// `GET /v1/admin/tokens`.
 pub async fn list_tokens(Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "items": caller.auth.credentials.list_tokens()? })))
+    Ok(Json(
+        json!({ "items": caller.auth.credentials.list_tokens()? }),
+    ))
 }
 
 /// `POST /v1/admin/tokens`: 201 with the token, shown this once.
@@ -79,18 +90,36 @@ pub async fn create_token(
 ) -> Result<Response, ApiError> {
     let t: NewToken = json_body(&body)?;
     check_sender_endpoints(&hub.config, &t.endpoints).map_err(ApiError::bad_request)?;
-    let result = caller.auth.credentials.create_token(&t.name, t.role, &t.endpoints, t.expires_days);
+    let result =
+        caller
+            .auth
+            .credentials
+            .create_token(&t.name, t.role, &t.endpoints, t.expires_days);
     let outcome = if result.is_ok() { "ok" } else { "refused" };
-    caller.audit("token.create", vec![t.name.clone()], outcome).await?;
+    caller
+        .audit("token.create", vec![t.name.clone()], outcome)
+        .await?;
     let token = result?;
-    Ok((StatusCode::CREATED, Json(json!({ "name": t.name, "role": t.role, "endpoints": t.endpoints, "token": token })))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "name": t.name, "role": t.role, "endpoints": t.endpoints, "token": token })),
+    )
         .into_response())
 }
 
 /// `DELETE /v1/admin/tokens/{name}`.
-pub async fn revoke_token(Extension(caller): Extension<Caller>, Path(name): Path<String>) -> Result<Response, ApiError> {
+pub async fn revoke_token(
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
     let result = caller.auth.credentials.revoke_token(&name);
-    caller.audit("token.revoke", vec![name], if result.is_ok() { "ok" } else { "refused" }).await?;
+    caller
+        .audit(
+            "token.revoke",
+            vec![name],
+            if result.is_ok() { "ok" } else { "refused" },
+        )
+        .await?;
     result?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -111,26 +140,50 @@ struct NewPassword {
 
 /// `GET /v1/admin/users`.
 pub async fn list_users(Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "items": caller.auth.credentials.list_users()? })))
+    Ok(Json(
+        json!({ "items": caller.auth.credentials.list_users()? }),
+    ))
 }
 
 /// `POST /v1/admin/users`.
-pub async fn add_user(Extension(caller): Extension<Caller>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+pub async fn add_user(
+    Extension(caller): Extension<Caller>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
     let u: NewUser = json_body(&body)?;
     let creds = caller.auth.credentials.clone();
     let (name, role) = (u.name.clone(), u.role);
     let result = tokio::task::spawn_blocking(move || creds.add_user(&u.name, u.role, &u.password))
         .await
         .map_err(ApiError::internal)?;
-    caller.audit("user.add", vec![name.clone()], if result.is_ok() { "ok" } else { "refused" }).await?;
+    caller
+        .audit(
+            "user.add",
+            vec![name.clone()],
+            if result.is_ok() { "ok" } else { "refused" },
+        )
+        .await?;
     result?;
-    Ok((StatusCode::CREATED, Json(json!({ "name": name, "role": role }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "name": name, "role": role })),
+    )
+        .into_response())
 }
 
 /// `POST /v1/admin/users/{name}/disable`: also ends their sessions.
-pub async fn disable_user(Extension(caller): Extension<Caller>, Path(name): Path<String>) -> Result<Response, ApiError> {
+pub async fn disable_user(
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
     let result = caller.auth.credentials.disable_user(&name);
-    caller.audit("user.disable", vec![name.clone()], if result.is_ok() { "ok" } else { "refused" }).await?;
+    caller
+        .audit(
+            "user.disable",
+            vec![name.clone()],
+            if result.is_ok() { "ok" } else { "refused" },
+        )
+        .await?;
     result?;
     let ended = caller.auth.sessions.end_user(&name);
     Ok(Json(json!({ "name": name, "disabled": true, "sessions_ended": ended })).into_response())
@@ -145,15 +198,24 @@ pub async fn set_password(
     let p: NewPassword = json_body(&body)?;
     let creds = caller.auth.credentials.clone();
     let n = name.clone();
-    let result =
-        tokio::task::spawn_blocking(move || creds.set_password(&n, &p.password)).await.map_err(ApiError::internal)?;
-    caller.audit("user.passwd", vec![name.clone()], if result.is_ok() { "ok" } else { "refused" }).await?;
+    let result = tokio::task::spawn_blocking(move || creds.set_password(&n, &p.password))
+        .await
+        .map_err(ApiError::internal)?;
+    caller
+        .audit(
+            "user.passwd",
+            vec![name.clone()],
+            if result.is_ok() { "ok" } else { "refused" },
+        )
+        .await?;
     result?;
     let ended = caller.auth.sessions.end_user(&name);
     Ok(Json(json!({ "name": name, "sessions_ended": ended })).into_response())
 }
 
-const AUDIT_PARAMS: [&str; 7] = ["actor", "action", "record", "since", "until", "cursor", "limit"];
+const AUDIT_PARAMS: [&str; 7] = [
+    "actor", "action", "record", "since", "until", "cursor", "limit",
+];
 
 /// `GET /v1/audit`: newest first, with filters and a cursor.
 pub async fn audit(
@@ -168,7 +230,11 @@ pub async fn audit(
     }
     let time = |name: &str| -> Result<Option<u64>, ApiError> {
         p.get(name)
-            .map(|s| parse_time_ms(s).ok_or_else(|| ApiError::bad_request(format!("`{name}` must be RFC 3339 or YYYY-MM-DD"))))
+            .map(|s| {
+                parse_time_ms(s).ok_or_else(|| {
+                    ApiError::bad_request(format!("`{name}` must be RFC 3339 or YYYY-MM-DD"))
+                })
+            })
             .transpose()
     };
     let q = crate::audit::Query {
@@ -179,25 +245,37 @@ pub async fn audit(
         until_ms: time("until")?,
         before: p
             .get("cursor")
-            .map(|c| c.parse::<u64>().map_err(|_| ApiError::bad_request("`cursor` is not a cursor this API gave out")))
+            .map(|c| {
+                c.parse::<u64>().map_err(|_| {
+                    ApiError::bad_request("`cursor` is not a cursor this API gave out")
+                })
+            })
             .transpose()?,
         limit: match p.get("limit") {
             Some(l) => l
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| ApiError::bad_request("`limit` must be a whole number from 1 to 1000"))?,
+                .ok_or_else(|| {
+                    ApiError::bad_request("`limit` must be a whole number from 1 to 1000")
+                })?,
             None => 100,
         },
     };
     let auth = caller.auth.clone();
-    let (items, next) = tokio::task::spawn_blocking(move || auth.audit.list(&q)).await.map_err(ApiError::internal)??;
-    Ok(Json(json!({ "items": items, "next_cursor": next.map(|n| n.to_string()) })))
+    let (items, next) = tokio::task::spawn_blocking(move || auth.audit.list(&q))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(
+        json!({ "items": items, "next_cursor": next.map(|n| n.to_string()) }),
+    ))
 }
 
 /// `GET /v1/audit/verify`: walk the chain.
 pub async fn audit_verify(Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
     let auth = caller.auth.clone();
-    let v = tokio::task::spawn_blocking(move || auth.audit.verify()).await.map_err(ApiError::internal)??;
+    let v = tokio::task::spawn_blocking(move || auth.audit.verify())
+        .await
+        .map_err(ApiError::internal)??;
     Ok(Json(serde_json::to_value(v).map_err(ApiError::internal)?))
 }

@@ -25,7 +25,12 @@ pub struct ApiError {
 impl ApiError {
     /// An error with no details.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.to_owned(), message: message.into(), details: Value::Null }
+        ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            details: Value::Null,
+        }
     }
 
     /// 400 for a bad parameter.
@@ -41,14 +46,20 @@ impl ApiError {
     /// 500, logging the detail but answering a generic text.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error answering an API request");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the hub's log")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; see the hub's log",
+        )
     }
 }
 
 impl From<HubError> for ApiError {
     fn from(e: HubError) -> Self {
         match e {
-            HubError::UnknownEndpoint(name) => ApiError::not_found(format!("no inbound endpoint `{name}`")),
+            HubError::UnknownEndpoint(name) => {
+                ApiError::not_found(format!("no inbound endpoint `{name}`"))
+            }
             HubError::NotFound(id) => ApiError::not_found(format!("no record {id}")),
             other => ApiError::internal(other),
         }

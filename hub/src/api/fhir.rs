@@ -28,15 +28,24 @@ pub const FHIR_JSON: &str = "application/fhir+json";
 /// The facade's routes.
 pub(super) fn routes(api: super::Routes) -> super::Routes {
     api.add(Method::GET, "/fhir/{endpoint}/metadata", get(metadata))
-        .add(Method::POST, "/fhir/{endpoint}/Claim/$submit", post(claim_submit))
-        .add(Method::POST, "/fhir/{endpoint}/CoverageEligibilityRequest", post(eligibility))
+        .add(
+            Method::POST,
+            "/fhir/{endpoint}/Claim/$submit",
+            post(claim_submit),
+        )
+        .add(
+            Method::POST,
+            "/fhir/{endpoint}/CoverageEligibilityRequest",
+            post(eligibility),
+        )
         .add(Method::POST, "/fhir/{endpoint}", post(bundle))
 }
 
 /// A FHIR answer: the resource as `application/fhir+json`.
 fn fhir(status: StatusCode, body: Value) -> Response {
     let mut r = (status, body.to_string()).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
     r
 }
 
@@ -55,7 +64,12 @@ pub fn outcome(status: StatusCode, severity: &str, code: &str, diagnostics: &str
 fn not_fhir_endpoint(hub: &Hub, endpoint: &str) -> Option<Response> {
     match hub.endpoint(endpoint).map(|e| &e.transport) {
         Some(Transport::Fhir) => None,
-        _ => Some(outcome(StatusCode::NOT_FOUND, "error", "not-found", &format!("no FHIR endpoint `{endpoint}`"))),
+        _ => Some(outcome(
+            StatusCode::NOT_FOUND,
+            "error",
+            "not-found",
+            &format!("no FHIR endpoint `{endpoint}`"),
+        )),
     }
 }
 
@@ -77,7 +91,9 @@ async fn metadata(State(hub): State<Arc<Hub>>, Path(endpoint): Path<String>) -> 
         }));
     }
     if takes("eligibility.request") {
-        resources.push(json!({ "type": "CoverageEligibilityRequest", "interaction": [{ "code": "create" }] }));
+        resources.push(
+            json!({ "type": "CoverageEligibilityRequest", "interaction": [{ "code": "create" }] }),
+        );
     }
     let date = crate::store::record::now_rfc3339();
     fhir(
@@ -101,15 +117,37 @@ async fn metadata(State(hub): State<Arc<Hub>>, Path(endpoint): Path<String>) -> 
     )
 }
 
-async fn claim_submit(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Body) -> Response {
+async fn claim_submit(
+    state: State<Arc<Hub>>,
+    path: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     submit(state, path, headers, body, &["Claim", "Bundle"]).await
 }
 
-async fn eligibility(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Body) -> Response {
-    submit(state, path, headers, body, &["CoverageEligibilityRequest", "Bundle"]).await
+async fn eligibility(
+    state: State<Arc<Hub>>,
+    path: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    submit(
+        state,
+        path,
+        headers,
+        body,
+        &["CoverageEligibilityRequest", "Bundle"],
+    )
+    .await
 }
 
-async fn bundle(state: State<Arc<Hub>>, path: Path<String>, headers: HeaderMap, body: Body) -> Response {
+async fn bundle(
+    state: State<Arc<Hub>>,
+    path: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     submit(state, path, headers, body, &["Bundle"]).await
 }
 
@@ -133,12 +171,21 @@ async fn submit(
     let body = match super::read_body(&hub, &endpoint, body).await {
         Ok(b) => b,
         Err(e) => {
-            let code = if e.status == StatusCode::PAYLOAD_TOO_LARGE { "too-costly" } else { "incomplete" };
+            let code = if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+                "too-costly"
+            } else {
+                "incomplete"
+            };
             return outcome(e.status, "error", code, &e.message);
         }
     };
     if body.is_empty() {
-        return outcome(StatusCode::BAD_REQUEST, "error", "required", "the request body is empty");
+        return outcome(
+            StatusCode::BAD_REQUEST,
+            "error",
+            "required",
+            "the request body is empty",
+        );
     }
     // A body that is JSON but the wrong resource is refused here; one that is not
     // JSON at all goes to the connector, which reports where the syntax breaks.
@@ -152,19 +199,34 @@ async fn submit(
             &format!("this operation takes {}, not {rt}", accepted.join(" or ")),
         );
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let result = match super::ingest_in_task(&hub, &endpoint, body.to_vec(), content_type).await {
         Ok(r) => r,
         Err(HubError::UnknownEndpoint(_)) => {
-            return outcome(StatusCode::NOT_FOUND, "error", "not-found", &format!("no FHIR endpoint `{endpoint}`"));
+            return outcome(
+                StatusCode::NOT_FOUND,
+                "error",
+                "not-found",
+                &format!("no FHIR endpoint `{endpoint}`"),
+            );
         }
         Err(e) => {
             tracing::error!(error = %e, "FHIR submit failed");
-            return outcome(StatusCode::INTERNAL_SERVER_ERROR, "fatal", "exception", "internal error; see the hub's log");
+            return outcome(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "fatal",
+                "exception",
+                "internal error; see the hub's log",
+            );
         }
     };
     if result.status == Status::DecodeFailed {
-        let err = result.error.unwrap_or_else(|| crate::store::ErrorInfo::new("decode_failed", "decode failed"));
+        let err = result
+            .error
+            .unwrap_or_else(|| crate::store::ErrorInfo::new("decode_failed", "decode failed"));
         let mut issues: Vec<Value> = err
             .details
             .get("problems")
@@ -187,9 +249,14 @@ async fn submit(
             })
             .unwrap_or_default();
         if issues.is_empty() {
-            issues.push(json!({ "severity": "error", "code": "processing", "diagnostics": err.message }));
+            issues.push(
+                json!({ "severity": "error", "code": "processing", "diagnostics": err.message }),
+            );
         }
-        let mut r = fhir(StatusCode::UNPROCESSABLE_ENTITY, json!({ "resourceType": "OperationOutcome", "issue": issues }));
+        let mut r = fhir(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "resourceType": "OperationOutcome", "issue": issues }),
+        );
         if let Ok(v) = HeaderValue::from_str(&format!("/v1/messages/{}", result.inbound_id)) {
             r.headers_mut().insert(header::CONTENT_LOCATION, v);
         }
@@ -197,7 +264,9 @@ async fn submit(
     }
     match hub.reply_for(&endpoint, &result, None).await {
         Ok(ReplyOutcome::NotWaited) => {}
-        Ok(ReplyOutcome::Replied { payload, reply_id, .. }) => {
+        Ok(ReplyOutcome::Replied {
+            payload, reply_id, ..
+        }) => {
             let mut r = (StatusCode::OK, payload.data).into_response();
             if let Ok(v) = HeaderValue::from_str(&payload.content_type) {
                 r.headers_mut().insert(header::CONTENT_TYPE, v);
@@ -212,7 +281,10 @@ async fn submit(
                 StatusCode::ACCEPTED,
                 "information",
                 "informational",
-                &format!("no reply within {} ms; the request is message {request_id}: /v1/messages/{request_id}", waited.as_millis()),
+                &format!(
+                    "no reply within {} ms; the request is message {request_id}: /v1/messages/{request_id}",
+                    waited.as_millis()
+                ),
             );
             if let Ok(v) = HeaderValue::from_str(&format!("/v1/messages/{request_id}")) {
                 r.headers_mut().insert(header::LOCATION, v);
@@ -221,11 +293,24 @@ async fn submit(
         }
         Ok(ReplyOutcome::Failed { request_id, error }) => {
             tracing::warn!(request_id = %request_id, code = %error.code, "the reply could not be encoded");
-            return outcome(StatusCode::BAD_GATEWAY, "error", "exception", &format!("the reply to {request_id} came but could not be encoded: {}", error.message));
+            return outcome(
+                StatusCode::BAD_GATEWAY,
+                "error",
+                "exception",
+                &format!(
+                    "the reply to {request_id} came but could not be encoded: {}",
+                    error.message
+                ),
+            );
         }
         Err(e) => {
             tracing::error!(error = %e, "waiting for a reply failed");
-            return outcome(StatusCode::INTERNAL_SERVER_ERROR, "fatal", "exception", "internal error; see the hub's log");
+            return outcome(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "fatal",
+                "exception",
+                "internal error; see the hub's log",
+            );
         }
     }
     let mut issues: Vec<Value> = result
@@ -246,7 +331,10 @@ async fn submit(
             "diagnostics": format!("stored as {}; it held no message", result.inbound_id)
         }));
     }
-    let mut r = fhir(StatusCode::ACCEPTED, json!({ "resourceType": "OperationOutcome", "issue": issues }));
+    let mut r = fhir(
+        StatusCode::ACCEPTED,
+        json!({ "resourceType": "OperationOutcome", "issue": issues }),
+    );
     let link = match result.messages.first() {
         Some(m) => format!("/v1/messages/{}", m.id),
         None => format!("/v1/messages/{}", result.inbound_id),

@@ -36,7 +36,12 @@ pub struct Caller {
 
 impl Caller {
     /// Record an audit entry for this caller.
-    pub async fn audit(&self, action: &str, records: Vec<String>, outcome: &str) -> Result<(), ApiError> {
+    pub async fn audit(
+        &self,
+        action: &str,
+        records: Vec<String>,
+        outcome: &str,
+    ) -> Result<(), ApiError> {
         self.auth
             .audit
             .record(Event {
@@ -60,12 +65,17 @@ impl Caller {
 
 /// The source address of a request.
 pub fn source(req: &Request) -> String {
-    req.extensions().get::<Peer>().map_or_else(|| "unknown".into(), |p| p.0.ip().to_string())
+    req.extensions()
+        .get::<Peer>()
+        .map_or_else(|| "unknown".into(), |p| p.0.ip().to_string())
 }
 
 fn unauthenticated(message: &str) -> Response {
     let mut r = ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message).into_response();
-    r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"clearway\""));
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"clearway\""),
+    );
     r
 }
 
@@ -85,28 +95,50 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 #[allow(clippy::result_large_err)]
 /// Who the request's credential stands for: `Ok(None)` when it carries none,
 /// `Err` (a 401 or 403 answer) when it carries a bad one.
-pub fn authenticate(auth: &Auth, method: &Method, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+pub fn authenticate(
+    auth: &Auth,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, Response> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
-            return Err(unauthenticated("the Authorization header must be `Bearer TOKEN`"));
+        let Some(token) = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+        else {
+            return Err(unauthenticated(
+                "the Authorization header must be `Bearer TOKEN`",
+            ));
         };
         return match auth.credentials.authenticate_token(token) {
             Ok(Some(p)) => Ok(Some(p)),
-            Ok(None) => Err(unauthenticated("the bearer token is not valid (unknown, revoked or expired)")),
+            Ok(None) => Err(unauthenticated(
+                "the bearer token is not valid (unknown, revoked or expired)",
+            )),
             Err(e) => Err(ApiError::internal(e).into_response()),
         };
     }
-    let Some(id) = cookie(headers, COOKIE) else { return Ok(None) };
+    let Some(id) = cookie(headers, COOKIE) else {
+        return Ok(None);
+    };
     let Some(s) = auth.sessions.touch(id, now_ms()) else {
-        return Err(unauthenticated("the session has ended (logged out, idle too long or too old): log in again"));
+        return Err(unauthenticated(
+            "the session has ended (logged out, idle too long or too old): log in again",
+        ));
     };
     if !auth.credentials.user_active(&s.user) {
         auth.sessions.end(id);
-        return Err(unauthenticated("the session has ended: the account is disabled"));
+        return Err(unauthenticated(
+            "the session has ended: the account is disabled",
+        ));
     }
     let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
-        let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let sent = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if !crate::auth::secret_same(sent, &s.csrf) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -116,13 +148,21 @@ pub fn authenticate(auth: &Auth, method: &Method, headers: &HeaderMap) -> Result
             .into_response());
         }
     }
-    Ok(Some(Principal { name: s.user, role: s.role, endpoints: Vec::new(), via: Via::Session { id: s.id } }))
+    Ok(Some(Principal {
+        name: s.user,
+        role: s.role,
+        endpoints: Vec::new(),
+        via: Via::Session { id: s.id },
+    }))
 }
 
 #[allow(clippy::result_large_err)]
 /// Refuse a `Host` this hub does not answer to (DNS rebinding).
 pub fn check_host(auth: &Auth, headers: &HeaderMap) -> Result<(), Response> {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
     if auth.host_allowed(host) {
         Ok(())
     } else {
@@ -144,11 +184,20 @@ fn path_param<'a>(pattern: &str, path: &'a str, name: &str) -> Option<&'a str> {
 
 /// The layer on every matched route.
 pub async fn guard(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) -> Response {
-    let pattern = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
+    let pattern = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
     let method = req.method().clone();
     let Some(rule) = policy::rule(&method, &pattern) else {
         tracing::error!(%method, route = %pattern, "a route has no access rule; refusing it");
-        return ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this route has no access rule").into_response();
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this route has no access rule",
+        )
+        .into_response();
     };
     if rule == Rule::Public {
         return next.run(req).await;
@@ -158,17 +207,31 @@ pub async fn guard(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) 
     }
     let principal = match authenticate(&auth, &method, req.headers()) {
         Ok(Some(p)) => p,
-        Ok(None) => return unauthenticated("this route needs a credential: `Authorization: Bearer TOKEN` or a session"),
+        Ok(None) => {
+            return unauthenticated(
+                "this route needs a credential: `Authorization: Bearer TOKEN` or a session",
+            );
+        }
         Err(r) => return r,
     };
     let source = source(&req);
     let access = rule.access(principal.role);
     let refusal = match access {
-        Access::Denied => Some(format!("the {} role may not use {method} {pattern}", principal.role)),
+        Access::Denied => Some(format!(
+            "the {} role may not use {method} {pattern}",
+            principal.role
+        )),
         Access::OwnEndpoints
-            if auth.sender_cert_required && req.extensions().get::<super::listener::ClientCert>().is_none() =>
+            if auth.sender_cert_required
+                && req
+                    .extensions()
+                    .get::<super::listener::ClientCert>()
+                    .is_none() =>
         {
-            Some("sender tokens also need a TLS client certificate signed by [hub] tls.client_ca".to_owned())
+            Some(
+                "sender tokens also need a TLS client certificate signed by [hub] tls.client_ca"
+                    .to_owned(),
+            )
         }
         Access::OwnEndpoints => match path_param(&pattern, req.uri().path(), "endpoint") {
             Some(ep) if principal.endpoints.iter().any(|e| e == ep) => None,
@@ -178,14 +241,26 @@ pub async fn guard(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) 
                 principal.endpoints.join(", ")
             )),
         },
-        Access::Masked if has_param(req.uri().query(), "q") => {
-            Some(format!("the {} role may not search with `q`", principal.role))
-        }
+        Access::Masked if has_param(req.uri().query(), "q") => Some(format!(
+            "the {} role may not search with `q`",
+            principal.role
+        )),
         _ => None,
     };
-    let caller = Caller { principal, access, source, auth: auth.clone() };
+    let caller = Caller {
+        principal,
+        access,
+        source,
+        auth: auth.clone(),
+    };
     if let Some(message) = refusal {
-        let _ = caller.audit("access.denied", vec![format!("{method} {pattern}")], "denied").await;
+        let _ = caller
+            .audit(
+                "access.denied",
+                vec![format!("{method} {pattern}")],
+                "denied",
+            )
+            .await;
         return ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response();
     }
     req.extensions_mut().insert(caller);
@@ -204,7 +279,9 @@ pub async fn fallback(Extension(auth): Extension<Arc<Auth>>, req: Request) -> Re
     }
     match authenticate(&auth, req.method(), req.headers()) {
         Ok(Some(_)) => ApiError::not_found("no such API path").into_response(),
-        Ok(None) => unauthenticated("this route needs a credential: `Authorization: Bearer TOKEN` or a session"),
+        Ok(None) => unauthenticated(
+            "this route needs a credential: `Authorization: Bearer TOKEN` or a session",
+        ),
         Err(r) => r,
     }
 }
@@ -215,8 +292,18 @@ mod tests {
 
     #[test]
     fn path_params_by_pattern() {
-        assert_eq!(path_param("/v1/inbound/{endpoint}", "/v1/inbound/lab", "endpoint"), Some("lab"));
-        assert_eq!(path_param("/fhir/{endpoint}/Claim/$submit", "/fhir/ehr/Claim/$submit", "endpoint"), Some("ehr"));
+        assert_eq!(
+            path_param("/v1/inbound/{endpoint}", "/v1/inbound/lab", "endpoint"),
+            Some("lab")
+        );
+        assert_eq!(
+            path_param(
+                "/fhir/{endpoint}/Claim/$submit",
+                "/fhir/ehr/Claim/$submit",
+                "endpoint"
+            ),
+            Some("ehr")
+        );
         assert_eq!(path_param("/v1/messages", "/v1/messages", "endpoint"), None);
     }
 

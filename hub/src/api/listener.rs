@@ -47,18 +47,29 @@ pub fn tls_acceptor(tls: &TlsConfig) -> anyhow::Result<TlsAcceptor> {
         Some(ca) => {
             let mut roots = rustls::RootCertStore::empty();
             for c in read_certs(ca)? {
-                roots.add(c).with_context(|| format!("[hub] tls.client_ca: a certificate in {} is not usable", ca.display()))?;
+                roots.add(c).with_context(|| {
+                    format!(
+                        "[hub] tls.client_ca: a certificate in {} is not usable",
+                        ca.display()
+                    )
+                })?;
             }
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .allow_unauthenticated()
-                .build()
-                .context("[hub] tls.client_ca")?;
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .allow_unauthenticated()
+            .build()
+            .context("[hub] tls.client_ca")?;
             builder.with_client_cert_verifier(verifier)
         }
     };
-    let mut config = builder
-        .with_single_cert(certs, key)
-        .with_context(|| format!("[hub] tls: the key in {} does not fit the certificate", tls.key.display()))?;
+    let mut config = builder.with_single_cert(certs, key).with_context(|| {
+        format!(
+            "[hub] tls: the key in {} does not fit the certificate",
+            tls.key.display()
+        )
+    })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
@@ -68,13 +79,22 @@ fn read_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
         .with_context(|| format!("[hub] tls: cannot read {}", path.display()))?
         .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("[hub] tls: {} is not PEM certificates", path.display()))?;
-    anyhow::ensure!(!certs.is_empty(), "[hub] tls: no certificate in {}", path.display());
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "[hub] tls: no certificate in {}",
+        path.display()
+    );
     Ok(certs)
 }
 
 /// Serve `app` on `listener` until `shutdown` completes; then let open requests
 /// finish (at most 10 s).
-pub async fn serve(listener: TcpListener, app: Router, tls: Option<TlsAcceptor>, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -97,14 +117,20 @@ pub async fn serve(listener: TcpListener, app: Router, tls: Option<TlsAcceptor>,
             let _ = stream.set_nodelay(true);
             match tls {
                 None => serve_one(TokioIo::new(stream), peer, false, app, watcher).await,
-                Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(s)) => {
-                        let cert = s.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
-                        serve_one(TokioIo::new(s), peer, cert, app, watcher).await;
+                Some(acceptor) => {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => {
+                            let cert = s
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .is_some_and(|c| !c.is_empty());
+                            serve_one(TokioIo::new(s), peer, cert, app, watcher).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
-                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                },
+                }
             }
         });
     }
@@ -133,7 +159,10 @@ async fn serve_one<I>(
         async move { app.call(req.map(axum::body::Body::new)).await }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(MAX_HEADER_BYTES);
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEADER_BYTES);
     let conn = builder.serve_connection(io, svc);
     if let Err(e) = watcher.watch(conn).await {
         tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -142,5 +171,7 @@ async fn serve_one<I>(
 
 /// Bind `addr`.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))
 }

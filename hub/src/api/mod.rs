@@ -52,11 +52,19 @@ pub struct Routes {
 
 impl Routes {
     fn new() -> Routes {
-        Routes { router: Router::new(), table: Vec::new() }
+        Routes {
+            router: Router::new(),
+            table: Vec::new(),
+        }
     }
 
     /// Add one route for one method.
-    pub(crate) fn add(mut self, method: Method, path: &'static str, handler: MethodRouter<Arc<Hub>>) -> Routes {
+    pub(crate) fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<Arc<Hub>>,
+    ) -> Routes {
         self.table.push((method, path));
         self.router = self.router.route(path, handler);
         self
@@ -65,7 +73,11 @@ impl Routes {
 
 fn all_routes() -> Routes {
     let api = Routes::new()
-        .add(Method::GET, "/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .add(
+            Method::GET,
+            "/healthz",
+            get(|| async { Json(json!({"status": "ok"})) }),
+        )
         .add(Method::GET, "/readyz", get(readyz))
         .add(Method::GET, "/metrics", get(metrics))
         .add(Method::POST, "/v1/inbound/{endpoint}", post(inbound))
@@ -77,11 +89,23 @@ fn all_routes() -> Routes {
         .add(Method::GET, "/v1/audit/verify", get(admin::audit_verify))
         .add(Method::GET, "/v1/admin/tokens", get(admin::list_tokens))
         .add(Method::POST, "/v1/admin/tokens", post(admin::create_token))
-        .add(Method::DELETE, "/v1/admin/tokens/{name}", delete(admin::revoke_token))
+        .add(
+            Method::DELETE,
+            "/v1/admin/tokens/{name}",
+            delete(admin::revoke_token),
+        )
         .add(Method::GET, "/v1/admin/users", get(admin::list_users))
         .add(Method::POST, "/v1/admin/users", post(admin::add_user))
-        .add(Method::POST, "/v1/admin/users/{name}/disable", post(admin::disable_user))
-        .add(Method::POST, "/v1/admin/users/{name}/password", post(admin::set_password))
+        .add(
+            Method::POST,
+            "/v1/admin/users/{name}/disable",
+            post(admin::disable_user),
+        )
+        .add(
+            Method::POST,
+            "/v1/admin/users/{name}/password",
+            post(admin::set_password),
+        )
         .add(Method::POST, "/v1/session", post(session::login))
         .add(Method::GET, "/v1/session", get(session::whoami))
         .add(Method::DELETE, "/v1/session", delete(session::logout));
@@ -97,10 +121,16 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
 pub fn router(hub: Arc<Hub>, auth: Arc<Auth>, tls: bool) -> Router {
     let Routes { router, table } = all_routes();
     for (method, path) in &table {
-        assert!(crate::auth::policy::rule(method, path).is_some(), "route {method} {path} has no access rule");
+        assert!(
+            crate::auth::policy::rule(method, path).is_some(),
+            "route {method} {path} has no access rule"
+        );
     }
     let router = router
-        .route_layer(axum::middleware::from_fn_with_state(auth.clone(), guard::guard))
+        .route_layer(axum::middleware::from_fn_with_state(
+            auth.clone(),
+            guard::guard,
+        ))
         .fallback(guard::fallback);
     let mut headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -111,8 +141,14 @@ pub fn router(hub: Arc<Hub>, auth: Arc<Auth>, tls: bool) -> Router {
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
     ];
     if tls {
         headers.push((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
@@ -121,14 +157,21 @@ pub fn router(hub: Arc<Hub>, auth: Arc<Auth>, tls: bool) -> Router {
         .layer(axum::middleware::from_fn(header_limit))
         .layer(DefaultBodyLimit::max(MAX_INBOUND_BYTES))
         .layer(Extension(auth))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT));
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            BODY_READ_TIMEOUT,
+        ));
     for (name, value) in headers {
-        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
     }
     router
         .layer(
             ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(|_: tower::BoxError| async { overloaded() }))
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    overloaded()
+                }))
                 .load_shed()
                 .concurrency_limit(MAX_CONCURRENT_REQUESTS),
         )
@@ -137,20 +180,29 @@ pub fn router(hub: Arc<Hub>, auth: Arc<Auth>, tls: bool) -> Router {
 
 /// `/metrics` alone, without a credential, for `[hub] metrics_listen`.
 pub fn metrics_router(hub: Arc<Hub>) -> Router {
-    Router::new().route("/metrics", get(metrics)).with_state(hub)
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(hub)
 }
 
 /// 431 for a request whose headers add up to more than
 /// [`listener::MAX_HEADER_BYTES`]: hyper's buffer limit only stops headers that
 /// arrive in pieces, so the whole set is measured here too.
 async fn header_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let size: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>()
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum::<usize>()
         + req.uri().to_string().len();
     if size > listener::MAX_HEADER_BYTES {
         return ApiError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "headers_too_large",
-            format!("the request line and headers are larger than {} KiB", listener::MAX_HEADER_BYTES / 1024),
+            format!(
+                "the request line and headers are larger than {} KiB",
+                listener::MAX_HEADER_BYTES / 1024
+            ),
         )
         .into_response();
     }
@@ -164,12 +216,17 @@ fn overloaded() -> Response {
         format!("the hub is serving {MAX_CONCURRENT_REQUESTS} requests already: try again shortly"),
     )
     .into_response();
-    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     r
 }
 
 /// Read a request body up to the endpoint's `max_body_mib`; 413 naming the limit beyond.
-pub(crate) async fn read_body(hub: &Hub, endpoint: &str, body: axum::body::Body) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(
+    hub: &Hub,
+    endpoint: &str,
+    body: axum::body::Body,
+) -> Result<Bytes, ApiError> {
     let mib = hub.endpoint(endpoint).map_or(64, |e| e.max_body_mib);
     axum::body::to_bytes(body, mib as usize * 1024 * 1024).await.map_err(|e| {
         let too_large = std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| e.source())
@@ -208,7 +265,11 @@ async fn readyz(State(hub): State<Arc<Hub>>) -> Response {
     if hub.is_ready() {
         Json(json!({"status": "ready"})).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "starting"}))).into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "starting"})),
+        )
+            .into_response()
     }
 }
 
@@ -241,7 +302,9 @@ async fn inbound(
 ) -> Result<Response, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     if let Some(k) = params.keys().find(|k| k.as_str() != "wait") {
-        return Err(ApiError::bad_request(format!("unknown query parameter `{k}` (expected: wait)")));
+        return Err(ApiError::bad_request(format!(
+            "unknown query parameter `{k}` (expected: wait)"
+        )));
     }
     let wait = match params.get("wait") {
         None => None,
@@ -250,7 +313,9 @@ async fn inbound(
                 .ok()
                 .filter(|n| (1..=600).contains(n))
                 .map(std::time::Duration::from_secs)
-                .ok_or_else(|| ApiError::bad_request("`wait` must be a whole number of seconds from 1 to 600"))?,
+                .ok_or_else(|| {
+                    ApiError::bad_request("`wait` must be a whole number of seconds from 1 to 600")
+                })?,
         ),
     };
     match hub.endpoint(&endpoint).map(|e| &e.transport) {
@@ -261,28 +326,49 @@ async fn inbound(
                 other.kind_name()
             )));
         }
-        None => return Err(ApiError::not_found(format!("no inbound endpoint `{endpoint}`"))),
+        None => {
+            return Err(ApiError::not_found(format!(
+                "no inbound endpoint `{endpoint}`"
+            )));
+        }
     }
     let body = read_body(&hub, &endpoint, body).await?;
     if body.is_empty() {
         return Err(ApiError::bad_request("the request body is empty"));
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let outcome = ingest_in_task(&hub, &endpoint, body.to_vec(), content_type).await?;
     if outcome.status == Status::DecodeFailed {
-        let err = outcome.error.clone().unwrap_or_else(|| crate::store::ErrorInfo::new("decode_failed", "decode failed"));
+        let err = outcome
+            .error
+            .clone()
+            .unwrap_or_else(|| crate::store::ErrorInfo::new("decode_failed", "decode failed"));
         // Only the connector's positioned problems go back; trap output stays in the log.
-        let problems = err.details.get("problems").cloned().unwrap_or(Value::Array(Vec::new()));
+        let problems = err
+            .details
+            .get("problems")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new()));
         return Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: err.code,
-            message: format!("the payload was stored as {} but could not be decoded: {}", outcome.inbound_id, err.message),
+            message: format!(
+                "the payload was stored as {} but could not be decoded: {}",
+                outcome.inbound_id, err.message
+            ),
             details: json!({ "inbound_id": outcome.inbound_id, "problems": problems }),
         });
     }
     match hub.reply_for(&endpoint, &outcome, wait).await? {
         ReplyOutcome::NotWaited => Ok((StatusCode::ACCEPTED, Json(outcome)).into_response()),
-        ReplyOutcome::Replied { request_id, reply_id, payload } => {
+        ReplyOutcome::Replied {
+            request_id,
+            reply_id,
+            payload,
+        } => {
             let mut r = (StatusCode::OK, payload.data).into_response();
             let h = r.headers_mut();
             for (name, value) in [
@@ -304,7 +390,10 @@ async fn inbound(
         ReplyOutcome::Failed { request_id, error } => Err(ApiError {
             status: StatusCode::BAD_GATEWAY,
             code: error.code,
-            message: format!("the reply to {request_id} came but could not be encoded: {}", error.message),
+            message: format!(
+                "the reply to {request_id} came but could not be encoded: {}",
+                error.message
+            ),
             details: json!({ "request_id": request_id, "inbound_id": outcome.inbound_id }),
         }),
     }
@@ -316,14 +405,27 @@ fn summary(r: &Record) -> Value {
     if let Value::Object(map) = &mut v {
         map.remove("history");
         if let Some(e) = r.history.iter().rev().find_map(|h| h.error.as_ref()) {
-            map.insert("last_error".into(), json!({"code": e.code, "message": e.message}));
+            map.insert(
+                "last_error".into(),
+                json!({"code": e.code, "message": e.message}),
+            );
         }
     }
     v
 }
 
-const LIST_PARAMS: [&str; 10] =
-    ["status", "kind", "endpoint", "correlation", "since", "until", "q", "type", "limit", "cursor"];
+const LIST_PARAMS: [&str; 10] = [
+    "status",
+    "kind",
+    "endpoint",
+    "correlation",
+    "since",
+    "until",
+    "q",
+    "type",
+    "limit",
+    "cursor",
+];
 
 /// `GET /v1/messages`: filters and cursor pagination, newest first.
 async fn list(
@@ -333,16 +435,31 @@ async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let Query(p) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     if let Some(k) = p.keys().find(|k| !LIST_PARAMS.contains(&k.as_str())) {
-        return Err(ApiError::bad_request(format!("unknown query parameter `{k}` (expected one of: {})", LIST_PARAMS.join(", "))));
+        return Err(ApiError::bad_request(format!(
+            "unknown query parameter `{k}` (expected one of: {})",
+            LIST_PARAMS.join(", ")
+        )));
     }
     let time = |name: &str| -> Result<Option<u64>, ApiError> {
         p.get(name)
-            .map(|s| parse_time_ms(s).ok_or_else(|| ApiError::bad_request(format!("`{name}` must be RFC 3339 or YYYY-MM-DD"))))
+            .map(|s| {
+                parse_time_ms(s).ok_or_else(|| {
+                    ApiError::bad_request(format!("`{name}` must be RFC 3339 or YYYY-MM-DD"))
+                })
+            })
             .transpose()
     };
     let filter = Filter {
-        status: p.get("status").map(|s| s.parse()).transpose().map_err(|e| ApiError::bad_request(format!("{e}")))?,
-        kind: p.get("kind").map(|s| s.parse()).transpose().map_err(|e| ApiError::bad_request(format!("{e}")))?,
+        status: p
+            .get("status")
+            .map(|s| s.parse())
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("{e}")))?,
+        kind: p
+            .get("kind")
+            .map(|s| s.parse())
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("{e}")))?,
         endpoint: p.get("endpoint").cloned(),
         correlation: p.get("correlation").cloned(),
         since_ms: time("since")?,
@@ -353,7 +470,11 @@ async fn list(
             Some("inbound") => Some(RecordType::Inbound),
             Some("message") => Some(RecordType::Message),
             Some("ack") => Some(RecordType::Ack),
-            Some(_) => return Err(ApiError::bad_request("`type` must be `inbound`, `message` or `ack`")),
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "`type` must be `inbound`, `message` or `ack`",
+                ));
+            }
         },
     };
     let limit = match p.get("limit") {
@@ -361,14 +482,18 @@ async fn list(
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::bad_request("`limit` must be a whole number from 1 to 1000"))?,
+            .ok_or_else(|| {
+                ApiError::bad_request("`limit` must be a whole number from 1 to 1000")
+            })?,
         None => 50,
     };
     let cursor = p.get("cursor").map(String::as_str);
     if let Some(c) = cursor
         && ulid::Ulid::from_string(c).is_err()
     {
-        return Err(ApiError::bad_request("`cursor` is not a cursor this API gave out"));
+        return Err(ApiError::bad_request(
+            "`cursor` is not a cursor this API gave out",
+        ));
     }
     let cursor = cursor.map(str::to_owned);
     let store = hub.store.clone();
@@ -378,7 +503,17 @@ async fn list(
         .map_err(ApiError::internal)??;
     let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
     if !caller.masked() {
-        caller.audit(if searched { "messages.search" } else { "messages.list" }, ids, "ok").await?;
+        caller
+            .audit(
+                if searched {
+                    "messages.search"
+                } else {
+                    "messages.list"
+                },
+                ids,
+                "ok",
+            )
+            .await?;
     }
     let items = page
         .items
@@ -392,7 +527,9 @@ async fn list(
         })
         .collect::<Vec<_>>();
     // `partial`: the scan ran out of its time budget; `next_cursor` goes on from there.
-    Ok(Json(json!({ "items": items, "next_cursor": page.next_cursor, "partial": page.partial })))
+    Ok(Json(
+        json!({ "items": items, "next_cursor": page.next_cursor, "partial": page.partial }),
+    ))
 }
 
 /// Withhold what identifies a patient from a record's JSON (for viewers):
@@ -426,7 +563,10 @@ async fn show(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let r = hub.store.get(&id)?.ok_or_else(|| ApiError::not_found(format!("no record {id}")))?;
+    let r = hub
+        .store
+        .get(&id)?
+        .ok_or_else(|| ApiError::not_found(format!("no record {id}")))?;
     let mut out = json!({ "record": r });
     match (r.record_type, caller.access) {
         (_, Access::Masked) => {
@@ -446,7 +586,11 @@ async fn show(
         }
     }
     if !caller.masked() {
-        let action = if out.get("raw").is_some_and(|r| r.is_object()) { "payload.read" } else { "message.read" };
+        let action = if out.get("raw").is_some_and(|r| r.is_object()) {
+            "payload.read"
+        } else {
+            "message.read"
+        };
         caller.audit(action, vec![id], "ok").await?;
     }
     Ok(Json(out))
@@ -462,10 +606,20 @@ async fn replay(
         return Err(ApiError::not_found(format!("no record {id}")));
     }
     let result = hub.replay(&id).await;
-    caller.audit("message.replay", vec![id.clone()], if result.is_ok() { "ok" } else { "failed" }).await?;
+    caller
+        .audit(
+            "message.replay",
+            vec![id.clone()],
+            if result.is_ok() { "ok" } else { "failed" },
+        )
+        .await?;
     let r = result?;
     tracing::info!(record_id = %id, actor = %caller.principal.name, "replayed on API request");
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": r.id, "status": r.status, "record": summary(&r) }))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": r.id, "status": r.status, "record": summary(&r) })),
+    )
+        .into_response())
 }
 
 const TIMELINE_PARAMS: [&str; 2] = ["limit", "cursor"];
@@ -480,35 +634,57 @@ async fn timeline(
 ) -> Result<Json<Value>, ApiError> {
     let Query(p) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     if let Some(k) = p.keys().find(|k| !TIMELINE_PARAMS.contains(&k.as_str())) {
-        return Err(ApiError::bad_request(format!("unknown query parameter `{k}` (expected one of: limit, cursor)")));
+        return Err(ApiError::bad_request(format!(
+            "unknown query parameter `{k}` (expected one of: limit, cursor)"
+        )));
     }
     let limit = match p.get("limit") {
         Some(l) => l
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::bad_request("`limit` must be a whole number from 1 to 1000"))?,
+            .ok_or_else(|| {
+                ApiError::bad_request("`limit` must be a whole number from 1 to 1000")
+            })?,
         None => 200,
     };
     let after = p.get("cursor").cloned();
-    if after.as_deref().is_some_and(|c| ulid::Ulid::from_string(c).is_err()) {
-        return Err(ApiError::bad_request("`cursor` is not a cursor this API gave out"));
+    if after
+        .as_deref()
+        .is_some_and(|c| ulid::Ulid::from_string(c).is_err())
+    {
+        return Err(ApiError::bad_request(
+            "`cursor` is not a cursor this API gave out",
+        ));
     }
     let store = hub.store.clone();
     let k = key.clone();
-    let (items, next) = tokio::task::spawn_blocking(move || store.timeline_page(&k, after.as_deref(), limit))
-        .await
-        .map_err(ApiError::internal)??;
+    let (items, next) =
+        tokio::task::spawn_blocking(move || store.timeline_page(&k, after.as_deref(), limit))
+            .await
+            .map_err(ApiError::internal)??;
     if items.is_empty() && !p.contains_key("cursor") {
         return Err(ApiError::not_found("no message has this correlation key"));
     }
-    let mut items: Vec<Value> = items.iter().map(|r| serde_json::to_value(r).unwrap_or(Value::Null)).collect();
+    let mut items: Vec<Value> = items
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+        .collect();
     if caller.masked() {
         items.iter_mut().for_each(mask);
     } else {
-        let ids = items.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
+        let ids = items
+            .iter()
+            .filter_map(|r| r["id"].as_str().map(str::to_owned))
+            .collect();
         caller.audit("timeline.read", ids, "ok").await?;
     }
-    let key = if caller.masked() { json!("[masked]") } else { json!(key) };
-    Ok(Json(json!({ "key": key, "items": items, "next_cursor": next })))
+    let key = if caller.masked() {
+        json!("[masked]")
+    } else {
+        json!(key)
+    };
+    Ok(Json(
+        json!({ "key": key, "items": items, "next_cursor": next }),
+    ))
 }

@@ -33,7 +33,11 @@ fn parse_login(headers: &HeaderMap, body: &[u8]) -> Result<Login, ApiError> {
         serde_urlencoded_login(body)
     } else {
         serde_json::from_slice::<Login>(body).map_err(|e| {
-            format!("the body must be JSON `{{\"name\": ..., \"password\": ...}}` (line {} column {})", e.line(), e.column())
+            format!(
+                "the body must be JSON `{{\"name\": ..., \"password\": ...}}` (line {} column {})",
+                e.line(),
+                e.column()
+            )
         })
     };
     parsed.map_err(ApiError::bad_request)
@@ -55,15 +59,26 @@ fn serde_urlencoded_login(body: &[u8]) -> Result<Login, String> {
 }
 
 /// `POST /v1/session`.
-pub async fn login(Extension(auth): Extension<Arc<Auth>>, req: Request) -> Result<Response, ApiError> {
+pub async fn login(
+    Extension(auth): Extension<Arc<Auth>>,
+    req: Request,
+) -> Result<Response, ApiError> {
     let from = source(&req);
     super::guard::check_host(&auth, req.headers()).map_err(|_| {
-        ApiError::new(StatusCode::MISDIRECTED_REQUEST, "host_not_allowed", "this hub does not answer to the request's Host")
+        ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "host_not_allowed",
+            "this hub does not answer to the request's Host",
+        )
     })?;
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, 16 * 1024)
-        .await
-        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "a login is at most 16 KiB"))?;
+    let body = axum::body::to_bytes(body, 16 * 1024).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "a login is at most 16 KiB",
+        )
+    })?;
     let Login { name, password } = parse_login(&parts.headers, &body)?;
     let event = |action: &str, outcome: &str| Event {
         actor: name.clone(),
@@ -74,14 +89,18 @@ pub async fn login(Extension(auth): Extension<Arc<Auth>>, req: Request) -> Resul
         outcome: outcome.into(),
     };
     if let Err(wait) = auth.throttle.check(&name, &from, now_ms()) {
-        auth.audit.record(event("login.failed", "throttled")).await.map_err(ApiError::internal)?;
+        auth.audit
+            .record(event("login.failed", "throttled"))
+            .await
+            .map_err(ApiError::internal)?;
         let mut r = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_logins",
             format!("too many failed logins for this name or address: try again in {wait} s"),
         )
         .into_response();
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return Ok(r);
     }
     let creds = auth.credentials.clone();
@@ -92,18 +111,31 @@ pub async fn login(Extension(auth): Extension<Arc<Auth>>, req: Request) -> Resul
     match result {
         Err(failure) => {
             let delay = auth.throttle.fail(&name, &from, now_ms());
-            auth.audit.record(event("login.failed", failure.code())).await.map_err(ApiError::internal)?;
+            auth.audit
+                .record(event("login.failed", failure.code()))
+                .await
+                .map_err(ApiError::internal)?;
             tokio::time::sleep(delay).await;
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "login_failed", "wrong name or password, or the account is disabled"))
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "login_failed",
+                "wrong name or password, or the account is disabled",
+            ))
         }
         Ok(p) => {
             auth.throttle.succeed(&name);
             let s = auth.sessions.create(&p.name, p.role, now_ms());
             auth.audit
-                .record(Event { role: Some(p.role.as_str().into()), ..event("login", "ok") })
+                .record(Event {
+                    role: Some(p.role.as_str().into()),
+                    ..event("login", "ok")
+                })
                 .await
                 .map_err(ApiError::internal)?;
-            let cookie = format!("{COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict", s.id);
+            let cookie = format!(
+                "{COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict",
+                s.id
+            );
             let mut r = (
                 StatusCode::CREATED,
                 Json(json!({
@@ -115,7 +147,10 @@ pub async fn login(Extension(auth): Extension<Arc<Auth>>, req: Request) -> Resul
                 })),
             )
                 .into_response();
-            r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+            );
             Ok(r)
         }
     }
@@ -141,15 +176,19 @@ pub async fn whoami(Extension(caller): Extension<Caller>) -> Json<serde_json::Va
 /// `DELETE /v1/session`: log out.
 pub async fn logout(Extension(caller): Extension<Caller>) -> Result<Response, ApiError> {
     let Via::Session { id } = &caller.principal.via else {
-        return Err(ApiError::bad_request("a token has no session to end (revoke it with `clearway token revoke`)"));
+        return Err(ApiError::bad_request(
+            "a token has no session to end (revoke it with `clearway token revoke`)",
+        ));
     };
     caller.auth.sessions.end(id);
     caller.audit("logout", Vec::new(), "ok").await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_str(&format!("{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"))
-            .map_err(ApiError::internal)?,
+        HeaderValue::from_str(&format!(
+            "{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"
+        ))
+        .map_err(ApiError::internal)?,
     );
     Ok(r)
 }

@@ -150,15 +150,31 @@ pub struct Credentials {
 }
 
 fn check_name(name: &str) -> Result<(), CredentialError> {
-    let ok = (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if ok { Ok(()) } else { Err(CredentialError::BadName(name.to_owned())) }
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(CredentialError::BadName(name.to_owned()))
+    }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(what: &'static str, key: &[u8], v: &[u8]) -> Result<T, StoreError> {
+fn decode<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    key: &[u8],
+    v: &[u8],
+) -> Result<T, StoreError> {
     serde_json::from_slice(v).map_err(|e| StoreError::Corrupt {
         what,
         id: String::from_utf8_lossy(key).into_owned(),
-        reason: format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()),
+        reason: format!(
+            "{:?} error at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
     })
 }
 
@@ -173,24 +189,38 @@ impl Credentials {
         let fresh = secret::random_bytes::<32>();
         // Only the first writer's key sticks, so concurrent openers agree.
         let _ = tree.compare_and_swap(TOKEN_KEY, None as Option<&[u8]>, Some(&fresh[..]))?;
-        let stored = tree.get(TOKEN_KEY)?.ok_or_else(|| StoreError::NotFound("credentials token key".into()))?;
+        let stored = tree
+            .get(TOKEN_KEY)?
+            .ok_or_else(|| StoreError::NotFound("credentials token key".into()))?;
         let token_key = <[u8; 32]>::try_from(stored.as_ref()).map_err(|_| StoreError::Corrupt {
             what: "credentials",
             id: "meta/token-key".into(),
             reason: "not 32 bytes".into(),
         })?;
         store.note_write();
-        Ok(Credentials { store: store.clone(), tree, token_key })
+        Ok(Credentials {
+            store: store.clone(),
+            tree,
+            token_key,
+        })
     }
 
     fn token_record(&self, name: &str) -> Result<Option<TokenRecord>, CredentialError> {
         let key = format!("token/{name}");
-        Ok(self.tree.get(key.as_bytes())?.map(|v| decode("token", key.as_bytes(), &v)).transpose()?)
+        Ok(self
+            .tree
+            .get(key.as_bytes())?
+            .map(|v| decode("token", key.as_bytes(), &v))
+            .transpose()?)
     }
 
     fn user_record(&self, name: &str) -> Result<Option<UserRecord>, CredentialError> {
         let key = format!("user/{name}");
-        Ok(self.tree.get(key.as_bytes())?.map(|v| decode("user", key.as_bytes(), &v)).transpose()?)
+        Ok(self
+            .tree
+            .get(key.as_bytes())?
+            .map(|v| decode("user", key.as_bytes(), &v))
+            .transpose()?)
     }
 
     /// Make a token; returns the token itself, which is never stored and cannot be
@@ -205,10 +235,14 @@ impl Credentials {
         check_name(name)?;
         match (role, endpoints.is_empty()) {
             (Role::Sender, true) => {
-                return Err(CredentialError::Endpoints("a sender token needs at least one `--endpoint`".into()));
+                return Err(CredentialError::Endpoints(
+                    "a sender token needs at least one `--endpoint`".into(),
+                ));
             }
             (r, false) if r != Role::Sender => {
-                return Err(CredentialError::Endpoints(format!("only sender tokens are bound to endpoints, not {r}")));
+                return Err(CredentialError::Endpoints(format!(
+                    "only sender tokens are bound to endpoints, not {r}"
+                )));
             }
             _ => {}
         }
@@ -218,7 +252,10 @@ impl Credentials {
         if let Some(old) = self.token_record(name)?
             && old.revoked_ms.is_none()
         {
-            return Err(CredentialError::Exists { what: "token", name: name.to_owned() });
+            return Err(CredentialError::Exists {
+                what: "token",
+                name: name.to_owned(),
+            });
         }
         let token = secret::new_token();
         let digest = secret::token_digest(&self.token_key, &token);
@@ -269,7 +306,10 @@ impl Credentials {
 
     /// Revoke a token: it stops working at once; its record stays for the audit trail.
     pub fn revoke_token(&self, name: &str) -> Result<(), CredentialError> {
-        let not_found = || CredentialError::NotFound { what: "token", name: name.to_owned() };
+        let not_found = || CredentialError::NotFound {
+            what: "token",
+            name: name.to_owned(),
+        };
         let mut rec = self.token_record(name)?.ok_or_else(not_found)?;
         if rec.revoked_ms.is_some() {
             return Err(not_found());
@@ -293,28 +333,50 @@ impl Credentials {
             return Ok(None);
         };
         let name = String::from_utf8_lossy(&name).into_owned();
-        let Some(rec) = self.token_record(&name)? else { return Ok(None) };
-        let live = rec.revoked_ms.is_none() && rec.expires_ms.is_none_or(|e| e > now_ms()) && rec.digest == digest;
-        Ok(live.then_some(Principal { name: rec.name, role: rec.role, endpoints: rec.endpoints, via: Via::Token }))
+        let Some(rec) = self.token_record(&name)? else {
+            return Ok(None);
+        };
+        let live = rec.revoked_ms.is_none()
+            && rec.expires_ms.is_none_or(|e| e > now_ms())
+            && rec.digest == digest;
+        Ok(live.then_some(Principal {
+            name: rec.name,
+            role: rec.role,
+            endpoints: rec.endpoints,
+            via: Via::Token,
+        }))
     }
 
     /// Add a person who logs in with a password.
     pub fn add_user(&self, name: &str, role: Role, password: &str) -> Result<(), CredentialError> {
         check_name(name)?;
         if role == Role::Sender {
-            return Err(CredentialError::Endpoints("senders are machines: give them a token, not a user".into()));
+            return Err(CredentialError::Endpoints(
+                "senders are machines: give them a token, not a user".into(),
+            ));
         }
         if self.user_record(name)?.is_some() {
-            return Err(CredentialError::Exists { what: "user", name: name.to_owned() });
+            return Err(CredentialError::Exists {
+                what: "user",
+                name: name.to_owned(),
+            });
         }
         let phc = hash(password)?;
         let now = now_ms();
-        let rec = UserRecord { name: name.to_owned(), role, phc, disabled: false, created_ms: now, changed_ms: now };
+        let rec = UserRecord {
+            name: name.to_owned(),
+            role,
+            phc,
+            disabled: false,
+            created_ms: now,
+            changed_ms: now,
+        };
         self.put_user(&rec)
     }
 
     fn put_user(&self, rec: &UserRecord) -> Result<(), CredentialError> {
-        self.tree.insert(format!("user/{}", rec.name).as_bytes(), encode(rec))?;
+        self.tree
+            .insert(format!("user/{}", rec.name).as_bytes(), encode(rec))?;
         self.store.note_write();
         Ok(())
     }
@@ -338,8 +400,12 @@ impl Credentials {
 
     /// Stop a person from logging in (their open sessions are ended by the caller).
     pub fn disable_user(&self, name: &str) -> Result<(), CredentialError> {
-        let mut rec =
-            self.user_record(name)?.ok_or_else(|| CredentialError::NotFound { what: "user", name: name.to_owned() })?;
+        let mut rec = self
+            .user_record(name)?
+            .ok_or_else(|| CredentialError::NotFound {
+                what: "user",
+                name: name.to_owned(),
+            })?;
         rec.disabled = true;
         rec.changed_ms = now_ms();
         self.put_user(&rec)
@@ -347,8 +413,12 @@ impl Credentials {
 
     /// Set a person's password (and enable them again).
     pub fn set_password(&self, name: &str, password: &str) -> Result<(), CredentialError> {
-        let mut rec =
-            self.user_record(name)?.ok_or_else(|| CredentialError::NotFound { what: "user", name: name.to_owned() })?;
+        let mut rec = self
+            .user_record(name)?
+            .ok_or_else(|| CredentialError::NotFound {
+                what: "user",
+                name: name.to_owned(),
+            })?;
         rec.phc = hash(password)?;
         rec.disabled = false;
         rec.changed_ms = now_ms();
@@ -376,7 +446,10 @@ impl Credentials {
 
     /// Whether a person may still be logged in (exists and is not disabled).
     pub fn user_active(&self, name: &str) -> bool {
-        self.user_record(name).ok().flatten().is_some_and(|r| !r.disabled)
+        self.user_record(name)
+            .ok()
+            .flatten()
+            .is_some_and(|r| !r.disabled)
     }
 }
 

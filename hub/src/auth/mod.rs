@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use credentials::{Credentials, CredentialError, TokenInfo, UserInfo};
+pub use credentials::{CredentialError, Credentials, TokenInfo, UserInfo};
 pub use policy::{Access, Rule};
 pub use session::{LoginThrottle, Session, Sessions};
 
@@ -38,7 +38,13 @@ pub enum Role {
 
 impl Role {
     /// Every role, most powerful first.
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Operator, Role::Coordinator, Role::Viewer, Role::Sender];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Operator,
+        Role::Coordinator,
+        Role::Viewer,
+        Role::Sender,
+    ];
 
     /// The role's name as written on the command line and in the API.
     pub fn as_str(self) -> &'static str {
@@ -66,7 +72,10 @@ pub struct UnknownRole(pub String);
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -120,10 +129,17 @@ pub struct Auth {
 
 impl Auth {
     /// Access control over `store`, with the `[hub]` settings.
-    pub fn new(store: &crate::store::Store, hub: &crate::config::HubConfig) -> anyhow::Result<Auth> {
+    pub fn new(
+        store: &crate::store::Store,
+        hub: &crate::config::HubConfig,
+    ) -> anyhow::Result<Auth> {
         let port = hub.listen.port();
         let allowed_hosts = if hub.allowed_hosts.is_empty() {
-            let mut h = vec![format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")];
+            let mut h = vec![
+                format!("localhost:{port}"),
+                format!("127.0.0.1:{port}"),
+                format!("[::1]:{port}"),
+            ];
             if !hub.listen.ip().is_unspecified() {
                 h.push(hub.listen.to_string());
             }

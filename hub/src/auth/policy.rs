@@ -90,9 +90,12 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET" | "POST", "/v1/admin/users") => ADMIN,
         ("POST", "/v1/admin/users/{name}/disable" | "/v1/admin/users/{name}/password") => ADMIN,
         ("GET", "/fhir/{endpoint}/metadata") => ANYONE,
-        ("POST", "/fhir/{endpoint}/Claim/$submit" | "/fhir/{endpoint}/CoverageEligibilityRequest" | "/fhir/{endpoint}") => {
-            SENDERS
-        }
+        (
+            "POST",
+            "/fhir/{endpoint}/Claim/$submit"
+            | "/fhir/{endpoint}/CoverageEligibilityRequest"
+            | "/fhir/{endpoint}",
+        ) => SENDERS,
         _ => return None,
     })
 }

@@ -21,7 +21,8 @@ pub fn new_token() -> String {
 
 /// Whether `s` is shaped like a token this hub makes (checked before any lookup).
 pub fn token_shaped(s: &str) -> bool {
-    s.strip_prefix(TOKEN_PREFIX).is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    s.strip_prefix(TOKEN_PREFIX)
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// HMAC-SHA256 of a token under the store's token key, in hex: what the store keeps.
@@ -42,12 +43,20 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 
 /// Whether `password` matches a stored PHC hash (constant time).
 pub fn verify_password(phc: &str, password: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Constant-time equality of two strings (CSRF tokens).
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]

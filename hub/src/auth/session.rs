@@ -40,7 +40,11 @@ pub struct Sessions {
 impl Sessions {
     /// Sessions that end after `idle` without a request, or `max` after login.
     pub fn new(idle: Duration, max: Duration) -> Sessions {
-        Sessions { idle_ms: idle.as_millis() as u64, max_ms: max.as_millis() as u64, open: Mutex::default() }
+        Sessions {
+            idle_ms: idle.as_millis() as u64,
+            max_ms: max.as_millis() as u64,
+            open: Mutex::default(),
+        }
     }
 
     /// The idle timeout.
@@ -65,7 +69,8 @@ impl Sessions {
     }
 
     fn expired(&self, s: &Session, now_ms: u64) -> bool {
-        now_ms.saturating_sub(s.last_ms) >= self.idle_ms || now_ms.saturating_sub(s.created_ms) >= self.max_ms
+        now_ms.saturating_sub(s.last_ms) >= self.idle_ms
+            || now_ms.saturating_sub(s.created_ms) >= self.max_ms
     }
 
     /// The live session with this id, marked as used now; an expired one is ended.
@@ -82,7 +87,10 @@ impl Sessions {
 
     /// End one session (logout).
     pub fn end(&self, id: &str) -> Option<Session> {
-        self.open.lock().unwrap_or_else(|e| e.into_inner()).remove(id)
+        self.open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
     }
 
     /// End every session of a person (disabled, or their password changed).
@@ -112,13 +120,21 @@ impl LoginThrottle {
         let mut wait = 0;
         for k in Self::keys(name, source) {
             if let Some(q) = map.get_mut(&k) {
-                while q.front().is_some_and(|&t| now_ms.saturating_sub(t) >= WINDOW_MS) {
+                while q
+                    .front()
+                    .is_some_and(|&t| now_ms.saturating_sub(t) >= WINDOW_MS)
+                {
                     q.pop_front();
                 }
                 if q.len() >= MAX_FAILURES
                     && let Some(&oldest) = q.front()
                 {
-                    wait = wait.max((oldest + WINDOW_MS).saturating_sub(now_ms).div_ceil(1000).max(1));
+                    wait = wait.max(
+                        (oldest + WINDOW_MS)
+                            .saturating_sub(now_ms)
+                            .div_ceil(1000)
+                            .max(1),
+                    );
                 }
             }
         }
@@ -130,7 +146,10 @@ impl LoginThrottle {
     pub fn fail(&self, name: &str, source: &str, now_ms: u64) -> Duration {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > 100_000 {
-            map.retain(|_, q| q.back().is_some_and(|&t| now_ms.saturating_sub(t) < WINDOW_MS));
+            map.retain(|_, q| {
+                q.back()
+                    .is_some_and(|&t| now_ms.saturating_sub(t) < WINDOW_MS)
+            });
         }
         let mut n = 0;
         for k in Self::keys(name, source) {
@@ -143,7 +162,10 @@ impl LoginThrottle {
 
     /// A successful login clears its name's failures (not its address's).
     pub fn succeed(&self, name: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&format!("user\0{name}"));
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&format!("user\0{name}"));
     }
 }
 
@@ -156,8 +178,14 @@ mod tests {
         let s = Sessions::new(Duration::from_secs(60), Duration::from_secs(600));
         let a = s.create("ann", Role::Coordinator, 0);
         assert!(s.touch(&a.id, 59_000).is_some());
-        assert!(s.touch(&a.id, 118_000).is_some(), "use resets the idle clock");
-        assert!(s.touch(&a.id, 178_001).is_none(), "idle past a minute ends it");
+        assert!(
+            s.touch(&a.id, 118_000).is_some(),
+            "use resets the idle clock"
+        );
+        assert!(
+            s.touch(&a.id, 178_001).is_none(),
+            "idle past a minute ends it"
+        );
         let b = s.create("ann", Role::Coordinator, 0);
         for t in (50_000..600_000).step_by(50_000) {
             assert!(s.touch(&b.id, t).is_some());
@@ -179,6 +207,9 @@ mod tests {
         assert!(t.check("ann", "10.0.0.2", 10).is_err(), "per name");
         assert!(t.check("bob", "10.0.0.1", 10).is_err(), "per address");
         assert!(t.check("bob", "10.0.0.2", 10).is_ok());
-        assert!(t.check("ann", "10.0.0.2", WINDOW_MS + 5).is_ok(), "the window slides");
+        assert!(
+            t.check("ann", "10.0.0.2", WINDOW_MS + 5).is_ok(),
+            "the window slides"
+        );
     }
 }

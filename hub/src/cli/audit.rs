@@ -40,27 +40,77 @@ pub enum AuditCommand {
 /// Run `audit ...`.
 pub fn run(t: &Target, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     let verified: Value = match (&t.hub, cmd) {
-        (Some(base), AuditCommand::List { actor, action, record, since, until, limit }) => {
-            let api = super::client::Api::new(base, t.token.as_deref(), t.token_file.as_deref(), t.cacert.as_deref())?;
+        (
+            Some(base),
+            AuditCommand::List {
+                actor,
+                action,
+                record,
+                since,
+                until,
+                limit,
+            },
+        ) => {
+            let api = super::client::Api::new(
+                base,
+                t.token.as_deref(),
+                t.token_file.as_deref(),
+                t.cacert.as_deref(),
+            )?;
             let mut q = vec![format!("limit={limit}")];
-            for (k, v) in [("actor", actor), ("action", action), ("record", record), ("since", since), ("until", until)] {
+            for (k, v) in [
+                ("actor", actor),
+                ("action", action),
+                ("record", record),
+                ("since", since),
+                ("until", until),
+            ] {
                 if let Some(v) = v {
-                    q.push(format!("{k}={}", form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()));
+                    q.push(format!(
+                        "{k}={}",
+                        form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+                    ));
                 }
             }
-            let entries = api.call(reqwest::Method::GET, &format!("/v1/audit?{}", q.join("&")), None)?["items"].take();
+            let entries = api.call(
+                reqwest::Method::GET,
+                &format!("/v1/audit?{}", q.join("&")),
+                None,
+            )?["items"]
+                .take();
             return print_entries(&entries, t.json);
         }
         (Some(base), AuditCommand::Verify) => {
-            let api = super::client::Api::new(base, t.token.as_deref(), t.token_file.as_deref(), t.cacert.as_deref())?;
+            let api = super::client::Api::new(
+                base,
+                t.token.as_deref(),
+                t.token_file.as_deref(),
+                t.cacert.as_deref(),
+            )?;
             api.call(reqwest::Method::GET, "/v1/audit/verify", None)?
         }
-        (None, AuditCommand::List { actor, action, record, since, until, limit }) => {
+        (
+            None,
+            AuditCommand::List {
+                actor,
+                action,
+                record,
+                since,
+                until,
+                limit,
+            },
+        ) => {
             let (_, _, auth) = open_offline(&t.config)?;
-            anyhow::ensure!((1..=1000).contains(&limit), "`--limit` must be from 1 to 1000");
+            anyhow::ensure!(
+                (1..=1000).contains(&limit),
+                "`--limit` must be from 1 to 1000"
+            );
             let time = |s: Option<String>, name: &str| -> anyhow::Result<Option<u64>> {
-                s.map(|s| parse_time_ms(&s).ok_or_else(|| anyhow::anyhow!("`--{name}` must be RFC 3339 or YYYY-MM-DD")))
-                    .transpose()
+                s.map(|s| {
+                    parse_time_ms(&s)
+                        .ok_or_else(|| anyhow::anyhow!("`--{name}` must be RFC 3339 or YYYY-MM-DD"))
+                })
+                .transpose()
             };
             let q = crate::audit::Query {
                 actor,
@@ -84,13 +134,25 @@ pub fn run(t: &Target, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     }
     let broken = verified["broken"].as_array().cloned().unwrap_or_default();
     for b in &broken {
-        eprintln!("audit entry {}: {}", b["seq"], b["problem"].as_str().unwrap_or(""));
+        eprintln!(
+            "audit entry {}: {}",
+            b["seq"],
+            b["problem"].as_str().unwrap_or("")
+        );
     }
     if broken.is_empty() {
-        eprintln!("audit log intact: {} entries, head {}", verified["entries"], verified["head"].as_str().unwrap_or(""));
+        eprintln!(
+            "audit log intact: {} entries, head {}",
+            verified["entries"],
+            verified["head"].as_str().unwrap_or("")
+        );
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("audit log BROKEN: {} problem(s) in {} entries", broken.len(), verified["entries"]);
+        eprintln!(
+            "audit log BROKEN: {} problem(s) in {} entries",
+            broken.len(),
+            verified["entries"]
+        );
         Ok(ExitCode::FAILURE)
     }
 }
@@ -100,10 +162,18 @@ fn print_entries(items: &Value, as_json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(items)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:>6}  {:<24}  {:<20}  {:<11}  {:<18}  {:<10}  {:<15}  RECORDS", "SEQ", "AT", "ACTOR", "ROLE", "ACTION", "OUTCOME", "SOURCE");
+    println!(
+        "{:>6}  {:<24}  {:<20}  {:<11}  {:<18}  {:<10}  {:<15}  RECORDS",
+        "SEQ", "AT", "ACTOR", "ROLE", "ACTION", "OUTCOME", "SOURCE"
+    );
     let s = |v: &Value| v.as_str().map_or_else(|| "-".to_owned(), str::to_owned);
     for e in items.as_array().into_iter().flatten() {
-        let records: Vec<String> = e["records"].as_array().into_iter().flatten().map(s).collect();
+        let records: Vec<String> = e["records"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(s)
+            .collect();
         println!(
             "{:>6}  {:<24}  {:<20}  {:<11}  {:<18}  {:<10}  {:<15}  {}",
             e["seq"],

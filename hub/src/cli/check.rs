@@ -45,7 +45,11 @@ fn check_plugins(cfg: &Config) -> Vec<Problem> {
     let runtime = match super::cache_dir().and_then(|d| Runtime::new(&d)) {
         Ok(r) => r,
         Err(e) => {
-            out.push(Problem { file: cfg.path.clone(), pos: None, message: format!("cannot start the plugin runtime: {e:#}") });
+            out.push(Problem {
+                file: cfg.path.clone(),
+                pos: None,
+                message: format!("cannot start the plugin runtime: {e:#}"),
+            });
             return out;
         }
     };
@@ -54,11 +58,21 @@ fn check_plugins(cfg: &Config) -> Vec<Problem> {
         let values = match resolve_connector_config(c) {
             Ok(v) => v,
             Err(e) => {
-                out.push(Problem { file: cfg.path.clone(), pos: Some(c.at), message: format!("{e:#}") });
+                out.push(Problem {
+                    file: cfg.path.clone(),
+                    pos: Some(c.at),
+                    message: format!("{e:#}"),
+                });
                 continue;
             }
         };
-        match runtime.load(name, &c.plugin, c.sha256.as_deref(), runtime_limits(&c.limits), values) {
+        match runtime.load(
+            name,
+            &c.plugin,
+            c.sha256.as_deref(),
+            runtime_limits(&c.limits),
+            values,
+        ) {
             Ok(p) => {
                 loaded.insert(name.clone(), p);
             }
@@ -94,7 +108,11 @@ fn check_plugins(cfg: &Config) -> Vec<Problem> {
                     out.push(Problem {
                         file: cfg.path.clone(),
                         pos: Some(route.at),
-                        message: format!("route from `{}`: connector `{}` does not decode `{k}`", route.from, p.name()),
+                        message: format!(
+                            "route from `{}`: connector `{}` does not decode `{k}`",
+                            route.from,
+                            p.name()
+                        ),
                     });
                 }
             }
@@ -106,7 +124,10 @@ fn check_plugins(cfg: &Config) -> Vec<Problem> {
                         out.push(Problem {
                             file: cfg.path.clone(),
                             pos: Some(route.at),
-                            message: format!("route to `{to}`: connector `{}` does not encode `{k}`", p.name()),
+                            message: format!(
+                                "route to `{to}`: connector `{}` does not encode `{k}`",
+                                p.name()
+                            ),
                         });
                     }
                 }

@@ -113,10 +113,18 @@ pub(super) fn open_offline(
 
 /// Who the command line is, in the audit log.
 pub(super) fn cli_actor() -> String {
-    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
 }
 
-pub(super) fn audit_offline(auth: &Auth, action: &str, records: Vec<String>, outcome: &str) -> anyhow::Result<()> {
+pub(super) fn audit_offline(
+    auth: &Auth,
+    action: &str,
+    records: Vec<String>,
+    outcome: &str,
+) -> anyhow::Result<()> {
     auth.audit.append(Event {
         actor: cli_actor(),
         role: Some("admin".into()),
@@ -130,7 +138,8 @@ pub(super) fn audit_offline(auth: &Auth, action: &str, records: Vec<String>, out
 
 fn read_password(file: Option<&PathBuf>) -> anyhow::Result<String> {
     if let Some(f) = file {
-        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
         return Ok(text.lines().next().unwrap_or("").to_owned());
     }
     if std::io::stdin().is_terminal() {
@@ -142,16 +151,29 @@ fn read_password(file: Option<&PathBuf>) -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let line = line.trim_end_matches(['\n', '\r']).to_owned();
-    anyhow::ensure!(!line.is_empty(), "no password: give --password-file FILE or type it at a terminal");
+    anyhow::ensure!(
+        !line.is_empty(),
+        "no password: give --password-file FILE or type it at a terminal"
+    );
     Ok(line)
 }
 
 /// Run `token ...`.
 pub fn run_token(t: &Target, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
     if let Some(base) = &t.hub {
-        let api = super::client::Api::new(base, t.token.as_deref(), t.token_file.as_deref(), t.cacert.as_deref())?;
+        let api = super::client::Api::new(
+            base,
+            t.token.as_deref(),
+            t.token_file.as_deref(),
+            t.cacert.as_deref(),
+        )?;
         return match cmd {
-            TokenCommand::Create { name, role, endpoints, expires } => {
+            TokenCommand::Create {
+                name,
+                role,
+                endpoints,
+                expires,
+            } => {
                 let body = json!({ "name": name, "role": role, "endpoints": endpoints, "expires_days": expires });
                 let v = api.call(reqwest::Method::POST, "/v1/admin/tokens", Some(body))?;
                 println!("{}", v["token"].as_str().unwrap_or_default());
@@ -162,7 +184,11 @@ pub fn run_token(t: &Target, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
                 print_tokens(&v["items"], t.json)
             }
             TokenCommand::Revoke { name } => {
-                api.call(reqwest::Method::DELETE, &format!("/v1/admin/tokens/{name}"), None)?;
+                api.call(
+                    reqwest::Method::DELETE,
+                    &format!("/v1/admin/tokens/{name}"),
+                    None,
+                )?;
                 eprintln!("token `{name}` revoked");
                 Ok(ExitCode::SUCCESS)
             }
@@ -171,10 +197,22 @@ pub fn run_token(t: &Target, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
     let (config, store, auth) = open_offline(&t.config)?;
     let store_sync = || store.sync_blocking();
     match cmd {
-        TokenCommand::Create { name, role, endpoints, expires } => {
+        TokenCommand::Create {
+            name,
+            role,
+            endpoints,
+            expires,
+        } => {
             crate::api::check_sender_endpoints(&config, &endpoints).map_err(anyhow::Error::msg)?;
-            let result = auth.credentials.create_token(&name, role, &endpoints, expires);
-            audit_offline(&auth, "token.create", vec![name], if result.is_ok() { "ok" } else { "refused" })?;
+            let result = auth
+                .credentials
+                .create_token(&name, role, &endpoints, expires);
+            audit_offline(
+                &auth,
+                "token.create",
+                vec![name],
+                if result.is_ok() { "ok" } else { "refused" },
+            )?;
             let token = result?;
             store_sync()?;
             println!("{token}");
@@ -185,7 +223,12 @@ pub fn run_token(t: &Target, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         }
         TokenCommand::Revoke { name } => {
             let result = auth.credentials.revoke_token(&name);
-            audit_offline(&auth, "token.revoke", vec![name.clone()], if result.is_ok() { "ok" } else { "refused" })?;
+            audit_offline(
+                &auth,
+                "token.revoke",
+                vec![name.clone()],
+                if result.is_ok() { "ok" } else { "refused" },
+            )?;
             store_sync()?;
             result?;
             eprintln!("token `{name}` revoked");
@@ -197,11 +240,24 @@ pub fn run_token(t: &Target, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
 /// Run `user ...`.
 pub fn run_user(t: &Target, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     if let Some(base) = &t.hub {
-        let api = super::client::Api::new(base, t.token.as_deref(), t.token_file.as_deref(), t.cacert.as_deref())?;
+        let api = super::client::Api::new(
+            base,
+            t.token.as_deref(),
+            t.token_file.as_deref(),
+            t.cacert.as_deref(),
+        )?;
         match cmd {
-            UserCommand::Add { name, role, password_file } => {
+            UserCommand::Add {
+                name,
+                role,
+                password_file,
+            } => {
                 let password = read_password(password_file.as_ref())?;
-                api.call(reqwest::Method::POST, "/v1/admin/users", Some(json!({"name": name, "role": role, "password": password})))?;
+                api.call(
+                    reqwest::Method::POST,
+                    "/v1/admin/users",
+                    Some(json!({"name": name, "role": role, "password": password})),
+                )?;
                 eprintln!("user `{name}` added ({role})");
             }
             UserCommand::List => {
@@ -209,12 +265,26 @@ pub fn run_user(t: &Target, cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 return print_users(&v["items"], t.json);
             }
             UserCommand::Disable { name } => {
-                let v = api.call(reqwest::Method::POST, &format!("/v1/admin/users/{name}/disable"), None)?;
-                eprintln!("user `{name}` disabled ({} sessions ended)", v["sessions_ended"]);
+                let v = api.call(
+                    reqwest::Method::POST,
+                    &format!("/v1/admin/users/{name}/disable"),
+                    None,
+                )?;
+                eprintln!(
+                    "user `{name}` disabled ({} sessions ended)",
+                    v["sessions_ended"]
+                );
             }
-            UserCommand::Passwd { name, password_file } => {
+            UserCommand::Passwd {
+                name,
+                password_file,
+            } => {
                 let password = read_password(password_file.as_ref())?;
-                api.call(reqwest::Method::POST, &format!("/v1/admin/users/{name}/password"), Some(json!({"password": password})))?;
+                api.call(
+                    reqwest::Method::POST,
+                    &format!("/v1/admin/users/{name}/password"),
+                    Some(json!({"password": password})),
+                )?;
                 eprintln!("password of `{name}` changed");
             }
         }
@@ -222,10 +292,19 @@ pub fn run_user(t: &Target, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     }
     let (_config, store, auth) = open_offline(&t.config)?;
     match cmd {
-        UserCommand::Add { name, role, password_file } => {
+        UserCommand::Add {
+            name,
+            role,
+            password_file,
+        } => {
             let password = read_password(password_file.as_ref())?;
             let result = auth.credentials.add_user(&name, role, &password);
-            audit_offline(&auth, "user.add", vec![name.clone()], if result.is_ok() { "ok" } else { "refused" })?;
+            audit_offline(
+                &auth,
+                "user.add",
+                vec![name.clone()],
+                if result.is_ok() { "ok" } else { "refused" },
+            )?;
             store.sync_blocking()?;
             result?;
             eprintln!("user `{name}` added ({role})");
@@ -236,15 +315,28 @@ pub fn run_user(t: &Target, cmd: UserCommand) -> anyhow::Result<ExitCode> {
         }
         UserCommand::Disable { name } => {
             let result = auth.credentials.disable_user(&name);
-            audit_offline(&auth, "user.disable", vec![name.clone()], if result.is_ok() { "ok" } else { "refused" })?;
+            audit_offline(
+                &auth,
+                "user.disable",
+                vec![name.clone()],
+                if result.is_ok() { "ok" } else { "refused" },
+            )?;
             store.sync_blocking()?;
             result?;
             eprintln!("user `{name}` disabled");
         }
-        UserCommand::Passwd { name, password_file } => {
+        UserCommand::Passwd {
+            name,
+            password_file,
+        } => {
             let password = read_password(password_file.as_ref())?;
             let result = auth.credentials.set_password(&name, &password);
-            audit_offline(&auth, "user.passwd", vec![name.clone()], if result.is_ok() { "ok" } else { "refused" })?;
+            audit_offline(
+                &auth,
+                "user.passwd",
+                vec![name.clone()],
+                if result.is_ok() { "ok" } else { "refused" },
+            )?;
             store.sync_blocking()?;
             result?;
             eprintln!("password of `{name}` changed");
@@ -268,7 +360,10 @@ fn print_tokens(items: &Value, as_json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(items)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<24}  {:<11}  {:<8}  {:<24}  {:<24}  ENDPOINTS", "NAME", "ROLE", "STATE", "CREATED", "EXPIRES");
+    println!(
+        "{:<24}  {:<11}  {:<8}  {:<24}  {:<24}  ENDPOINTS",
+        "NAME", "ROLE", "STATE", "CREATED", "EXPIRES"
+    );
     for t in items.as_array().into_iter().flatten() {
         println!(
             "{:<24}  {:<11}  {:<8}  {:<24}  {:<24}  {}",
@@ -288,10 +383,24 @@ fn print_users(items: &Value, as_json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(items)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<24}  {:<11}  {:<8}  {:<24}  CHANGED", "NAME", "ROLE", "STATE", "CREATED");
+    println!(
+        "{:<24}  {:<11}  {:<8}  {:<24}  CHANGED",
+        "NAME", "ROLE", "STATE", "CREATED"
+    );
     for u in items.as_array().into_iter().flatten() {
-        let state = if u["disabled"].as_bool().unwrap_or(false) { "disabled" } else { "active" };
-        println!("{:<24}  {:<11}  {:<8}  {:<24}  {}", s(&u["name"]), s(&u["role"]), state, s(&u["created_at"]), s(&u["changed_at"]));
+        let state = if u["disabled"].as_bool().unwrap_or(false) {
+            "disabled"
+        } else {
+            "active"
+        };
+        println!(
+            "{:<24}  {:<11}  {:<8}  {:<24}  {}",
+            s(&u["name"]),
+            s(&u["role"]),
+            state,
+            s(&u["created_at"]),
+            s(&u["changed_at"])
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,12 @@ use serde_json::Value;
 #[derive(Debug, Args)]
 pub struct MessagesArgs {
     /// The hub's base URL.
-    #[arg(long, env = "CLEARWAY_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "CLEARWAY_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
     hub: String,
     /// Print the API's JSON instead of a table.
     #[arg(long, global = true)]
@@ -77,7 +82,9 @@ struct ListArgs {
 
 /// Run a `messages` subcommand.
 pub fn run(a: MessagesArgs) -> anyhow::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(go(a))
 }
 
@@ -112,12 +119,20 @@ async fn go(a: MessagesArgs) -> anyhow::Result<ExitCode> {
         MessagesCommand::Show { id } => client.get(format!("{base}/v1/messages/{id}")),
         MessagesCommand::Replay { id } => client.post(format!("{base}/v1/messages/{id}/replay")),
     };
-    let resp = req.bearer_auth(&token).send().await.with_context(|| format!("cannot reach the hub at {base}"))?;
+    let resp = req
+        .bearer_auth(&token)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the hub at {base}"))?;
     let status = resp.status();
     let body: Value = resp.json().await.context("the hub's answer is not JSON")?;
     if !status.is_success() {
         let e = &body["error"];
-        eprintln!("error: {} ({})", e["message"].as_str().unwrap_or("request failed"), e["code"].as_str().unwrap_or(""));
+        eprintln!(
+            "error: {} ({})",
+            e["message"].as_str().unwrap_or("request failed"),
+            e["code"].as_str().unwrap_or("")
+        );
         return Ok(ExitCode::FAILURE);
     }
     if a.json {
@@ -126,7 +141,10 @@ async fn go(a: MessagesArgs) -> anyhow::Result<ExitCode> {
     }
     match &a.command {
         MessagesCommand::List(_) => {
-            println!("{:<26}  {:<8}  {:<22}  {:<13}  {:<16}  {:<24}  ERROR", "ID", "TYPE", "KIND", "STATUS", "ENDPOINT", "CREATED");
+            println!(
+                "{:<26}  {:<8}  {:<22}  {:<13}  {:<16}  {:<24}  ERROR",
+                "ID", "TYPE", "KIND", "STATUS", "ENDPOINT", "CREATED"
+            );
             for r in body["items"].as_array().into_iter().flatten() {
                 println!(
                     "{:<26}  {:<8}  {:<22}  {:<13}  {:<16}  {:<24}  {}",
@@ -145,12 +163,33 @@ async fn go(a: MessagesArgs) -> anyhow::Result<ExitCode> {
         }
         MessagesCommand::Show { .. } => {
             let r = &body["record"];
-            println!("{} {} {} {} via {}", s(&r["id"]), s(&r["record_type"]), s(&r["kind"]), s(&r["status"]), s(&r["endpoint"]));
+            println!(
+                "{} {} {} {} via {}",
+                s(&r["id"]),
+                s(&r["record_type"]),
+                s(&r["kind"]),
+                s(&r["status"]),
+                s(&r["endpoint"])
+            );
             for h in r["history"].as_array().into_iter().flatten() {
-                let dest = h["destination"].as_str().map(|d| format!(" -> {d}")).unwrap_or_default();
-                let note = h["note"].as_str().map(|n| format!(" ({n})")).unwrap_or_default();
-                let err = h["error"]["message"].as_str().map(|m| format!(" ERROR {}: {m}", s(&h["error"]["code"]))).unwrap_or_default();
-                println!("  {}  {:<13} {}{dest}{note}{err}", s(&h["at"]), s(&h["status"]), s(&h["actor"]));
+                let dest = h["destination"]
+                    .as_str()
+                    .map(|d| format!(" -> {d}"))
+                    .unwrap_or_default();
+                let note = h["note"]
+                    .as_str()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
+                let err = h["error"]["message"]
+                    .as_str()
+                    .map(|m| format!(" ERROR {}: {m}", s(&h["error"]["code"])))
+                    .unwrap_or_default();
+                println!(
+                    "  {}  {:<13} {}{dest}{note}{err}",
+                    s(&h["at"]),
+                    s(&h["status"]),
+                    s(&h["actor"])
+                );
             }
             if !body["normalized"].is_null() {
                 println!("{}", serde_json::to_string_pretty(&body["normalized"])?);

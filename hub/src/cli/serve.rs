@@ -22,7 +22,10 @@ pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
     };
     crate::telemetry::init(config.hub.log_format);
     check_transport(&config)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
     rt.block_on(serve(config))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -50,7 +53,12 @@ fn check_transport(config: &Config) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.hub.listen;
-    let tls = config.hub.tls.as_ref().map(listener::tls_acceptor).transpose()?;
+    let tls = config
+        .hub
+        .tls
+        .as_ref()
+        .map(listener::tls_acceptor)
+        .transpose()?;
     let metrics_listen = config.hub.metrics_listen;
     let hub = tokio::task::spawn_blocking(move || Hub::build(config)).await??;
     let auth = Arc::new(Auth::new(&hub.store, &hub.config.hub).context("opening the credentials")?);
@@ -66,12 +74,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let server = tokio::spawn(listener::serve(tcp, app, tls.clone(), stopped(stop_rx.clone())));
+    let server = tokio::spawn(listener::serve(
+        tcp,
+        app,
+        tls.clone(),
+        stopped(stop_rx.clone()),
+    ));
     let metrics_server = match metrics_listen {
         Some(addr) => {
             let tcp = listener::bind(addr).await?;
             tracing::info!(%addr, "metrics listening");
-            Some(tokio::spawn(listener::serve(tcp, crate::api::metrics_router(hub.clone()), None, stopped(stop_rx))))
+            Some(tokio::spawn(listener::serve(
+                tcp,
+                crate::api::metrics_router(hub.clone()),
+                None,
+                stopped(stop_rx),
+            )))
         }
         None => None,
     };
@@ -97,7 +115,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::Args;
 
-use crate::runtime::{CallError, ConnectorError, InboundMeta, Limits, OutboundMeta, Problem, Runtime};
+use crate::runtime::{
+    CallError, ConnectorError, InboundMeta, Limits, OutboundMeta, Problem, Runtime,
+};
 
 /// Arguments of `translate`.
 #[derive(Debug, Args)]
@@ -77,7 +79,12 @@ pub fn format_problem(source: &str, p: &Problem) -> String {
     if place.is_empty() {
         format!("{source}: {sev} [{}]: {}", p.code, p.message)
     } else {
-        format!("{source}: {}: {sev} [{}]: {}", place.join(", "), p.code, p.message)
+        format!(
+            "{source}: {}: {sev} [{}]: {}",
+            place.join(", "),
+            p.code,
+            p.message
+        )
     }
 }
 
@@ -92,7 +99,10 @@ pub fn report_call_error(source: &str, e: &CallError) {
                 eprintln!("{source}: {e}");
             }
         }
-        CallError::Trap { reason, guest_stderr } => {
+        CallError::Trap {
+            reason,
+            guest_stderr,
+        } => {
             eprintln!("{source}: the connector crashed: {reason}");
             if let Some(s) = guest_stderr {
                 eprintln!("{source}: connector stderr: {}", s.trim_end());
@@ -106,20 +116,34 @@ pub fn report_call_error(source: &str, e: &CallError) {
 pub fn run(a: TranslateArgs) -> anyhow::Result<ExitCode> {
     let mut config = BTreeMap::new();
     for kv in &a.set {
-        let Some((k, v)) = kv.split_once('=') else { bail!("--set `{kv}`: expected KEY=VALUE") };
+        let Some((k, v)) = kv.split_once('=') else {
+            bail!("--set `{kv}`: expected KEY=VALUE")
+        };
         config.insert(k.to_owned(), v.to_owned());
     }
     let (source, input) = match a.input.as_deref() {
         None => ("<stdin>".to_owned(), read_stdin()?),
         Some(p) if p.as_os_str() == "-" => ("<stdin>".to_owned(), read_stdin()?),
-        Some(p) => (p.display().to_string(), std::fs::read(p).with_context(|| format!("reading {}", p.display()))?),
+        Some(p) => (
+            p.display().to_string(),
+            std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
+        ),
     };
-    let runtime = crate::runtime::Runtime::new(&super::cache_dir()?).context("starting the plugin runtime")?;
-    let limits = Limits { memory_mib: a.memory_mib, timeout_ms: a.timeout_ms, max_output_mib: a.max_output_mib };
+    let runtime = crate::runtime::Runtime::new(&super::cache_dir()?)
+        .context("starting the plugin runtime")?;
+    let limits = Limits {
+        memory_mib: a.memory_mib,
+        timeout_ms: a.timeout_ms,
+        max_output_mib: a.max_output_mib,
+    };
     let plugin = Runtime::load(&runtime, "translate", &a.connector, None, limits, config)
         .with_context(|| format!("loading {}", a.connector.display()))?;
     if a.decode {
-        let filename = a.input.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+        let filename = a
+            .input
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
         let meta = InboundMeta {
             inbound_id: ulid::Ulid::new().to_string(),
             endpoint: "translate".into(),
@@ -143,14 +167,25 @@ pub fn run(a: TranslateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     } else {
-        let value: serde_json::Value = serde_json::from_slice(&input)
-            .map_err(|e| anyhow::anyhow!("{source}: line {} column {}: not JSON ({:?} error)", e.line(), e.column(), e.classify()))?;
+        let value: serde_json::Value = serde_json::from_slice(&input).map_err(|e| {
+            anyhow::anyhow!(
+                "{source}: line {} column {}: not JSON ({:?} error)",
+                e.line(),
+                e.column(),
+                e.classify()
+            )
+        })?;
         let items = match value {
             serde_json::Value::Array(items) => items,
             one => vec![one],
         };
         let texts: Vec<String> = items.iter().map(serde_json::Value::to_string).collect();
-        match plugin.encode(&texts, &OutboundMeta { endpoint: "translate".into() }) {
+        match plugin.encode(
+            &texts,
+            &OutboundMeta {
+                endpoint: "translate".into(),
+            },
+        ) {
             Ok(payloads) => {
                 let mut out = std::io::stdout().lock();
                 for (i, p) in payloads.iter().enumerate() {
@@ -172,6 +207,8 @@ pub fn run(a: TranslateArgs) -> anyhow::Result<ExitCode> {
 
 fn read_stdin() -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    std::io::stdin().read_to_end(&mut buf).context("reading standard input")?;
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .context("reading standard input")?;
     Ok(buf)
 }

@@ -148,7 +148,10 @@ fn parse_connector(
                     report,
                     "grants",
                     &g.span(),
-                    &format!("names `{name}`, which is not a capability (expected one of: {})", CAPABILITIES.join(", ")),
+                    &format!(
+                        "names `{name}`, which is not a capability (expected one of: {})",
+                        CAPABILITIES.join(", ")
+                    ),
                 );
             } else if !grants.iter().any(|x: &String| x == name) {
                 grants.push(name.to_owned());

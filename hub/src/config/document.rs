@@ -8,8 +8,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::fields::Fields;
 use super::model::{Config, Durability, HubConfig, LogFormat, TlsConfig};
-use super::value::ConfigValue;
 use super::problem::{Problem, Report};
+use super::value::ConfigValue;
 use super::{connectors, endpoints, routes};
 
 /// Keys allowed at the top of the file.
@@ -150,7 +150,11 @@ fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) ->
         }
         let client_ca = file_ref(report, &tls, "client_ca", base_dir);
         if let (Some(cert), Some(key)) = (cert, key) {
-            hub.tls = Some(TlsConfig { cert, key, client_ca });
+            hub.tls = Some(TlsConfig {
+                cert,
+                key,
+                client_ca,
+            });
         }
     }
     hub.allow_plaintext = fields.bool(report, "allow_plaintext", false);
@@ -178,7 +182,12 @@ fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) ->
     if let Some(m) = fields.str(report, "metrics_listen") {
         match m.get_ref().parse::<SocketAddr>() {
             Ok(addr) => hub.metrics_listen = Some(addr),
-            Err(_) => fields.invalid(report, "metrics_listen", &m.span(), "must be a socket address such as `127.0.0.1:9090`"),
+            Err(_) => fields.invalid(
+                report,
+                "metrics_listen",
+                &m.span(),
+                "must be a socket address such as `127.0.0.1:9090`",
+            ),
         }
     }
     hub.session_idle_minutes = fields.uint(report, "session_idle_minutes", 1, 24 * 60, 15);
@@ -187,7 +196,12 @@ fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) ->
 }
 
 /// A `file:PATH` reference to a PEM file, resolved against `base_dir`.
-fn file_ref(report: &mut Report<'_>, fields: &Fields<'_, '_>, key: &str, base_dir: &Path) -> Option<PathBuf> {
+fn file_ref(
+    report: &mut Report<'_>,
+    fields: &Fields<'_, '_>,
+    key: &str,
+    base_dir: &Path,
+) -> Option<PathBuf> {
     let v = fields.str(report, key)?;
     match ConfigValue::from_text(v.get_ref(), base_dir) {
         Ok(ConfigValue::File(p)) => Some(p),

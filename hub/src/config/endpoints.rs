@@ -213,7 +213,15 @@ fn keys_of(transport: &str) -> &'static [&'static str] {
 /// Keys allowed for some transport, when the transport is not known.
 fn all_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = Vec::new();
-    for key in [HTTP_KEYS, DIR_KEYS, DIR_OUT_KEYS, HTTP_OUT_KEYS, FHIR_OUT_KEYS].concat() {
+    for key in [
+        HTTP_KEYS,
+        DIR_KEYS,
+        DIR_OUT_KEYS,
+        HTTP_OUT_KEYS,
+        FHIR_OUT_KEYS,
+    ]
+    .concat()
+    {
         if !keys.contains(&key) {
             keys.push(key);
         }

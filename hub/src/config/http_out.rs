@@ -156,10 +156,19 @@ fn parse_http_settings(
     let max_response_kib = fields.uint(report, "max_response_kib", 1, MAX_RESPONSE_KIB, 1024);
     let mut replies_from = Vec::new();
     let mut replies_from_at = BTreeMap::new();
-    for name in fields.str_array(report, "replies_from").map(|a| a.into_inner()).unwrap_or_default() {
+    for name in fields
+        .str_array(report, "replies_from")
+        .map(|a| a.into_inner())
+        .unwrap_or_default()
+    {
         let text = name.get_ref().to_string();
         if replies_from_at.contains_key(&text) {
-            fields.invalid(report, "replies_from", &name.span(), &format!("names endpoint `{text}` twice"));
+            fields.invalid(
+                report,
+                "replies_from",
+                &name.span(),
+                &format!("names endpoint `{text}` twice"),
+            );
             continue;
         }
         replies_from_at.insert(text.clone(), report.pos(&name.span()));

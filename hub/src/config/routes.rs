@@ -100,9 +100,20 @@ pub(crate) fn parse(
         }
 
         let request_reply = fields.bool(report, "request_reply", false);
-        let reply_timeout_ms = fields.uint(report, "reply_timeout_ms", 1, 600_000, DEFAULT_REPLY_TIMEOUT_MS);
+        let reply_timeout_ms = fields.uint(
+            report,
+            "reply_timeout_ms",
+            1,
+            600_000,
+            DEFAULT_REPLY_TIMEOUT_MS,
+        );
         if !request_reply && let Some(v) = fields.get("reply_timeout_ms") {
-            fields.invalid(report, "reply_timeout_ms", &v.span(), "applies only with `request_reply = true`");
+            fields.invalid(
+                report,
+                "reply_timeout_ms",
+                &v.span(),
+                "applies only with `request_reply = true`",
+            );
         }
 
         if let (Some(from), Some(to)) = (from, to) {

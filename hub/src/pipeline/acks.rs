@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{Hub, HubError};
 use super::ingest::change;
+use super::{Hub, HubError};
 use crate::runtime::{InboundMeta, Plugin};
 use crate::store::record::{now_ms, now_rfc3339};
 use crate::store::{Delivery, DeliveryState, QueueEntry, Record, RecordType, Status, Tx, TxResult};
@@ -31,12 +31,22 @@ pub(super) struct Acks {
 impl Acks {
     /// Stores the records and their bytes and queues them, in `tx`.
     pub(super) fn store(&self, tx: &Tx<'_>) -> TxResult<()> {
-        let Some(dest) = &self.dest else { return Ok(()) };
+        let Some(dest) = &self.dest else {
+            return Ok(());
+        };
         let now = now_ms();
         for (record, bytes) in &self.records {
             tx.put(record)?;
             tx.put_raw(&record.id, bytes)?;
-            tx.enqueue(dest, &record.id, QueueEntry { due_ms: now, attempts: 0, enqueued_ms: now })?;
+            tx.enqueue(
+                dest,
+                &record.id,
+                QueueEntry {
+                    due_ms: now,
+                    attempts: 0,
+                    enqueued_ms: now,
+                },
+            )?;
         }
         Ok(())
     }
@@ -59,8 +69,17 @@ impl Hub {
     /// The acknowledgments for inbound payload `meta.inbound_id`, when its endpoint sends
     /// them and `actor` is a first decode (`pipeline`) or its recovery (`recovery`). A
     /// connector failure gives no acks and a note naming the failure's code.
-    pub(super) async fn acknowledgments(self: &Arc<Self>, plugin: &Arc<Plugin>, raw: &[u8], meta: &InboundMeta, actor: &str) -> Acks {
-        let Some(dest) = self.endpoint(&meta.endpoint).and_then(|e| e.acknowledgments.clone()) else {
+    pub(super) async fn acknowledgments(
+        self: &Arc<Self>,
+        plugin: &Arc<Plugin>,
+        raw: &[u8],
+        meta: &InboundMeta,
+        actor: &str,
+    ) -> Acks {
+        let Some(dest) = self
+            .endpoint(&meta.endpoint)
+            .and_then(|e| e.acknowledgments.clone())
+        else {
             return Acks::default();
         };
         if !matches!(actor, "pipeline" | "recovery") || !plugin.description().acknowledges {
@@ -71,14 +90,24 @@ impl Hub {
             Ok(result) => result,
             Err(e) => {
                 tracing::error!(inbound_id = %meta.inbound_id, error = %e, "the acknowledge task failed");
-                return Acks { note: Some("no acknowledgment: the task failed".into()), ..Acks::default() };
+                return Acks {
+                    note: Some("no acknowledgment: the task failed".into()),
+                    ..Acks::default()
+                };
             }
         };
         let payloads = match made {
             Ok(payloads) => payloads,
             Err(e) => {
                 tracing::warn!(inbound_id = %meta.inbound_id, endpoint = %meta.endpoint, code = e.code(), "acknowledge failed");
-                return Acks { note: Some(format!("no acknowledgment: connector `{}` failed ({})", plugin.name(), e.code())), ..Acks::default() };
+                return Acks {
+                    note: Some(format!(
+                        "no acknowledgment: connector `{}` failed ({})",
+                        plugin.name(),
+                        e.code()
+                    )),
+                    ..Acks::default()
+                };
             }
         };
         let actor = format!("connector:{}", plugin.name());
@@ -104,7 +133,13 @@ impl Hub {
                     size: payload.data.len() as u64,
                     deliveries: BTreeMap::from([(
                         dest.clone(),
-                        Delivery { state: DeliveryState::Queued, attempts: 0, next_attempt_at: None, delivered_at: None, last_error: None },
+                        Delivery {
+                            state: DeliveryState::Queued,
+                            attempts: 0,
+                            next_attempt_at: None,
+                            delivered_at: None,
+                            last_error: None,
+                        },
                     )]),
                     history: vec![queued],
                 };
@@ -113,28 +148,56 @@ impl Hub {
             .collect();
         let note = match records.len() {
             0 => None,
-            n => Some(format!("{n} acknowledgment(s) to {dest}: {}", records.iter().map(|(r, _)| r.id.as_str()).collect::<Vec<_>>().join(", "))),
+            n => Some(format!(
+                "{n} acknowledgment(s) to {dest}: {}",
+                records
+                    .iter()
+                    .map(|(r, _)| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         };
-        Acks { records, note, dest: Some(dest) }
+        Acks {
+            records,
+            note,
+            dest: Some(dest),
+        }
     }
 
     /// Queues acknowledgment `id` again for the destinations it had (the API's replay).
     pub(super) fn resend_ack(self: &Arc<Self>, id: &str) -> Result<(), HubError> {
-        let record = self.store.get(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))?;
+        let record = self
+            .store
+            .get(id)?
+            .ok_or_else(|| HubError::NotFound(id.to_owned()))?;
         let dests: Vec<String> = record.deliveries.keys().cloned().collect();
         let now = now_ms();
         self.store.transact(|tx| {
             tx.update(id, |r| {
                 r.push(change(Status::Replayed, "api", None));
                 for delivery in r.deliveries.values_mut() {
-                    *delivery = Delivery { state: DeliveryState::Queued, attempts: 0, next_attempt_at: None, delivered_at: None, last_error: None };
+                    *delivery = Delivery {
+                        state: DeliveryState::Queued,
+                        attempts: 0,
+                        next_attempt_at: None,
+                        delivered_at: None,
+                        last_error: None,
+                    };
                 }
                 let mut c = change(Status::Queued, "api", None);
                 c.note = Some(format!("to {}", dests.join(", ")));
                 r.push(c);
             })?;
             for dest in &dests {
-                tx.enqueue(dest, id, QueueEntry { due_ms: now, attempts: 0, enqueued_ms: now })?;
+                tx.enqueue(
+                    dest,
+                    id,
+                    QueueEntry {
+                        due_ms: now,
+                        attempts: 0,
+                        enqueued_ms: now,
+                    },
+                )?;
             }
             Ok(())
         })?;

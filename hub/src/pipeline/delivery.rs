@@ -19,7 +19,9 @@ use crate::transport::{self, DeliveryError};
 
 /// Run the delivery worker for `dest` forever.
 pub(super) async fn run(hub: Arc<Hub>, dest: String) {
-    let Some(waker) = hub.wakers.get(&dest).cloned() else { return };
+    let Some(waker) = hub.wakers.get(&dest).cloned() else {
+        return;
+    };
     let (batch_size, retry) = match hub.endpoint(&dest).map(|e| &e.transport) {
         Some(Transport::DirOut(d)) => (d.batch_size, d.retry),
         Some(Transport::HttpOut(h)) => (h.http.batch_size, h.http.retry),
@@ -37,12 +39,17 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
             }
         };
         if due.is_empty() {
-            let wait = next.map_or(Duration::from_secs(5), |n| Duration::from_millis(n.saturating_sub(now).max(1)));
+            let wait = next.map_or(Duration::from_secs(5), |n| {
+                Duration::from_millis(n.saturating_sub(now).max(1))
+            });
             let _ = tokio::time::timeout(wait, waker.notified()).await;
             continue;
         }
         let span = tracing::info_span!("delivery", endpoint = %dest, batch = due.len());
-        if let Err(e) = deliver_batch(&hub, &dest, &retry, due).instrument(span).await {
+        if let Err(e) = deliver_batch(&hub, &dest, &retry, due)
+            .instrument(span)
+            .await
+        {
             tracing::error!(endpoint = %dest, error = %e, "delivery batch failed");
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -58,8 +65,15 @@ enum Outcome {
     Failed(ErrorInfo, bool),
 }
 
-async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec<(String, QueueEntry)>) -> anyhow::Result<()> {
-    let Some(plugin) = hub.connector_of(dest).cloned() else { return Ok(()) };
+async fn deliver_batch(
+    hub: &Arc<Hub>,
+    dest: &str,
+    retry: &RetryPolicy,
+    due: Vec<(String, QueueEntry)>,
+) -> anyhow::Result<()> {
+    let Some(plugin) = hub.connector_of(dest).cloned() else {
+        return Ok(());
+    };
     // Load what is still there; a message replayed or removed meanwhile is skipped.
     // Acknowledgments (ack records) are sent as they are; messages are encoded first.
     let mut ids = Vec::with_capacity(due.len());
@@ -86,7 +100,9 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
         ids.push(id);
         entries.push(entry);
     }
-    let meta = OutboundMeta { endpoint: dest.to_owned() };
+    let meta = OutboundMeta {
+        endpoint: dest.to_owned(),
+    };
     let mut outcomes: Vec<Option<Outcome>> = (0..ids.len()).map(|_| None).collect();
 
     // Encode the batch; if the batch fails, encode one by one so one bad message
@@ -99,7 +115,10 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
             Err(_) => {
                 let mut v = Vec::new();
                 for (i, j) in jsons.iter().enumerate() {
-                    v.push((vec![i], encode(&plugin, vec![j.clone()], meta.clone()).await?));
+                    v.push((
+                        vec![i],
+                        encode(&plugin, vec![j.clone()], meta.clone()).await?,
+                    ));
                 }
                 v
             }
@@ -118,7 +137,11 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
         };
         let mut carried = vec![false; indexes.len()];
         for p in payloads {
-            let members: Vec<usize> = p.carries.iter().filter_map(|&c| indexes.get(c as usize).copied()).collect();
+            let members: Vec<usize> = p
+                .carries
+                .iter()
+                .filter_map(|&c| indexes.get(c as usize).copied())
+                .collect();
             for &c in &p.carries {
                 if let Some(slot) = carried.get_mut(c as usize) {
                     *slot = true;
@@ -132,7 +155,10 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
             if !was {
                 let err = ErrorInfo::new(
                     "encode_failed.not_carried",
-                    format!("connector `{}` produced no payload for this message", plugin.name()),
+                    format!(
+                        "connector `{}` produced no payload for this message",
+                        plugin.name()
+                    ),
                 );
                 outcomes[indexes[pos]] = Some(Outcome::Failed(err, false));
             }
@@ -149,7 +175,10 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
         running.spawn(async move {
             let result = match &endpoint {
                 Some(t) => transport::deliver(&hub, &dest, t, &payload, &first).await,
-                None => Err(DeliveryError::permanent("delivery.no_endpoint", "the endpoint is no longer configured")),
+                None => Err(DeliveryError::permanent(
+                    "delivery.no_endpoint",
+                    "the endpoint is no longer configured",
+                )),
             };
             (members, result)
         });
@@ -160,7 +189,9 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
 
     // dir-out: one fsync of the folder makes the whole batch's renames durable.
     if let Some(Transport::DirOut(d)) = &endpoint
-        && outcomes.iter().any(|o| matches!(o, Some(Outcome::Delivered(_))))
+        && outcomes
+            .iter()
+            .any(|o| matches!(o, Some(Outcome::Delivered(_))))
         && let Err(e) = transport::dir_out::sync_dir(d).await
     {
         for o in outcomes.iter_mut() {
@@ -181,13 +212,18 @@ async fn deliver_batch(hub: &Arc<Hub>, dest: &str, retry: &RetryPolicy, due: Vec
 /// The payload of acknowledgment record `id`, or `None` when `id` is not one (or its
 /// bytes are gone).
 fn ack_payload(hub: &Hub, id: &str) -> anyhow::Result<Option<Payload>> {
-    let Some(record) = hub.store.get(id)? else { return Ok(None) };
+    let Some(record) = hub.store.get(id)? else {
+        return Ok(None);
+    };
     if record.record_type != RecordType::Ack {
         return Ok(None);
     }
     Ok(hub.store.raw(id)?.map(|data| Payload {
         data,
-        content_type: record.content_type.clone().unwrap_or_else(|| "application/octet-stream".into()),
+        content_type: record
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into()),
         filename_hint: record.filename.clone(),
         carries: vec![0],
     }))
@@ -199,7 +235,10 @@ const PARALLEL_DELIVERIES: usize = 8;
 type Delivered = (Vec<usize>, Result<String, DeliveryError>);
 
 /// Record what one finished delivery task gave for its messages.
-fn collect(done: Option<Result<Delivered, tokio::task::JoinError>>, outcomes: &mut [Option<Outcome>]) {
+fn collect(
+    done: Option<Result<Delivered, tokio::task::JoinError>>,
+    outcomes: &mut [Option<Outcome>],
+) {
     match done {
         Some(Ok((members, result))) => {
             for i in members {
@@ -217,14 +256,26 @@ fn collect(done: Option<Result<Delivered, tokio::task::JoinError>>, outcomes: &m
 }
 
 /// Encode on the blocking pool; a connector failure becomes the error to record.
-async fn encode(plugin: &Arc<crate::runtime::Plugin>, jsons: Vec<String>, meta: OutboundMeta) -> anyhow::Result<EncodeResult> {
+async fn encode(
+    plugin: &Arc<crate::runtime::Plugin>,
+    jsons: Vec<String>,
+    meta: OutboundMeta,
+) -> anyhow::Result<EncodeResult> {
     let p = plugin.clone();
     let r = tokio::task::spawn_blocking(move || p.encode(&jsons, &meta)).await?;
     Ok(r.map_err(|e| call_error_info("encode_failed", &e)))
 }
 
 /// Record one message's outcome at `dest` and update its queue entry.
-fn record(hub: &Hub, dest: &str, retry: &RetryPolicy, id: &str, entry: QueueEntry, outcome: Outcome, now: u64) -> anyhow::Result<()> {
+fn record(
+    hub: &Hub,
+    dest: &str,
+    retry: &RetryPolicy,
+    id: &str,
+    entry: QueueEntry,
+    outcome: Outcome,
+    now: u64,
+) -> anyhow::Result<()> {
     let attempts = entry.attempts + 1;
     let actor = format!("delivery:{dest}");
     let (event, error, note, requeue) = match outcome {
@@ -237,13 +288,16 @@ fn record(hub: &Hub, dest: &str, retry: &RetryPolicy, id: &str, entry: QueueEntr
     };
     let updated = hub.store.transact(|tx| {
         let r = tx.update(id, |r| {
-            let d = r.deliveries.entry(dest.to_owned()).or_insert(crate::store::Delivery {
-                state: DeliveryState::Queued,
-                attempts: 0,
-                next_attempt_at: None,
-                delivered_at: None,
-                last_error: None,
-            });
+            let d = r
+                .deliveries
+                .entry(dest.to_owned())
+                .or_insert(crate::store::Delivery {
+                    state: DeliveryState::Queued,
+                    attempts: 0,
+                    next_attempt_at: None,
+                    delivered_at: None,
+                    last_error: None,
+                });
             d.state = event;
             d.attempts = attempts;
             d.next_attempt_at = requeue.map(rfc3339_ms);
@@ -259,13 +313,23 @@ fn record(hub: &Hub, dest: &str, retry: &RetryPolicy, id: &str, entry: QueueEntr
             };
             let mut c = change(status, &actor, error.clone());
             c.destination = Some(dest.to_owned());
-            c.note = note.clone().or_else(|| requeue.map(|t| format!("attempt {attempts} failed; next at {}", rfc3339_ms(t))));
+            c.note = note.clone().or_else(|| {
+                requeue.map(|t| format!("attempt {attempts} failed; next at {}", rfc3339_ms(t)))
+            });
             r.history.push(c);
             r.updated_at = rfc3339_ms(now);
             r.status = r.aggregate_delivery_status().unwrap_or(status);
         })?;
         match requeue {
-            Some(due_ms) => tx.enqueue(dest, id, QueueEntry { due_ms, attempts, enqueued_ms: entry.enqueued_ms })?,
+            Some(due_ms) => tx.enqueue(
+                dest,
+                id,
+                QueueEntry {
+                    due_ms,
+                    attempts,
+                    enqueued_ms: entry.enqueued_ms,
+                },
+            )?,
             None => tx.dequeue(dest, id)?,
         }
         Ok(r)
@@ -279,7 +343,8 @@ fn record(hub: &Hub, dest: &str, retry: &RetryPolicy, id: &str, entry: QueueEntr
     if event == DeliveryState::Delivered
         && let Some(created) = parse_time_ms(&updated.created_at)
     {
-        hub.metrics.observe_delivery(dest, Duration::from_millis(now.saturating_sub(created)));
+        hub.metrics
+            .observe_delivery(dest, Duration::from_millis(now.saturating_sub(created)));
     }
     if event == DeliveryState::Delivered {
         tracing::debug!(message_id = %id, endpoint = %dest, attempts, "delivered");

@@ -12,7 +12,9 @@ use super::acks::Acks;
 use super::{Hub, HubError, call_error_info};
 use crate::runtime::InboundMeta;
 use crate::store::record::{now_ms, now_rfc3339};
-use crate::store::{Delivery, DeliveryState, ErrorInfo, QueueEntry, Record, RecordType, Status, StatusChange};
+use crate::store::{
+    Delivery, DeliveryState, ErrorInfo, QueueEntry, Record, RecordType, Status, StatusChange,
+};
 
 /// What happened to one decoded message.
 #[derive(Debug, Clone, Serialize)]
@@ -47,7 +49,14 @@ pub struct IngestOutcome {
 
 /// A new status change, now.
 pub(super) fn change(status: Status, actor: &str, error: Option<ErrorInfo>) -> StatusChange {
-    StatusChange { status, at: now_rfc3339(), actor: actor.to_owned(), destination: None, error, note: None }
+    StatusChange {
+        status,
+        at: now_rfc3339(),
+        actor: actor.to_owned(),
+        destination: None,
+        error,
+        note: None,
+    }
 }
 
 /// Where a message goes, as stored.
@@ -109,7 +118,10 @@ impl Hub {
         })?;
         self.metrics.count(endpoint, Status::Received);
         let span = tracing::info_span!("inbound", inbound_id = %id, endpoint = %endpoint);
-        let outcome = self.process_inbound(&id, "pipeline").instrument(span).await?;
+        let outcome = self
+            .process_inbound(&id, "pipeline")
+            .instrument(span)
+            .await?;
         tracing::debug!(inbound_id = %id, status = %outcome.status, messages = outcome.messages.len(), "ingested");
         self.store.sync().await?;
         for m in &outcome.messages {
@@ -127,13 +139,23 @@ impl Hub {
 
     /// Decode a stored inbound payload and store, route and enqueue its messages.
     /// Used by ingest, by recovery after a crash and by replay. Does not sync.
-    pub(super) async fn process_inbound(self: &Arc<Self>, id: &str, actor: &str) -> Result<IngestOutcome, HubError> {
-        let record = self.store.get(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))?;
+    pub(super) async fn process_inbound(
+        self: &Arc<Self>,
+        id: &str,
+        actor: &str,
+    ) -> Result<IngestOutcome, HubError> {
+        let record = self
+            .store
+            .get(id)?
+            .ok_or_else(|| HubError::NotFound(id.to_owned()))?;
         let raw = self.store.raw(id)?.unwrap_or_default();
         let endpoint = record.endpoint.clone();
         let Some(plugin) = self.connector_of(&endpoint).cloned() else {
             // The endpoint was removed from the config since this payload came in.
-            let err = ErrorInfo::new("decode_failed.no_endpoint", format!("endpoint `{endpoint}` is no longer configured"));
+            let err = ErrorInfo::new(
+                "decode_failed.no_endpoint",
+                format!("endpoint `{endpoint}` is no longer configured"),
+            );
             return self.fail_decode(id, &endpoint, actor, err, Acks::default());
         };
         let meta = InboundMeta {
@@ -154,7 +176,13 @@ impl Hub {
             Ok(j) => j,
             Err(e) => {
                 tracing::warn!(inbound_id = %id, endpoint = %endpoint, code = e.code(), "decode failed");
-                return self.fail_decode(id, &endpoint, &format!("connector:{}", plugin.name()), call_error_info("decode_failed", &e), acks);
+                return self.fail_decode(
+                    id,
+                    &endpoint,
+                    &format!("connector:{}", plugin.name()),
+                    call_error_info("decode_failed", &e),
+                    acks,
+                );
             }
         };
         let mut routed = Vec::with_capacity(jsons.len());
@@ -164,9 +192,18 @@ impl Hub {
                 Err(reason) => {
                     let err = ErrorInfo::new(
                         "decode_failed.bad_connector_output",
-                        format!("connector `{}` returned an invalid normalized message at index {i}: {reason}", plugin.name()),
+                        format!(
+                            "connector `{}` returned an invalid normalized message at index {i}: {reason}",
+                            plugin.name()
+                        ),
                     );
-                    return self.fail_decode(id, &endpoint, &format!("connector:{}", plugin.name()), err, acks);
+                    return self.fail_decode(
+                        id,
+                        &endpoint,
+                        &format!("connector:{}", plugin.name()),
+                        err,
+                        acks,
+                    );
                 }
             }
         }
@@ -178,7 +215,15 @@ impl Hub {
                 tx.put(&r.record)?;
                 tx.put_normalized(&r.record.id, &r.json)?;
                 for dest in r.record.deliveries.keys() {
-                    tx.enqueue(dest, &r.record.id, QueueEntry { due_ms: now, attempts: 0, enqueued_ms: now })?;
+                    tx.enqueue(
+                        dest,
+                        &r.record.id,
+                        QueueEntry {
+                            due_ms: now,
+                            attempts: 0,
+                            enqueued_ms: now,
+                        },
+                    )?;
                 }
             }
             acks.store(tx)?;
@@ -206,10 +251,23 @@ impl Hub {
                 }
             })
             .collect();
-        Ok(IngestOutcome { inbound_id: id.to_owned(), status: Status::Decoded, messages, error: None, acknowledgments: acks.ids() })
+        Ok(IngestOutcome {
+            inbound_id: id.to_owned(),
+            status: Status::Decoded,
+            messages,
+            error: None,
+            acknowledgments: acks.ids(),
+        })
     }
 
-    fn fail_decode(&self, id: &str, endpoint: &str, actor: &str, err: ErrorInfo, acks: Acks) -> Result<IngestOutcome, HubError> {
+    fn fail_decode(
+        &self,
+        id: &str,
+        endpoint: &str,
+        actor: &str,
+        err: ErrorInfo,
+        acks: Acks,
+    ) -> Result<IngestOutcome, HubError> {
         self.store.transact(|tx| {
             acks.store(tx)?;
             tx.update(id, |rec| {
@@ -230,10 +288,21 @@ impl Hub {
     }
 
     /// Parse one message the connector produced, give it an id, and route it.
-    fn route_new(&self, parent: &str, endpoint: &str, connector: &str, text: &str) -> Result<Routed, String> {
+    fn route_new(
+        &self,
+        parent: &str,
+        endpoint: &str,
+        connector: &str,
+        text: &str,
+    ) -> Result<Routed, String> {
         let mut msg: Message = serde_json::from_str(text).map_err(|e| {
             // serde_json's own text can quote values from the message (PHI): keep only the place.
-            format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column())
+            format!(
+                "{:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
         })?;
         let id = ulid::Ulid::new().to_string();
         msg.id = Some(id.clone());
@@ -251,12 +320,21 @@ impl Hub {
             updated_at: at.clone(),
             parent: Some(parent.to_owned()),
             children: Vec::new(),
-            correlation: msg.correlation.keys().into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            correlation: msg
+                .correlation
+                .keys()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
             content_type: None,
             filename: None,
             size: 0,
             deliveries: BTreeMap::new(),
-            history: vec![change(Status::Decoded, &format!("connector:{connector}"), None)],
+            history: vec![change(
+                Status::Decoded,
+                &format!("connector:{connector}"),
+                None,
+            )],
         };
         if dests.is_empty() {
             record.push(change(Status::Unrouted, "router", None));
@@ -264,7 +342,13 @@ impl Hub {
             for d in &dests {
                 record.deliveries.insert(
                     d.clone(),
-                    Delivery { state: DeliveryState::Queued, attempts: 0, next_attempt_at: None, delivered_at: None, last_error: None },
+                    Delivery {
+                        state: DeliveryState::Queued,
+                        attempts: 0,
+                        next_attempt_at: None,
+                        delivered_at: None,
+                        last_error: None,
+                    },
                 );
             }
             let mut c = change(Status::Queued, "router", None);
@@ -277,10 +361,19 @@ impl Hub {
 
     /// Route a stored message again with the current routes and queue it (replay).
     pub(super) async fn reroute(self: &Arc<Self>, id: &str) -> Result<(), HubError> {
-        let json = self.store.normalized(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))?;
-        let record = self.store.get(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))?;
-        let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| HubError::Task(e.to_string()))?;
-        let kind = record.kind.ok_or_else(|| HubError::NotFound(id.to_owned()))?;
+        let json = self
+            .store
+            .normalized(id)?
+            .ok_or_else(|| HubError::NotFound(id.to_owned()))?;
+        let record = self
+            .store
+            .get(id)?
+            .ok_or_else(|| HubError::NotFound(id.to_owned()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&json).map_err(|e| HubError::Task(e.to_string()))?;
+        let kind = record
+            .kind
+            .ok_or_else(|| HubError::NotFound(id.to_owned()))?;
         let dests = self.router.destinations(&record.endpoint, kind, &value);
         let now = now_ms();
         self.store.transact(|tx| {
@@ -293,7 +386,13 @@ impl Hub {
                     for d in &dests {
                         r.deliveries.insert(
                             d.clone(),
-                            Delivery { state: DeliveryState::Queued, attempts: 0, next_attempt_at: None, delivered_at: None, last_error: None },
+                            Delivery {
+                                state: DeliveryState::Queued,
+                                attempts: 0,
+                                next_attempt_at: None,
+                                delivered_at: None,
+                                last_error: None,
+                            },
                         );
                     }
                     let mut c = change(Status::Queued, "router", None);
@@ -302,7 +401,15 @@ impl Hub {
                 }
             })?;
             for d in &dests {
-                tx.enqueue(d, id, QueueEntry { due_ms: now, attempts: 0, enqueued_ms: now })?;
+                tx.enqueue(
+                    d,
+                    id,
+                    QueueEntry {
+                        due_ms: now,
+                        attempts: 0,
+                        enqueued_ms: now,
+                    },
+                )?;
             }
             Ok(())
         })?;

@@ -70,7 +70,11 @@ pub fn resolve_connector_config(c: &ConnectorConfig) -> anyhow::Result<BTreeMap<
 
 /// Convert config limits to runtime limits.
 pub fn runtime_limits(l: &crate::config::Limits) -> crate::runtime::Limits {
-    crate::runtime::Limits { memory_mib: l.memory_mib, timeout_ms: l.timeout_ms, max_output_mib: l.max_output_mib }
+    crate::runtime::Limits {
+        memory_mib: l.memory_mib,
+        timeout_ms: l.timeout_ms,
+        max_output_mib: l.max_output_mib,
+    }
 }
 
 impl Hub {
@@ -79,7 +83,8 @@ impl Hub {
     pub fn build(config: Config) -> anyhow::Result<Arc<Hub>> {
         let data_dir = &config.hub.data_dir;
         let store = crate::store::open_configured(&config.hub)?;
-        let runtime = Runtime::new(&data_dir.join("plugin-cache")).context("starting the plugin runtime")?;
+        let runtime =
+            Runtime::new(&data_dir.join("plugin-cache")).context("starting the plugin runtime")?;
         let mut connectors = BTreeMap::new();
         for (name, c) in &config.connectors {
             let values = resolve_connector_config(c)?;
@@ -88,8 +93,17 @@ impl Hub {
                 grants.control_numbers = Some(Arc::new(store.clone()));
             }
             let plugin = runtime
-                .load_with(name, &c.plugin, c.sha256.as_deref(), runtime_limits(&c.limits), values, grants)
-                .with_context(|| format!("loading connector `{name}` from {}", c.plugin.display()))?;
+                .load_with(
+                    name,
+                    &c.plugin,
+                    c.sha256.as_deref(),
+                    runtime_limits(&c.limits),
+                    values,
+                    grants,
+                )
+                .with_context(|| {
+                    format!("loading connector `{name}` from {}", c.plugin.display())
+                })?;
             tracing::info!(connector = %name, sha256 = %plugin.sha256(), version = %plugin.description().version, "connector loaded");
             connectors.insert(name.clone(), plugin);
         }
@@ -118,7 +132,10 @@ impl Hub {
             connectors,
             metrics: Arc::new(Metrics::default()),
             wakers,
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().context("building the HTTP client")?,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .context("building the HTTP client")?,
             ready: AtomicBool::new(false),
             replies: reply::Waiters::default(),
         }))
@@ -129,7 +146,10 @@ impl Hub {
     pub async fn start(self: &Arc<Self>) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
         let pending = self.store.pending()?;
         if !pending.is_empty() {
-            tracing::info!(count = pending.len(), "decoding inbound payloads stored before a restart");
+            tracing::info!(
+                count = pending.len(),
+                "decoding inbound payloads stored before a restart"
+            );
         }
         for id in pending {
             self.process_inbound(&id, "recovery").await?;
@@ -146,7 +166,9 @@ impl Hub {
                 Transport::Dir(d) => {
                     let hub = self.clone();
                     let (name, d) = (name.clone(), d.clone());
-                    tasks.push(tokio::spawn(async move { crate::transport::dir_in::run(hub, name, d).await }));
+                    tasks.push(tokio::spawn(async move {
+                        crate::transport::dir_in::run(hub, name, d).await
+                    }));
                 }
                 Transport::Http | Transport::Fhir => {}
             }
@@ -167,7 +189,8 @@ impl Hub {
 
     /// The connector bound to an endpoint.
     fn connector_of(&self, endpoint: &str) -> Option<&Arc<Plugin>> {
-        self.endpoint(endpoint).and_then(|e| self.connectors.get(&e.connector))
+        self.endpoint(endpoint)
+            .and_then(|e| self.connectors.get(&e.connector))
     }
 
     fn wake(&self, dest: &str) {
@@ -184,11 +207,16 @@ impl Hub {
     /// Queue a message again (the API's replay): re-route it with the current routes;
     /// for an inbound payload, decode it again; for an acknowledgment, send it again.
     pub async fn replay(self: &Arc<Self>, id: &str) -> Result<crate::store::Record, HubError> {
-        let record = self.store.get(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))?;
+        let record = self
+            .store
+            .get(id)?
+            .ok_or_else(|| HubError::NotFound(id.to_owned()))?;
         match record.record_type {
             crate::store::RecordType::Inbound => {
                 self.store.transact(|tx| {
-                    tx.update(id, |r| r.push(ingest::change(Status::Replayed, "api", None)))?;
+                    tx.update(id, |r| {
+                        r.push(ingest::change(Status::Replayed, "api", None))
+                    })?;
                     tx.set_pending(id, true)
                 })?;
                 self.process_inbound(id, "api").await?;
@@ -197,7 +225,9 @@ impl Hub {
             crate::store::RecordType::Ack => self.resend_ack(id)?,
         }
         self.store.sync().await?;
-        self.store.get(id)?.ok_or_else(|| HubError::NotFound(id.to_owned()))
+        self.store
+            .get(id)?
+            .ok_or_else(|| HubError::NotFound(id.to_owned()))
     }
 }
 
@@ -208,14 +238,30 @@ pub fn call_error_info(stage: &str, e: &crate::runtime::CallError) -> ErrorInfo 
     match e {
         CallError::Connector(ce) => {
             let (what, problems) = match ce {
-                ConnectorError::Malformed(p) => ("the input is not in the connector's format", p.clone()),
-                ConnectorError::Invalid(p) => ("the input breaks the rules of its format", p.clone()),
-                ConnectorError::Unsupported(s) => return ErrorInfo::new(code, format!("unsupported: {s}")),
-                ConnectorError::Config(s) => return ErrorInfo::new(code, format!("connector config: {s}")),
-                ConnectorError::Internal(s) => return ErrorInfo::new(code, format!("connector error: {s}")),
+                ConnectorError::Malformed(p) => {
+                    ("the input is not in the connector's format", p.clone())
+                }
+                ConnectorError::Invalid(p) => {
+                    ("the input breaks the rules of its format", p.clone())
+                }
+                ConnectorError::Unsupported(s) => {
+                    return ErrorInfo::new(code, format!("unsupported: {s}"));
+                }
+                ConnectorError::Config(s) => {
+                    return ErrorInfo::new(code, format!("connector config: {s}"));
+                }
+                ConnectorError::Internal(s) => {
+                    return ErrorInfo::new(code, format!("connector error: {s}"));
+                }
             };
-            let first = problems.first().map(|p| format!(": {}", p.message)).unwrap_or_default();
-            let mut info = ErrorInfo::new(code, format!("{what} ({} problem(s)){first}", problems.len()));
+            let first = problems
+                .first()
+                .map(|p| format!(": {}", p.message))
+                .unwrap_or_default();
+            let mut info = ErrorInfo::new(
+                code,
+                format!("{what} ({} problem(s)){first}", problems.len()),
+            );
             info.details = serde_json::json!({ "problems": problems.iter().map(problem_json).collect::<Vec<_>>() });
             info
         }

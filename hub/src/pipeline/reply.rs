@@ -38,7 +38,12 @@ pub fn reply_kind(request: Kind) -> Option<Kind> {
 /// Correlation key names that tie a reply to its request, besides
 /// [`ORIGINAL_MESSAGE_ID`]. Envelope control numbers are left out: they are per
 /// partner and would collide.
-const LINK_KEYS: [&str; 4] = ["trace_number", "claim_id", "authorization_number", "payer_claim_control_number"];
+const LINK_KEYS: [&str; 4] = [
+    "trace_number",
+    "claim_id",
+    "authorization_number",
+    "payer_claim_control_number",
+];
 
 /// The correlation key by which a reply names the request it answers (its hub id).
 const ORIGINAL_MESSAGE_ID: &str = "original_message_id";
@@ -74,7 +79,11 @@ impl Waiter {
         {
             return false;
         }
-        match record.correlation.iter().find(|(name, _)| name == ORIGINAL_MESSAGE_ID) {
+        match record
+            .correlation
+            .iter()
+            .find(|(name, _)| name == ORIGINAL_MESSAGE_ID)
+        {
             Some((_, named)) => *named == self.request_id,
             None => record
                 .correlation
@@ -174,7 +183,12 @@ impl Hub {
                 .config
                 .routes
                 .iter()
-                .filter(|r| r.request_reply && r.kinds.as_ref().is_none_or(|k| kind.is_some_and(|kind| k.contains(&kind))))
+                .filter(|r| {
+                    r.request_reply
+                        && r.kinds
+                            .as_ref()
+                            .is_none_or(|k| kind.is_some_and(|kind| k.contains(&kind)))
+                })
                 .map(|r| r.from.as_str())
                 .chain([request.endpoint.as_str()])
                 .collect();
@@ -194,7 +208,12 @@ impl Hub {
     /// How long a sender of a `kind` message on `endpoint` waits for its reply:
     /// `explicit` (the caller's `?wait=`) if given, else the timeout of a
     /// request/reply route that takes it; `None` when nobody waits.
-    pub fn reply_wait(&self, endpoint: &str, kind: Kind, explicit: Option<Duration>) -> Option<Duration> {
+    pub fn reply_wait(
+        &self,
+        endpoint: &str,
+        kind: Kind,
+        explicit: Option<Duration>,
+    ) -> Option<Duration> {
         reply_kind(kind)?;
         if explicit.is_some() {
             return explicit;
@@ -202,17 +221,36 @@ impl Hub {
         self.config
             .routes
             .iter()
-            .find(|r| r.request_reply && r.from == endpoint && r.kinds.as_ref().is_none_or(|k| k.contains(&kind)))
+            .find(|r| {
+                r.request_reply
+                    && r.from == endpoint
+                    && r.kinds.as_ref().is_none_or(|k| k.contains(&kind))
+            })
             .map(|r| Duration::from_millis(r.reply_timeout_ms))
     }
 
     /// Wait up to `timeout` for the reply to message `request_id` (see the module
     /// documentation for what answers it); the reply's id.
-    pub async fn await_reply(&self, request_id: &str, timeout: Duration) -> Result<Option<String>, HubError> {
-        let request = self.store.get(request_id)?.ok_or_else(|| HubError::NotFound(request_id.to_owned()))?;
-        let Some(kind) = request.kind.and_then(reply_kind) else { return Ok(None) };
+    pub async fn await_reply(
+        &self,
+        request_id: &str,
+        timeout: Duration,
+    ) -> Result<Option<String>, HubError> {
+        let request = self
+            .store
+            .get(request_id)?
+            .ok_or_else(|| HubError::NotFound(request_id.to_owned()))?;
+        let Some(kind) = request.kind.and_then(reply_kind) else {
+            return Ok(None);
+        };
         let mut keys: Vec<Key> = vec![(ORIGINAL_MESSAGE_ID.to_owned(), request_id.to_owned())];
-        keys.extend(request.correlation.iter().filter(|(name, _)| LINK_KEYS.contains(&name.as_str())).cloned());
+        keys.extend(
+            request
+                .correlation
+                .iter()
+                .filter(|(name, _)| LINK_KEYS.contains(&name.as_str()))
+                .cloned(),
+        );
         keys.sort();
         keys.dedup();
         let waiter = Waiter {
@@ -229,7 +267,12 @@ impl Hub {
         // already in the correlation index.
         let mut found = None;
         for (_, value) in &waiter.keys {
-            if let Some(r) = self.store.timeline(value)?.into_iter().find(|r| waiter.answered_by(r) && !handed_back(r)) {
+            if let Some(r) = self
+                .store
+                .timeline(value)?
+                .into_iter()
+                .find(|r| waiter.answered_by(r) && !handed_back(r))
+            {
                 found = Some(r.id);
                 break;
             }
@@ -249,20 +292,33 @@ impl Hub {
 
     /// Encode reply `reply_id` with `endpoint`'s connector for the waiting sender,
     /// and record on the reply that it was handed back.
-    pub async fn answer_with(&self, endpoint: &str, request_id: &str, reply_id: &str) -> Result<Payload, crate::store::ErrorInfo> {
+    pub async fn answer_with(
+        &self,
+        endpoint: &str,
+        request_id: &str,
+        reply_id: &str,
+    ) -> Result<Payload, crate::store::ErrorInfo> {
         let internal = |m: &str| crate::store::ErrorInfo::new("reply.internal", m);
-        let plugin = self.connector_of(endpoint).cloned().ok_or_else(|| internal("the endpoint has no connector"))?;
+        let plugin = self
+            .connector_of(endpoint)
+            .cloned()
+            .ok_or_else(|| internal("the endpoint has no connector"))?;
         let json = self
             .store
             .normalized(reply_id)
             .map_err(|_| internal("the reply could not be read"))?
             .ok_or_else(|| internal("the reply has no normalized form"))?;
-        let meta = OutboundMeta { endpoint: endpoint.to_owned() };
+        let meta = OutboundMeta {
+            endpoint: endpoint.to_owned(),
+        };
         let out = tokio::task::spawn_blocking(move || plugin.encode(&[json], &meta))
             .await
             .map_err(|_| internal("the encode task failed"))?
             .map_err(|e| super::call_error_info("reply.encode_failed", &e))?;
-        let payload = out.into_iter().next().ok_or_else(|| internal("the connector produced no payload"))?;
+        let payload = out
+            .into_iter()
+            .next()
+            .ok_or_else(|| internal("the connector produced no payload"))?;
         let note = format!("returned to the waiting sender of {request_id}");
         let _ = self.store.transact(|tx| {
             tx.update(reply_id, |r| {
@@ -314,18 +370,29 @@ impl Hub {
     /// After an ingest on `endpoint`: if one of its messages is a request that
     /// waits (a request/reply route, or the caller's `explicit` wait), wait for
     /// its reply and encode it with the endpoint's connector.
-    pub async fn reply_for(&self, endpoint: &str, outcome: &super::IngestOutcome, explicit: Option<Duration>) -> Result<ReplyOutcome, HubError> {
-        let Some((request_id, wait)) = outcome
-            .messages
-            .iter()
-            .find_map(|m| self.reply_wait(endpoint, m.kind, explicit).map(|w| (m.id.clone(), w)))
-        else {
+    pub async fn reply_for(
+        &self,
+        endpoint: &str,
+        outcome: &super::IngestOutcome,
+        explicit: Option<Duration>,
+    ) -> Result<ReplyOutcome, HubError> {
+        let Some((request_id, wait)) = outcome.messages.iter().find_map(|m| {
+            self.reply_wait(endpoint, m.kind, explicit)
+                .map(|w| (m.id.clone(), w))
+        }) else {
             return Ok(ReplyOutcome::NotWaited);
         };
         match self.await_reply(&request_id, wait).await? {
-            None => Ok(ReplyOutcome::TimedOut { request_id, waited: wait }),
+            None => Ok(ReplyOutcome::TimedOut {
+                request_id,
+                waited: wait,
+            }),
             Some(reply_id) => match self.answer_with(endpoint, &request_id, &reply_id).await {
-                Ok(payload) => Ok(ReplyOutcome::Replied { request_id, reply_id, payload }),
+                Ok(payload) => Ok(ReplyOutcome::Replied {
+                    request_id,
+                    reply_id,
+                    payload,
+                }),
                 Err(error) => Ok(ReplyOutcome::Failed { request_id, error }),
             },
         }
@@ -350,7 +417,10 @@ mod tests {
             updated_at: String::new(),
             parent: None,
             children: vec![],
-            correlation: corr.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            correlation: corr
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             content_type: None,
             filename: None,
             size: 0,
@@ -361,8 +431,15 @@ mod tests {
 
     /// A waiter for request `request_id`, stored at [`REQUEST_MS`], whose replies come
     /// through `replies`.
-    fn waiter(w: &Waiters, request_id: &str, keys: &[(&str, &str)]) -> (Waiter, oneshot::Receiver<String>) {
-        let mut keys: Vec<Key> = keys.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    fn waiter(
+        w: &Waiters,
+        request_id: &str,
+        keys: &[(&str, &str)],
+    ) -> (Waiter, oneshot::Receiver<String>) {
+        let mut keys: Vec<Key> = keys
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         keys.push((ORIGINAL_MESSAGE_ID.into(), request_id.into()));
         let waiter = Waiter {
             id: w.next.fetch_add(1, Ordering::SeqCst),
@@ -383,18 +460,45 @@ mod tests {
         let (_, rx) = waiter(&w, "REQ1", &[("trace_number", "TRACE-9")]);
         let later = REQUEST_MS + 5;
         // The wrong kind, and the request itself, do not answer.
-        w.offer(&record("X", "replies", Kind::Claim, later, &[("trace_number", "TRACE-9")]));
-        w.offer(&record("REQ1", "replies", Kind::EligibilityResponse, later, &[("trace_number", "TRACE-9")]));
-        w.offer(&record("R1", "replies", Kind::EligibilityResponse, later, &[("trace_number", "TRACE-9")]));
+        w.offer(&record(
+            "X",
+            "replies",
+            Kind::Claim,
+            later,
+            &[("trace_number", "TRACE-9")],
+        ));
+        w.offer(&record(
+            "REQ1",
+            "replies",
+            Kind::EligibilityResponse,
+            later,
+            &[("trace_number", "TRACE-9")],
+        ));
+        w.offer(&record(
+            "R1",
+            "replies",
+            Kind::EligibilityResponse,
+            later,
+            &[("trace_number", "TRACE-9")],
+        ));
         assert_eq!(rx.await.unwrap(), "R1");
-        assert!(w.by_key.lock().unwrap().is_empty(), "the waiter is gone from every key");
+        assert!(
+            w.by_key.lock().unwrap().is_empty(),
+            "the waiter is gone from every key"
+        );
     }
 
     #[tokio::test]
     async fn original_message_id_links_a_reply() {
         let w = Waiters::default();
         let (waiter, rx) = waiter(&w, "REQ2", &[]);
-        w.offer(&record("R2", "replies", Kind::EligibilityResponse, REQUEST_MS + 1, &[("original_message_id", "REQ2")]));
+        w.offer(&record(
+            "R2",
+            "replies",
+            Kind::EligibilityResponse,
+            REQUEST_MS + 1,
+            &[("original_message_id", "REQ2")],
+        ));
         assert_eq!(rx.await.unwrap(), "R2");
         w.forget(waiter.id);
     }
@@ -402,24 +506,49 @@ mod tests {
     #[test]
     fn only_the_same_key_name_the_right_endpoint_and_a_later_time_answer() {
         let w = Waiters::default();
-        let (waiter, _rx) = waiter(&w, "REQ3", &[("trace_number", "T-1"), ("claim_id", "PCN-1")]);
+        let (waiter, _rx) = waiter(
+            &w,
+            "REQ3",
+            &[("trace_number", "T-1"), ("claim_id", "PCN-1")],
+        );
         let later = REQUEST_MS + 1;
-        let reply = |endpoint: &str, at: u64, corr: &[(&str, &str)]| record("R", endpoint, Kind::EligibilityResponse, at, corr);
+        let reply = |endpoint: &str, at: u64, corr: &[(&str, &str)]| {
+            record("R", endpoint, Kind::EligibilityResponse, at, corr)
+        };
         assert!(waiter.answered_by(&reply("replies", later, &[("trace_number", "T-1")])));
         assert!(waiter.answered_by(&reply("replies", later, &[("claim_id", "PCN-1")])));
         // The same value under another name is not a link.
         assert!(!waiter.answered_by(&reply("replies", later, &[("claim_id", "T-1")])));
-        assert!(!waiter.answered_by(&reply("replies", later, &[("medical_record_number", "T-1")])));
+        assert!(!waiter.answered_by(&reply(
+            "replies",
+            later,
+            &[("medical_record_number", "T-1")]
+        )));
         // The request's id under another name is not a link either.
         assert!(!waiter.answered_by(&reply("replies", later, &[("claim_id", "REQ3")])));
         // Through an endpoint the request's destination does not answer through.
         assert!(!waiter.answered_by(&reply("in", later, &[("trace_number", "T-1")])));
         // Stored before (or with) the request.
         assert!(!waiter.answered_by(&reply("replies", REQUEST_MS, &[("trace_number", "T-1")])));
-        assert!(!waiter.answered_by(&reply("replies", REQUEST_MS - 60_000, &[("trace_number", "T-1")])));
+        assert!(!waiter.answered_by(&reply(
+            "replies",
+            REQUEST_MS - 60_000,
+            &[("trace_number", "T-1")]
+        )));
         // A reply naming another request answers that one only, whatever else it shares.
-        assert!(!waiter.answered_by(&reply("replies", later, &[("trace_number", "T-1"), ("original_message_id", "REQ-OTHER")])));
-        assert!(waiter.answered_by(&reply("replies", later, &[("trace_number", "T-0"), ("original_message_id", "REQ3")])));
+        assert!(!waiter.answered_by(&reply(
+            "replies",
+            later,
+            &[
+                ("trace_number", "T-1"),
+                ("original_message_id", "REQ-OTHER")
+            ]
+        )));
+        assert!(waiter.answered_by(&reply(
+            "replies",
+            later,
+            &[("trace_number", "T-0"), ("original_message_id", "REQ3")]
+        )));
     }
 
     #[tokio::test]
@@ -428,16 +557,34 @@ mod tests {
         let (_, first) = waiter(&w, "REQ-A", &[("trace_number", "SAME")]);
         let (_, second) = waiter(&w, "REQ-B", &[("trace_number", "SAME")]);
         // A reply naming its request goes to that request, even if it waited less long.
-        w.offer(&record("R-B", "replies", Kind::EligibilityResponse, REQUEST_MS + 1, &[("trace_number", "SAME"), ("original_message_id", "REQ-B")]));
-        w.offer(&record("R-A", "replies", Kind::EligibilityResponse, REQUEST_MS + 2, &[("trace_number", "SAME")]));
+        w.offer(&record(
+            "R-B",
+            "replies",
+            Kind::EligibilityResponse,
+            REQUEST_MS + 1,
+            &[("trace_number", "SAME"), ("original_message_id", "REQ-B")],
+        ));
+        w.offer(&record(
+            "R-A",
+            "replies",
+            Kind::EligibilityResponse,
+            REQUEST_MS + 2,
+            &[("trace_number", "SAME")],
+        ));
         assert_eq!(second.await.unwrap(), "R-B");
         assert_eq!(first.await.unwrap(), "R-A");
     }
 
     #[test]
     fn reply_kinds() {
-        assert_eq!(reply_kind(Kind::EligibilityRequest), Some(Kind::EligibilityResponse));
-        assert_eq!(reply_kind(Kind::PriorAuthRequest), Some(Kind::PriorAuthResponse));
+        assert_eq!(
+            reply_kind(Kind::EligibilityRequest),
+            Some(Kind::EligibilityResponse)
+        );
+        assert_eq!(
+            reply_kind(Kind::PriorAuthRequest),
+            Some(Kind::PriorAuthResponse)
+        );
         assert_eq!(reply_kind(Kind::Claim), None);
     }
 }

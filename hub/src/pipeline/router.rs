@@ -30,7 +30,11 @@ impl Router {
             {
                 continue;
             }
-            if !route.matches.iter().all(|(path, want)| field_equals(json, path, want)) {
+            if !route
+                .matches
+                .iter()
+                .all(|(path, want)| field_equals(json, path, want))
+            {
                 continue;
             }
             for to in &route.to {
@@ -74,12 +78,20 @@ mod tests {
     use crate::config::Pos;
     use std::collections::BTreeMap;
 
-    fn route(from: &str, kinds: Option<Vec<Kind>>, matches: &[(&str, &str)], to: &[&str]) -> RouteConfig {
+    fn route(
+        from: &str,
+        kinds: Option<Vec<Kind>>,
+        matches: &[(&str, &str)],
+        to: &[&str],
+    ) -> RouteConfig {
         RouteConfig {
             name: None,
             from: from.into(),
             kinds,
-            matches: matches.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            matches: matches
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
             to: to.iter().map(|s| s.to_string()).collect(),
             request_reply: false,
             reply_timeout_ms: 20_000,
@@ -91,14 +103,26 @@ mod tests {
     fn kinds_matches_and_order() {
         let r = Router::new(vec![
             route("in", Some(vec![Kind::Claim]), &[], &["a"]),
-            route("in", None, &[("parties.payer.identifiers.0.value", "P1")], &["b", "a"]),
+            route(
+                "in",
+                None,
+                &[("parties.payer.identifiers.0.value", "P1")],
+                &["b", "a"],
+            ),
             route("other", None, &[], &["c"]),
         ]);
         let json = serde_json::json!({"parties": {"payer": {"identifiers": [{"value": "P1"}]}}});
         assert_eq!(r.destinations("in", Kind::Claim, &json), vec!["a", "b"]);
-        assert_eq!(r.destinations("in", Kind::Remittance, &json), vec!["b", "a"]);
-        let other_payer = serde_json::json!({"parties": {"payer": {"identifiers": [{"value": "P2"}]}}});
-        assert!(r.destinations("in", Kind::Remittance, &other_payer).is_empty());
+        assert_eq!(
+            r.destinations("in", Kind::Remittance, &json),
+            vec!["b", "a"]
+        );
+        let other_payer =
+            serde_json::json!({"parties": {"payer": {"identifiers": [{"value": "P2"}]}}});
+        assert!(
+            r.destinations("in", Kind::Remittance, &other_payer)
+                .is_empty()
+        );
         assert!(r.destinations("nowhere", Kind::Claim, &json).is_empty());
     }
 

@@ -77,7 +77,10 @@ impl ComponentCache {
     ) -> Result<Compiled, LoadError> {
         let cached = self.path_for(wasm_sha256);
         if cached.is_file() {
-            let refused = |e: io::Error| LoadError::Read { path: cached.display().to_string(), reason: e.to_string() };
+            let refused = |e: io::Error| LoadError::Read {
+                path: cached.display().to_string(),
+                reason: e.to_string(),
+            };
             check_private(&self.dir, "folder").map_err(refused)?;
             check_private(&cached, "file").map_err(refused)?;
             // SAFETY: `deserialize_file` trusts the file to be the output of
@@ -162,11 +165,16 @@ fn check_private(path: &Path, what: &str) -> io::Result<()> {
     // SAFETY: geteuid cannot fail and touches no memory.
     let me = unsafe { libc::geteuid() };
     if meta.uid() != me {
-        return Err(refuse(format!("it belongs to user id {}, not to the hub's user id {me}", meta.uid())));
+        return Err(refuse(format!(
+            "it belongs to user id {}, not to the hub's user id {me}",
+            meta.uid()
+        )));
     }
     let mode = meta.mode() & 0o7777;
     if mode & 0o022 != 0 {
-        return Err(refuse(format!("its group or others may write to it (mode {mode:04o})")));
+        return Err(refuse(format!(
+            "its group or others may write to it (mode {mode:04o})"
+        )));
     }
     Ok(())
 }
@@ -251,15 +259,27 @@ mod tests {
         let cached = cache.path_for(&"ab".repeat(32));
         fs::write(&cached, b"not a component").unwrap();
         fs::set_permissions(&cached, fs::Permissions::from_mode(0o660)).unwrap();
-        let err = cache.load_or_compile(&engine, &"ab".repeat(32), b"", Path::new("x.wasm")).err().unwrap();
+        let err = cache
+            .load_or_compile(&engine, &"ab".repeat(32), b"", Path::new("x.wasm"))
+            .err()
+            .unwrap();
         let text = err.to_string();
-        assert!(text.contains(&cached.display().to_string()) && text.contains("mode 0660"), "{text}");
-        assert!(cached.exists(), "a refused file is left for the operator to look at");
+        assert!(
+            text.contains(&cached.display().to_string()) && text.contains("mode 0660"),
+            "{text}"
+        );
+        assert!(
+            cached.exists(),
+            "a refused file is left for the operator to look at"
+        );
 
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o770)).unwrap();
         let err = ComponentCache::open(&dir, &engine).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
         let text = err.to_string();
-        assert!(text.contains(&dir.display().to_string()) && text.contains("group or others may write"), "{text}");
+        assert!(
+            text.contains(&dir.display().to_string()) && text.contains("group or others may write"),
+            "{text}"
+        );
     }
 }

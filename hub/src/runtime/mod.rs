@@ -89,7 +89,9 @@ pub struct Grants {
 
 impl std::fmt::Debug for Grants {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Grants").field("control_numbers", &self.control_numbers.is_some()).finish()
+        f.debug_struct("Grants")
+            .field("control_numbers", &self.control_numbers.is_some())
+            .finish()
     }
 }
 

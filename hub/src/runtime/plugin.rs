@@ -92,7 +92,9 @@ impl Plugin {
         plugin.config = Arc::new(declared_config(&description.config_keys, config));
         // A grant counts only for what the connector asked for.
         let asks = |cap: &str| description.capabilities.iter().any(|c| c == cap);
-        plugin.grants = Grants { control_numbers: grants.control_numbers.filter(|_| asks("control-numbers")) };
+        plugin.grants = Grants {
+            control_numbers: grants.control_numbers.filter(|_| asks("control-numbers")),
+        };
         plugin.description = description;
         Ok(Arc::new(plugin))
     }

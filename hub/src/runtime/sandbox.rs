@@ -214,7 +214,9 @@ impl super::bindings::clearway::connector::control_numbers::Host for ConnectorHo
             ));
         };
         if sequence.is_empty() || sequence.len() > MAX_SEQUENCE_NAME || sequence.contains('\0') {
-            return Err(format!("a sequence name must be 1 to {MAX_SEQUENCE_NAME} bytes without NUL"));
+            return Err(format!(
+                "a sequence name must be 1 to {MAX_SEQUENCE_NAME} bytes without NUL"
+            ));
         }
         numbers.next(&self.name, &sequence)
     }

@@ -34,7 +34,9 @@ impl std::fmt::Display for CryptError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             CryptError::Format => "not an encrypted value of a known version",
-            CryptError::Auth => "authentication failed (another key, a value moved from elsewhere, or corruption)",
+            CryptError::Auth => {
+                "authentication failed (another key, a value moved from elsewhere, or corruption)"
+            }
             CryptError::Random => "the operating system gave no randomness",
         })
     }
@@ -44,7 +46,9 @@ impl std::fmt::Display for CryptError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
     /// The text is not 64 hex digits (surrounding whitespace allowed).
-    #[error("a master key is 64 hex digits (32 bytes), as `openssl rand -hex 32` prints; this value is not")]
+    #[error(
+        "a master key is 64 hex digits (32 bytes), as `openssl rand -hex 32` prints; this value is not"
+    )]
     NotHex,
     /// The operating system gave no randomness.
     #[error("the operating system gave no randomness for a new key")]
@@ -97,7 +101,9 @@ impl MasterKey {
 
     /// A new random key.
     pub fn generate() -> Result<MasterKey, KeyError> {
-        Secret::random().map(MasterKey).map_err(|_| KeyError::Random)
+        Secret::random()
+            .map(MasterKey)
+            .map_err(|_| KeyError::Random)
     }
 
     /// The text form (64 lowercase hex digits), zeroized when dropped.
@@ -135,12 +141,22 @@ pub(super) struct DataKey(Secret);
 
 impl DataKey {
     /// Encrypt a payload of record `id` for tree `tree`.
-    pub(super) fn encrypt(&self, tree: &str, id: &str, plain: &[u8]) -> Result<Vec<u8>, CryptError> {
+    pub(super) fn encrypt(
+        &self,
+        tree: &str,
+        id: &str,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, CryptError> {
         seal(&self.0.cipher(), plain, &payload_aad(tree, id))
     }
 
     /// Decrypt a payload of record `id` stored in tree `tree`.
-    pub(super) fn decrypt(&self, tree: &str, id: &str, value: &[u8]) -> Result<Vec<u8>, CryptError> {
+    pub(super) fn decrypt(
+        &self,
+        tree: &str,
+        id: &str,
+        value: &[u8],
+    ) -> Result<Vec<u8>, CryptError> {
         open(&self.0.cipher(), value, &payload_aad(tree, id))
     }
 }
@@ -176,7 +192,9 @@ fn open(cipher: &Aes256Gcm, value: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptEr
         return Err(CryptError::Format);
     }
     let (nonce, ct) = value[1..].split_at(NONCE_LEN);
-    cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad }).map_err(|_| CryptError::Auth)
+    cipher
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
+        .map_err(|_| CryptError::Auth)
 }
 
 #[cfg(test)]
@@ -190,7 +208,10 @@ mod tests {
         assert_eq!(format!("{key:?}"), "MasterKey(..)");
         assert_eq!(key.to_hex().as_str(), text.trim().to_lowercase());
         assert_eq!(MasterKey::from_hex("abc").unwrap_err(), KeyError::NotHex);
-        assert_eq!(MasterKey::from_hex(&"zz".repeat(32)).unwrap_err(), KeyError::NotHex);
+        assert_eq!(
+            MasterKey::from_hex(&"zz".repeat(32)).unwrap_err(),
+            KeyError::NotHex
+        );
     }
 
     #[test]

@@ -89,7 +89,9 @@ pub enum StoreError {
         reason: String,
     },
     /// The master key is not the one this store was made with.
-    #[error("store: the master key does not match the store in {path} (it was made with another key)")]
+    #[error(
+        "store: the master key does not match the store in {path} (it was made with another key)"
+    )]
     WrongKey {
         /// The store's folder.
         path: PathBuf,
@@ -185,7 +187,11 @@ impl Tx<'_> {
             self.idx.insert(k, &[][..])?;
         }
         let bytes = serde_json::to_vec(record).map_err(|e| {
-            abort(StoreError::Corrupt { what: "record", id: record.id.clone(), reason: json_error_place(&e) })
+            abort(StoreError::Corrupt {
+                what: "record",
+                id: record.id.clone(),
+                reason: json_error_place(&e),
+            })
         })?;
         self.records.insert(record.id.as_bytes(), bytes)?;
         Ok(())
@@ -193,7 +199,9 @@ impl Tx<'_> {
 
     /// Read, change and write a record.
     pub fn update(&self, id: &str, f: impl FnOnce(&mut Record)) -> TxResult<Record> {
-        let mut r = self.get(id)?.ok_or_else(|| abort(StoreError::NotFound(id.to_owned())))?;
+        let mut r = self
+            .get(id)?
+            .ok_or_else(|| abort(StoreError::NotFound(id.to_owned())))?;
         f(&mut r);
         self.put(&r)?;
         Ok(r)
@@ -216,16 +224,27 @@ impl Tx<'_> {
 
     /// Encrypt a payload of record `id` for `tree` under the record's data key.
     fn seal(&self, tree: &'static str, id: &str, plain: &[u8]) -> TxResult<Vec<u8>> {
-        let master = self.key.ok_or_else(|| abort(StoreError::NoKey { tree, id: id.to_owned() }))?;
+        let master = self.key.ok_or_else(|| {
+            abort(StoreError::NoKey {
+                tree,
+                id: id.to_owned(),
+            })
+        })?;
         let data_key = match self.datakeys.get(id.as_bytes())? {
-            Some(wrapped) => master.unwrap_data_key(id, &wrapped).map_err(|e| abort(decrypt_error(DATAKEYS, id, e)))?,
+            Some(wrapped) => master
+                .unwrap_data_key(id, &wrapped)
+                .map_err(|e| abort(decrypt_error(DATAKEYS, id, e)))?,
             None => {
-                let (data_key, wrapped) = master.new_data_key(id).map_err(|e| abort(encrypt_error(tree, id, e)))?;
+                let (data_key, wrapped) = master
+                    .new_data_key(id)
+                    .map_err(|e| abort(encrypt_error(tree, id, e)))?;
                 self.datakeys.insert(id.as_bytes(), wrapped)?;
                 data_key
             }
         };
-        data_key.encrypt(tree, id, plain).map_err(|e| abort(encrypt_error(tree, id, e)))
+        data_key
+            .encrypt(tree, id, plain)
+            .map_err(|e| abort(encrypt_error(tree, id, e)))
     }
 
     /// Mark an inbound payload as waiting to be decoded (or clear the mark).
@@ -261,7 +280,12 @@ impl Tx<'_> {
 /// Where a stored JSON value failed to (de)serialize, without serde's own text,
 /// which can quote the value (a patient's data) into logs and errors.
 fn json_error_place(e: &serde_json::Error) -> String {
-    format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column())
+    format!(
+        "{:?} error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    )
 }
 
 /// Tree names, also part of each payload's associated data.
@@ -272,11 +296,19 @@ const DATAKEYS: &str = "datakeys";
 const KEY_CHECK: &[u8] = b"keycheck";
 
 fn decrypt_error(tree: &'static str, id: &str, e: crypt::CryptError) -> StoreError {
-    StoreError::Decrypt { tree, id: id.to_owned(), reason: e.to_string() }
+    StoreError::Decrypt {
+        tree,
+        id: id.to_owned(),
+        reason: e.to_string(),
+    }
 }
 
 fn encrypt_error(tree: &'static str, id: &str, e: crypt::CryptError) -> StoreError {
-    StoreError::Corrupt { what: tree, id: id.to_owned(), reason: format!("cannot encrypt: {e}") }
+    StoreError::Corrupt {
+        what: tree,
+        id: id.to_owned(),
+        reason: format!("cannot encrypt: {e}"),
+    }
 }
 
 fn decode_record(id: &str, bytes: &[u8]) -> Result<Record, StoreError> {
@@ -359,10 +391,31 @@ impl Store {
     pub fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let t = &self.inner.trees;
         let key = self.inner.key.as_ref();
-        let trees = (&t.records, &t.raw, &t.normalized, &t.idx, &t.queue, &t.pending, &t.seen, &t.datakeys);
-        let out = trees.transaction(|(records, raw, normalized, idx, queue, pending, seen, datakeys)| {
-            f(&Tx { records, raw, normalized, idx, queue, pending, seen, datakeys, key })
-        })?;
+        let trees = (
+            &t.records,
+            &t.raw,
+            &t.normalized,
+            &t.idx,
+            &t.queue,
+            &t.pending,
+            &t.seen,
+            &t.datakeys,
+        );
+        let out = trees.transaction(
+            |(records, raw, normalized, idx, queue, pending, seen, datakeys)| {
+                f(&Tx {
+                    records,
+                    raw,
+                    normalized,
+                    idx,
+                    queue,
+                    pending,
+                    seen,
+                    datakeys,
+                    key,
+                })
+            },
+        )?;
         self.inner.written.fetch_add(1, Ordering::SeqCst);
         Ok(out)
     }
@@ -382,7 +435,9 @@ impl Store {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || inner.flush_now())
             .await
-            .map_err(|e| StoreError::Sled(sled::Error::ReportableBug(format!("flush task: {e}"))))??;
+            .map_err(|e| {
+                StoreError::Sled(sled::Error::ReportableBug(format!("flush task: {e}")))
+            })??;
         self.inner.synced.fetch_max(covered, Ordering::SeqCst);
         Ok(())
     }
@@ -416,11 +471,13 @@ impl Store {
         match self.inner.trees.normalized.get(id.as_bytes())? {
             Some(v) => {
                 let plain = self.unseal(NORMALIZED, id, &v)?;
-                String::from_utf8(plain).map(Some).map_err(|_| StoreError::Corrupt {
-                    what: NORMALIZED,
-                    id: id.to_owned(),
-                    reason: "not UTF-8".into(),
-                })
+                String::from_utf8(plain)
+                    .map(Some)
+                    .map_err(|_| StoreError::Corrupt {
+                        what: NORMALIZED,
+                        id: id.to_owned(),
+                        reason: "not UTF-8".into(),
+                    })
             }
             None => Ok(None),
         }
@@ -438,23 +495,38 @@ impl Store {
 
     /// Decrypt a payload of record `id` read from `tree`.
     fn unseal(&self, tree: &'static str, id: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
-        let master = self.inner.key.as_ref().ok_or_else(|| StoreError::NoKey { tree, id: id.to_owned() })?;
-        let wrapped =
-            self.inner.trees.datakeys.get(id.as_bytes())?.ok_or_else(|| StoreError::Destroyed { id: id.to_owned() })?;
-        let data_key = master.unwrap_data_key(id, &wrapped).map_err(|e| decrypt_error(DATAKEYS, id, e))?;
-        data_key.decrypt(tree, id, value).map_err(|e| decrypt_error(tree, id, e))
+        let master = self.inner.key.as_ref().ok_or_else(|| StoreError::NoKey {
+            tree,
+            id: id.to_owned(),
+        })?;
+        let wrapped = self
+            .inner
+            .trees
+            .datakeys
+            .get(id.as_bytes())?
+            .ok_or_else(|| StoreError::Destroyed { id: id.to_owned() })?;
+        let data_key = master
+            .unwrap_data_key(id, &wrapped)
+            .map_err(|e| decrypt_error(DATAKEYS, id, e))?;
+        data_key
+            .decrypt(tree, id, value)
+            .map_err(|e| decrypt_error(tree, id, e))
     }
 
     /// Check the master key against the store's check value, or (a new store, or
     /// one from a version before encryption) encrypt what is in clear and record it.
     fn check_key(&self, dir: &Path) -> Result<(), StoreError> {
-        let Some(master) = self.inner.key.as_ref() else { return Ok(()) };
+        let Some(master) = self.inner.key.as_ref() else {
+            return Ok(());
+        };
         let t = &self.inner.trees;
         if let Some(check) = t.meta.get(KEY_CHECK)? {
             return if master.verify_check_value(&check) {
                 Ok(())
             } else {
-                Err(StoreError::WrongKey { path: dir.to_path_buf() })
+                Err(StoreError::WrongKey {
+                    path: dir.to_path_buf(),
+                })
             };
         }
         // No check value yet: payloads without a data key were written in clear by
@@ -488,7 +560,9 @@ impl Store {
                 "encrypted payloads an older version stored in clear; sled may keep old clear copies in its files until it reuses that space"
             );
         }
-        let check = master.check_value().map_err(|e| encrypt_error("meta", "keycheck", e))?;
+        let check = master
+            .check_value()
+            .map_err(|e| encrypt_error("meta", "keycheck", e))?;
         t.meta.insert(KEY_CHECK, check)?;
         self.sync_blocking()
     }
@@ -513,7 +587,12 @@ impl Store {
 
     /// The inbound id a file was taken in as, if it was.
     pub fn seen(&self, key: &[u8]) -> Result<Option<String>, StoreError> {
-        Ok(self.inner.trees.seen.get(key)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        Ok(self
+            .inner
+            .trees
+            .seen
+            .get(key)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     /// Up to `limit` entries of `dest`'s queue that are due at `now_ms`, oldest message
@@ -525,11 +604,12 @@ impl Store {
         for kv in self.inner.trees.queue.scan_prefix(&prefix) {
             let (k, v) = kv?;
             let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
-            let entry: QueueEntry = serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
-                what: "queue",
-                id: id.clone(),
-                reason: json_error_place(&e),
-            })?;
+            let entry: QueueEntry =
+                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
+                    what: "queue",
+                    id: id.clone(),
+                    reason: json_error_place(&e),
+                })?;
             if entry.due_ms <= now_ms {
                 if due.len() < limit {
                     due.push((id, entry));
@@ -543,7 +623,11 @@ impl Store {
 
     /// How many messages wait in `dest`'s queue (due or not).
     pub fn queue_depth(&self, dest: &str) -> usize {
-        self.inner.trees.queue.scan_prefix(keys::queue_prefix(dest)).count()
+        self.inner
+            .trees
+            .queue
+            .scan_prefix(keys::queue_prefix(dest))
+            .count()
     }
 
     /// A tree of its own for a module outside the store (credentials, audit), in
@@ -570,14 +654,21 @@ impl crate::runtime::ControlNumbers for Store {
     fn next(&self, connector: &str, sequence: &str) -> Result<u64, String> {
         let key = format!("{connector}\0{sequence}");
         let bump = |old: Option<&[u8]>| {
-            let n = old.and_then(|b| <[u8; 8]>::try_from(b).ok()).map_or(0, u64::from_be_bytes);
+            let n = old
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_be_bytes);
             Some(n.saturating_add(1).to_be_bytes().to_vec())
         };
         let fail = |e: &dyn std::fmt::Display| {
             tracing::error!(connector, error = %e, "control number store failed");
             "the hub could not store the control number".to_owned()
         };
-        let value = self.inner.trees.counters.update_and_fetch(key.as_bytes(), bump).map_err(|e| fail(&e))?;
+        let value = self
+            .inner
+            .trees
+            .counters
+            .update_and_fetch(key.as_bytes(), bump)
+            .map_err(|e| fail(&e))?;
         self.inner.flush_now().map_err(|e| fail(&e))?;
         value
             .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
@@ -592,9 +683,14 @@ impl Inner {
         if self.mode == SyncMode::Fsync {
             // sled's flush issues sync_file_range, which does not promise the data
             // reaches stable storage; fsync the data file so it does.
-            let f = std::fs::File::open(&self.data_file)
-                .map_err(|source| StoreError::Fsync { path: self.data_file.clone(), source })?;
-            f.sync_data().map_err(|source| StoreError::Fsync { path: self.data_file.clone(), source })?;
+            let f = std::fs::File::open(&self.data_file).map_err(|source| StoreError::Fsync {
+                path: self.data_file.clone(),
+                source,
+            })?;
+            f.sync_data().map_err(|source| StoreError::Fsync {
+                path: self.data_file.clone(),
+                source,
+            })?;
         }
         Ok(())
     }

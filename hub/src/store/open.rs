@@ -3,7 +3,9 @@
 
 use std::fs;
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::{
+    DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _,
+};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -60,7 +62,11 @@ pub fn open_configured(hub: &HubConfig) -> anyhow::Result<Store> {
             )
         }
         (Err(e @ StoreError::WrongKey { .. }), None) => Err(e).with_context(|| {
-            format!("opening the store in {} with the master key from {}", dir.display(), key_source(hub))
+            format!(
+                "opening the store in {} with the master key from {}",
+                dir.display(),
+                key_source(hub)
+            )
         }),
         (Err(e), _) => Err(e).with_context(|| format!("opening the store in {}", dir.display())),
     }
@@ -81,16 +87,28 @@ fn master_key(hub: &HubConfig) -> anyhow::Result<(MasterKey, Option<PathBuf>)> {
     let source = key_source(hub);
     match &hub.encryption_key {
         Some(ConfigValue::Literal(_)) => {
-            anyhow::bail!("[hub] encryption_key must be a reference (`file:PATH` or `env:NAME`), not the key itself")
+            anyhow::bail!(
+                "[hub] encryption_key must be a reference (`file:PATH` or `env:NAME`), not the key itself"
+            )
         }
         Some(reference) => {
-            let text = Zeroizing::new(reference.resolve().with_context(|| format!("[hub] encryption_key {source}"))?);
-            let key = MasterKey::from_hex(&text).with_context(|| format!("[hub] encryption_key {source}"))?;
+            let text = Zeroizing::new(
+                reference
+                    .resolve()
+                    .with_context(|| format!("[hub] encryption_key {source}"))?,
+            );
+            let key = MasterKey::from_hex(&text)
+                .with_context(|| format!("[hub] encryption_key {source}"))?;
             Ok((key, None))
         }
         None => {
             let path = hub.data_dir.join(KEY_FILE);
-            let created = match fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+            let created = match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+            {
                 Ok(mut file) => {
                     let key = MasterKey::generate()?;
                     let write = (|| {
@@ -101,12 +119,18 @@ fn master_key(hub: &HubConfig) -> anyhow::Result<(MasterKey, Option<PathBuf>)> {
                     })();
                     if let Err(e) = write {
                         let _ = fs::remove_file(&path);
-                        return Err(e).with_context(|| format!("writing a new master key to {}", path.display()));
+                        return Err(e).with_context(|| {
+                            format!("writing a new master key to {}", path.display())
+                        });
                     }
                     true
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
-                Err(e) => return Err(e).with_context(|| format!("creating the master key file {}", path.display())),
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!("creating the master key file {}", path.display())
+                    });
+                }
             };
             tracing::warn!(
                 key_file = %path.display(),
@@ -115,9 +139,11 @@ fn master_key(hub: &HubConfig) -> anyhow::Result<(MasterKey, Option<PathBuf>)> {
                  elsewhere and set [hub] encryption_key = \"file:...\" (see docs/security.md)"
             );
             let text = Zeroizing::new(
-                fs::read_to_string(&path).with_context(|| format!("reading the master key file {}", path.display()))?,
+                fs::read_to_string(&path)
+                    .with_context(|| format!("reading the master key file {}", path.display()))?,
             );
-            let key = MasterKey::from_hex(&text).with_context(|| format!("the master key file {}", path.display()))?;
+            let key = MasterKey::from_hex(&text)
+                .with_context(|| format!("the master key file {}", path.display()))?;
             Ok((key, created.then_some(path)))
         }
     }
@@ -131,7 +157,8 @@ pub fn tighten_permissions(dir: &Path) -> anyhow::Result<()> {
     let me = unsafe { libc::geteuid() };
     let mut stack = vec![dir.to_path_buf()];
     while let Some(path) = stack.pop() {
-        let meta = fs::symlink_metadata(&path).with_context(|| format!("reading {}", path.display()))?;
+        let meta =
+            fs::symlink_metadata(&path).with_context(|| format!("reading {}", path.display()))?;
         if meta.file_type().is_symlink() {
             continue;
         }
@@ -147,8 +174,14 @@ pub fn tighten_permissions(dir: &Path) -> anyhow::Result<()> {
             }
         }
         if meta.is_dir() {
-            for entry in fs::read_dir(&path).with_context(|| format!("listing {}", path.display()))? {
-                stack.push(entry.with_context(|| format!("listing {}", path.display()))?.path());
+            for entry in
+                fs::read_dir(&path).with_context(|| format!("listing {}", path.display()))?
+            {
+                stack.push(
+                    entry
+                        .with_context(|| format!("listing {}", path.display()))?
+                        .path(),
+                );
             }
         }
     }

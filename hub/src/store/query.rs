@@ -79,7 +79,10 @@ impl Filter {
                 || r.kind.is_some_and(|k| hit(k.as_str()))
                 || r.correlation.iter().any(|(_, v)| hit(v))
                 || r.filename.as_deref().is_some_and(hit)
-                || r.history.iter().filter_map(|h| h.error.as_ref()).any(|e| hit(&e.code) || hit(&e.message));
+                || r.history
+                    .iter()
+                    .filter_map(|h| h.error.as_ref())
+                    .any(|e| hit(&e.code) || hit(&e.message));
             if !found {
                 return false;
             }
@@ -91,7 +94,12 @@ impl Filter {
 impl Store {
     /// One page of records matching `filter`, newest first, starting after `cursor`
     /// (the last id of the previous page).
-    pub fn list(&self, filter: &Filter, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
+    pub fn list(
+        &self,
+        filter: &Filter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
         let limit = limit.clamp(1, 1000);
         // Time bounds and the cursor become an id range (ids are ULIDs).
         let mut upper: Bound<String> = match filter.until_ms {
@@ -120,7 +128,9 @@ impl Store {
         } else if let Some(k) = filter.kind {
             Some(keys::index_prefix(keys::KIND, k.as_str()))
         } else {
-            filter.status.map(|s| keys::index_prefix(keys::STATUS, s.as_str()))
+            filter
+                .status
+                .map(|s| keys::index_prefix(keys::STATUS, s.as_str()))
         };
 
         let mut items = Vec::new();
@@ -153,8 +163,12 @@ impl Store {
             Some(prefix) => {
                 let with = |b: &Bound<String>| -> Bound<Vec<u8>> {
                     match b {
-                        Bound::Included(s) => Bound::Included([prefix.as_slice(), s.as_bytes()].concat()),
-                        Bound::Excluded(s) => Bound::Excluded([prefix.as_slice(), s.as_bytes()].concat()),
+                        Bound::Included(s) => {
+                            Bound::Included([prefix.as_slice(), s.as_bytes()].concat())
+                        }
+                        Bound::Excluded(s) => {
+                            Bound::Excluded([prefix.as_slice(), s.as_bytes()].concat())
+                        }
                         Bound::Unbounded => Bound::Unbounded,
                     }
                 };
@@ -192,10 +206,22 @@ impl Store {
         }
         if out_of_time {
             // The cursor is exclusive: the next page starts below the last id looked at.
-            return Ok(Page { items, next_cursor: last_seen, partial: true });
+            return Ok(Page {
+                items,
+                next_cursor: last_seen,
+                partial: true,
+            });
         }
-        let next_cursor = if more { items.last().map(|r| r.id.clone()) } else { None };
-        Ok(Page { items, next_cursor, partial: false })
+        let next_cursor = if more {
+            items.last().map(|r| r.id.clone())
+        } else {
+            None
+        };
+        Ok(Page {
+            items,
+            next_cursor,
+            partial: false,
+        })
     }
 
     /// Every message whose correlation keys include `key`, oldest first.

@@ -83,7 +83,9 @@ impl fmt::Display for Status {
 
 /// A status name that is not one of [`Status::ALL`].
 #[derive(Debug, thiserror::Error)]
-#[error("unknown status `{0}` (expected one of: received, decoded, decode_failed, unrouted, queued, delivered, retrying, dead, replayed)")]
+#[error(
+    "unknown status `{0}` (expected one of: received, decoded, decode_failed, unrouted, queued, delivered, retrying, dead, replayed)"
+)]
 pub struct UnknownStatus(pub String);
 
 impl FromStr for Status {
@@ -112,7 +114,11 @@ pub struct ErrorInfo {
 impl ErrorInfo {
     /// An error with no details.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        ErrorInfo { code: code.into(), message: message.into(), details: serde_json::Value::Null }
+        ErrorInfo {
+            code: code.into(),
+            message: message.into(),
+            details: serde_json::Value::Null,
+        }
     }
 }
 
@@ -248,11 +254,13 @@ pub fn now_ms() -> u64 {
 /// RFC 3339 UTC with milliseconds for a Unix time in milliseconds.
 pub fn rfc3339_ms(ms: u64) -> String {
     let nanos = i128::from(ms) * 1_000_000;
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let fmt = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    t.format(&fmt).unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
+    t.format(&fmt)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
 }
 
 /// Now, as RFC 3339 UTC with milliseconds.

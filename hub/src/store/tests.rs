@@ -5,7 +5,14 @@ use clearway_schemas::Kind;
 use super::record::{now_ms, rfc3339_ms};
 use super::*;
 
-fn record(id: &str, ty: RecordType, kind: Option<Kind>, endpoint: &str, status: Status, corr: &[(&str, &str)]) -> Record {
+fn record(
+    id: &str,
+    ty: RecordType,
+    kind: Option<Kind>,
+    endpoint: &str,
+    status: Status,
+    corr: &[(&str, &str)],
+) -> Record {
     let at = rfc3339_ms(now_ms());
     Record {
         id: id.into(),
@@ -17,12 +24,22 @@ fn record(id: &str, ty: RecordType, kind: Option<Kind>, endpoint: &str, status: 
         updated_at: at.clone(),
         parent: None,
         children: vec![],
-        correlation: corr.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        correlation: corr
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         content_type: None,
         filename: None,
         size: 0,
         deliveries: BTreeMap::new(),
-        history: vec![StatusChange { status, at, actor: "test".into(), destination: None, error: None, note: None }],
+        history: vec![StatusChange {
+            status,
+            at,
+            actor: "test".into(),
+            destination: None,
+            error: None,
+            note: None,
+        }],
     }
 }
 
@@ -51,7 +68,15 @@ fn survives_reopen_with_raw_pending_and_queue() {
             tx.put(&r)?;
             tx.put_raw(&id, b"payload")?;
             tx.set_pending(&id, true)?;
-            tx.enqueue("out", &id, QueueEntry { due_ms: 5, attempts: 0, enqueued_ms: 5 })
+            tx.enqueue(
+                "out",
+                &id,
+                QueueEntry {
+                    due_ms: 5,
+                    attempts: 0,
+                    enqueued_ms: 5,
+                },
+            )
         })
         .unwrap();
         s.sync_blocking().unwrap();
@@ -72,11 +97,31 @@ fn status_index_follows_updates() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(dir.path());
     let id = id_at(1_700_000_000_000, 7);
-    let r = record(&id, RecordType::Message, Some(Kind::Claim), "in", Status::Queued, &[("claim_id", "PCN1")]);
+    let r = record(
+        &id,
+        RecordType::Message,
+        Some(Kind::Claim),
+        "in",
+        Status::Queued,
+        &[("claim_id", "PCN1")],
+    );
     s.transact(|tx| tx.put(&r)).unwrap();
-    let by = |st: Status| s.list(&Filter { status: Some(st), ..Filter::default() }, None, 10).unwrap().items.len();
+    let by = |st: Status| {
+        s.list(
+            &Filter {
+                status: Some(st),
+                ..Filter::default()
+            },
+            None,
+            10,
+        )
+        .unwrap()
+        .items
+        .len()
+    };
     assert_eq!(by(Status::Queued), 1);
-    s.transact(|tx| tx.update(&id, |r| r.status = Status::Delivered)).unwrap();
+    s.transact(|tx| tx.update(&id, |r| r.status = Status::Delivered))
+        .unwrap();
     assert_eq!(by(Status::Queued), 0, "the old status key must be gone");
     assert_eq!(by(Status::Delivered), 1);
     assert!(s.transact(|tx| tx.update("missing", |_| {})).is_err());
@@ -88,10 +133,21 @@ fn list_filters_and_paginates_newest_first() {
     let s = open(dir.path());
     let base = 1_700_000_000_000u64;
     for i in 0..25u64 {
-        let kind = if i % 2 == 0 { Kind::Claim } else { Kind::Remittance };
+        let kind = if i % 2 == 0 {
+            Kind::Claim
+        } else {
+            Kind::Remittance
+        };
         let ep = if i < 10 { "a" } else { "b" };
         let corr = format!("PCN{}", i % 5);
-        let r = record(&id_at(base + i * 1000, 1), RecordType::Message, Some(kind), ep, Status::Queued, &[("claim_id", &corr)]);
+        let r = record(
+            &id_at(base + i * 1000, 1),
+            RecordType::Message,
+            Some(kind),
+            ep,
+            Status::Queued,
+            &[("claim_id", &corr)],
+        );
         s.transact(|tx| tx.put(&r)).unwrap();
     }
     // Pagination over everything: 10 + 10 + 5, newest first, no overlap.
@@ -123,19 +179,79 @@ fn list_filters_and_paginates_newest_first() {
             }
         }
     };
-    assert_eq!(count(Filter { kind: Some(Kind::Claim), ..Filter::default() }), 13);
-    assert_eq!(count(Filter { endpoint: Some("a".into()), ..Filter::default() }), 10);
-    assert_eq!(count(Filter { endpoint: Some("a".into()), kind: Some(Kind::Remittance), ..Filter::default() }), 5);
-    assert_eq!(count(Filter { correlation: Some("PCN3".into()), ..Filter::default() }), 5);
-    assert_eq!(count(Filter { since_ms: Some(base + 20_000), ..Filter::default() }), 5);
-    assert_eq!(count(Filter { until_ms: Some(base + 5_000), ..Filter::default() }), 5);
-    assert_eq!(count(Filter { since_ms: Some(base + 5_000), until_ms: Some(base + 7_000), kind: Some(Kind::Remittance), ..Filter::default() }), 1);
-    assert_eq!(count(Filter { q: Some("pcn4".into()), ..Filter::default() }), 5);
-    assert_eq!(count(Filter { record_type: Some(RecordType::Inbound), ..Filter::default() }), 0);
+    assert_eq!(
+        count(Filter {
+            kind: Some(Kind::Claim),
+            ..Filter::default()
+        }),
+        13
+    );
+    assert_eq!(
+        count(Filter {
+            endpoint: Some("a".into()),
+            ..Filter::default()
+        }),
+        10
+    );
+    assert_eq!(
+        count(Filter {
+            endpoint: Some("a".into()),
+            kind: Some(Kind::Remittance),
+            ..Filter::default()
+        }),
+        5
+    );
+    assert_eq!(
+        count(Filter {
+            correlation: Some("PCN3".into()),
+            ..Filter::default()
+        }),
+        5
+    );
+    assert_eq!(
+        count(Filter {
+            since_ms: Some(base + 20_000),
+            ..Filter::default()
+        }),
+        5
+    );
+    assert_eq!(
+        count(Filter {
+            until_ms: Some(base + 5_000),
+            ..Filter::default()
+        }),
+        5
+    );
+    assert_eq!(
+        count(Filter {
+            since_ms: Some(base + 5_000),
+            until_ms: Some(base + 7_000),
+            kind: Some(Kind::Remittance),
+            ..Filter::default()
+        }),
+        1
+    );
+    assert_eq!(
+        count(Filter {
+            q: Some("pcn4".into()),
+            ..Filter::default()
+        }),
+        5
+    );
+    assert_eq!(
+        count(Filter {
+            record_type: Some(RecordType::Inbound),
+            ..Filter::default()
+        }),
+        0
+    );
 
     let tl = s.timeline("PCN2").unwrap();
     assert_eq!(tl.len(), 5);
-    assert!(tl.windows(2).all(|w| w[0].id < w[1].id), "timeline is oldest first");
+    assert!(
+        tl.windows(2).all(|w| w[0].id < w[1].id),
+        "timeline is oldest first"
+    );
 }
 
 #[test]
@@ -143,14 +259,49 @@ fn due_respects_time_and_limit() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(dir.path());
     s.transact(|tx| {
-        tx.enqueue("out", "A", QueueEntry { due_ms: 100, attempts: 0, enqueued_ms: 0 })?;
-        tx.enqueue("out", "B", QueueEntry { due_ms: 300, attempts: 1, enqueued_ms: 0 })?;
-        tx.enqueue("out", "C", QueueEntry { due_ms: 50, attempts: 0, enqueued_ms: 0 })?;
-        tx.enqueue("out2", "D", QueueEntry { due_ms: 0, attempts: 0, enqueued_ms: 0 })
+        tx.enqueue(
+            "out",
+            "A",
+            QueueEntry {
+                due_ms: 100,
+                attempts: 0,
+                enqueued_ms: 0,
+            },
+        )?;
+        tx.enqueue(
+            "out",
+            "B",
+            QueueEntry {
+                due_ms: 300,
+                attempts: 1,
+                enqueued_ms: 0,
+            },
+        )?;
+        tx.enqueue(
+            "out",
+            "C",
+            QueueEntry {
+                due_ms: 50,
+                attempts: 0,
+                enqueued_ms: 0,
+            },
+        )?;
+        tx.enqueue(
+            "out2",
+            "D",
+            QueueEntry {
+                due_ms: 0,
+                attempts: 0,
+                enqueued_ms: 0,
+            },
+        )
     })
     .unwrap();
     let (due, next) = s.due("out", 200, 10).unwrap();
-    assert_eq!(due.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), vec!["A", "C"]);
+    assert_eq!(
+        due.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        vec!["A", "C"]
+    );
     assert_eq!(next, Some(300));
     let (due, _) = s.due("out", 200, 1).unwrap();
     assert_eq!(due.len(), 1);
@@ -175,7 +326,10 @@ async fn concurrent_syncs_share_flushes() {
     for t in tasks {
         t.await.unwrap();
     }
-    assert_eq!(s.list(&Filter::default(), None, 100).unwrap().items.len(), 20);
+    assert_eq!(
+        s.list(&Filter::default(), None, 100).unwrap().items.len(),
+        20
+    );
 }
 
 #[test]
@@ -190,14 +344,25 @@ fn control_numbers_count_per_connector_and_sequence_and_survive_reopen() {
         assert_eq!(s.next("other", "isa/A/B"), Ok(1));
     }
     let s = open(dir.path());
-    assert_eq!(s.next("x12", "isa/A/B"), Ok(3), "numbers go on after a restart");
+    assert_eq!(
+        s.next("x12", "isa/A/B"),
+        Ok(3),
+        "numbers go on after a restart"
+    );
 }
 
 /// A distinctive plaintext, easy to look for in bytes on disk.
 const PHI: &str = "ZEBEDIAH QUINTERO-MARSH MEMBER W88877766601";
 
 fn inbound_with_payloads(s: &Store, id: &str) {
-    let r = record(id, RecordType::Inbound, None, "in", Status::Received, &[("claim_id", "PCN-AT-REST")]);
+    let r = record(
+        id,
+        RecordType::Inbound,
+        None,
+        "in",
+        Status::Received,
+        &[("claim_id", "PCN-AT-REST")],
+    );
     s.transact(|tx| {
         tx.put(&r)?;
         tx.put_raw(id, PHI.as_bytes())?;
@@ -219,7 +384,10 @@ fn payloads_round_trip_and_are_not_stored_in_clear() {
         let s = open(dir.path());
         inbound_with_payloads(&s, &id);
         assert_eq!(s.raw(&id).unwrap().unwrap(), PHI.as_bytes());
-        assert_eq!(s.normalized(&id).unwrap().unwrap(), format!("{{\"name\":\"{PHI}\"}}"));
+        assert_eq!(
+            s.normalized(&id).unwrap().unwrap(),
+            format!("{{\"name\":\"{PHI}\"}}")
+        );
         assert_eq!(s.raw("missing").unwrap(), None);
         // The trees themselves hold version, nonce and ciphertext only.
         for tree in ["raw", "normalized"] {
@@ -227,16 +395,34 @@ fn payloads_round_trip_and_are_not_stored_in_clear() {
             assert_eq!(v[0], 1, "version byte");
             assert!(!contains(&v, b"ZEBEDIAH"), "{tree} holds the plaintext");
         }
-        assert!(s.tree("datakeys").unwrap().get(id.as_bytes()).unwrap().is_some());
+        assert!(
+            s.tree("datakeys")
+                .unwrap()
+                .get(id.as_bytes())
+                .unwrap()
+                .is_some()
+        );
     }
     // And so do sled's files.
     for entry in walk(dir.path()) {
         let bytes = std::fs::read(&entry).unwrap();
-        assert!(!contains(&bytes, b"ZEBEDIAH"), "{} holds the plaintext", entry.display());
-        assert!(!contains(&bytes, b"W88877766601"), "{} holds the plaintext", entry.display());
+        assert!(
+            !contains(&bytes, b"ZEBEDIAH"),
+            "{} holds the plaintext",
+            entry.display()
+        );
+        assert!(
+            !contains(&bytes, b"W88877766601"),
+            "{} holds the plaintext",
+            entry.display()
+        );
     }
     let s = open(dir.path());
-    assert_eq!(s.raw(&id).unwrap().unwrap(), PHI.as_bytes(), "readable after a reopen");
+    assert_eq!(
+        s.raw(&id).unwrap().unwrap(),
+        PHI.as_bytes(),
+        "readable after a reopen"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -266,8 +452,14 @@ fn a_wrong_master_key_is_refused_at_open() {
     // Without any key: metadata works, payloads fail clearly.
     let s = Store::open(dir.path(), SyncMode::Fsync).unwrap();
     assert!(s.get(&id).unwrap().is_some());
-    assert!(matches!(s.raw(&id), Err(StoreError::NoKey { tree: "raw", .. })));
-    assert!(matches!(s.transact(|tx| tx.put_raw(&id, b"x")), Err(StoreError::NoKey { .. })));
+    assert!(matches!(
+        s.raw(&id),
+        Err(StoreError::NoKey { tree: "raw", .. })
+    ));
+    assert!(matches!(
+        s.transact(|tx| tx.put_raw(&id, b"x")),
+        Err(StoreError::NoKey { .. })
+    ));
     drop(s);
     assert_eq!(open(dir.path()).raw(&id).unwrap().unwrap(), PHI.as_bytes());
 }
@@ -288,7 +480,11 @@ fn destroy_payload_makes_it_unreadable() {
     }
     let err = s.raw(&a).unwrap_err().to_string();
     assert!(err.contains(&a) && !err.contains("ZEBEDIAH"), "{err}");
-    assert_eq!(s.raw(&b).unwrap().unwrap(), PHI.as_bytes(), "other records keep theirs");
+    assert_eq!(
+        s.raw(&b).unwrap().unwrap(),
+        PHI.as_bytes(),
+        "other records keep theirs"
+    );
     assert!(s.get(&a).unwrap().is_some(), "the record itself stays");
     s.destroy_payload("never-had-one").unwrap();
 }
@@ -304,17 +500,39 @@ fn a_value_moved_to_another_id_or_tree_does_not_decrypt() {
     let a_value = raw.get(a.as_bytes()).unwrap().unwrap();
     raw.insert(b.as_bytes(), a_value.clone()).unwrap();
     match s.raw(&b) {
-        Err(StoreError::Decrypt { tree: "raw", id, .. }) => assert_eq!(id, b),
+        Err(StoreError::Decrypt {
+            tree: "raw", id, ..
+        }) => assert_eq!(id, b),
         other => panic!("expected Decrypt, got {other:?}"),
     }
     // Even with the data key moved along with it.
     let datakeys = s.tree("datakeys").unwrap();
-    datakeys.insert(b.as_bytes(), datakeys.get(a.as_bytes()).unwrap().unwrap()).unwrap();
-    assert!(matches!(s.raw(&b), Err(StoreError::Decrypt { tree: "datakeys", .. })));
+    datakeys
+        .insert(b.as_bytes(), datakeys.get(a.as_bytes()).unwrap().unwrap())
+        .unwrap();
+    assert!(matches!(
+        s.raw(&b),
+        Err(StoreError::Decrypt {
+            tree: "datakeys",
+            ..
+        })
+    ));
     // Or into the other tree of the same record.
-    s.tree("normalized").unwrap().insert(a.as_bytes(), a_value).unwrap();
+    s.tree("normalized")
+        .unwrap()
+        .insert(a.as_bytes(), a_value)
+        .unwrap();
     let err = s.normalized(&a).unwrap_err();
-    assert!(matches!(&err, StoreError::Decrypt { tree: "normalized", .. }), "{err}");
+    assert!(
+        matches!(
+            &err,
+            StoreError::Decrypt {
+                tree: "normalized",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains(&a));
 }
 
@@ -325,14 +543,23 @@ fn payloads_an_older_version_stored_in_clear_are_encrypted_at_open() {
     {
         // What a version before encryption left: clear values, no data key, no key check.
         let db = sled::open(dir.path()).unwrap();
-        db.open_tree("raw").unwrap().insert(id.as_bytes(), PHI.as_bytes()).unwrap();
-        db.open_tree("normalized").unwrap().insert(id.as_bytes(), PHI.as_bytes()).unwrap();
+        db.open_tree("raw")
+            .unwrap()
+            .insert(id.as_bytes(), PHI.as_bytes())
+            .unwrap();
+        db.open_tree("normalized")
+            .unwrap()
+            .insert(id.as_bytes(), PHI.as_bytes())
+            .unwrap();
         db.flush().unwrap();
     }
     let s = open(dir.path());
     assert_eq!(s.raw(&id).unwrap().unwrap(), PHI.as_bytes());
     assert_eq!(s.normalized(&id).unwrap().unwrap(), PHI);
-    assert!(!contains(&s.tree("raw").unwrap().get(id.as_bytes()).unwrap().unwrap(), PHI.as_bytes()));
+    assert!(!contains(
+        &s.tree("raw").unwrap().get(id.as_bytes()).unwrap().unwrap(),
+        PHI.as_bytes()
+    ));
     drop(s);
     assert!(Store::open_encrypted(dir.path(), SyncMode::Fsync, key(&"ee".repeat(32))).is_err());
 }
@@ -345,9 +572,16 @@ fn open_configured_makes_the_key_file_and_private_modes() {
     std::fs::create_dir(&data).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::write(data.join("left-over"), b"x").unwrap();
-    std::fs::set_permissions(data.join("left-over"), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let config = crate::config::parse(&tmp.path().join("clearway.toml"), "[hub]\ndata_dir = \"data\"\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(
+        data.join("left-over"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let config = crate::config::parse(
+        &tmp.path().join("clearway.toml"),
+        "[hub]\ndata_dir = \"data\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let mut hub = config.hub;
     assert_eq!(hub.data_dir, data);
     let id = id_at(1_700_000_000_000, 18);
@@ -364,14 +598,20 @@ fn open_configured_makes_the_key_file_and_private_modes() {
         assert_eq!(mode(p.parent().unwrap()), 0o700, "{}", p.display());
     }
     // The same key file opens it again.
-    assert_eq!(open_configured(&hub).unwrap().raw(&id).unwrap().unwrap(), PHI.as_bytes());
+    assert_eq!(
+        open_configured(&hub).unwrap().raw(&id).unwrap().unwrap(),
+        PHI.as_bytes()
+    );
 
     // A configured key that is not 64 hex digits names the reference, not the value.
     let bad = tmp.path().join("bad.key");
     std::fs::write(&bad, "SECRETSECRET\n").unwrap();
     hub.encryption_key = Some(crate::config::ConfigValue::File(bad.clone()));
     let err = format!("{:#}", open_configured(&hub).err().unwrap());
-    assert!(err.contains(&bad.display().to_string()) && !err.contains("SECRETSECRET"), "{err}");
+    assert!(
+        err.contains(&bad.display().to_string()) && !err.contains("SECRETSECRET"),
+        "{err}"
+    );
     // A well-formed key that is not the store's is refused at open.
     std::fs::write(&bad, format!("{}\n", "ab".repeat(32))).unwrap();
     let err = format!("{:#}", open_configured(&hub).err().unwrap());

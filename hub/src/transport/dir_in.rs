@@ -55,19 +55,31 @@ pub async fn poll_once(hub: &Arc<Hub>, endpoint: &str, cfg: &DirIn) -> anyhow::R
         tokio::task::spawn_blocking(move || candidates(&cfg)).await??
     };
     for path in files {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let bytes = tokio::fs::read(&path).await?;
         let sha = hex::encode(Sha256::digest(&bytes));
         let key = crate::store::seen_key(endpoint, &name, &sha);
         let failed = match hub.store.seen(&key)? {
             // Taken in before a restart; only the move was left to do.
-            Some(id) => hub.store.get(&id)?.is_some_and(|r| r.status == Status::DecodeFailed),
+            Some(id) => hub
+                .store
+                .get(&id)?
+                .is_some_and(|r| r.status == Status::DecodeFailed),
             None => {
-                let outcome = hub.ingest(endpoint, bytes, None, Some(name.clone()), Some(key.clone())).await?;
+                let outcome = hub
+                    .ingest(endpoint, bytes, None, Some(name.clone()), Some(key.clone()))
+                    .await?;
                 outcome.status == Status::DecodeFailed
             }
         };
-        let to = if failed { &cfg.failed_dir } else { &cfg.processed_dir };
+        let to = if failed {
+            &cfg.failed_dir
+        } else {
+            &cfg.processed_dir
+        };
         move_aside(&path, to, &name).await?;
         // The mark only bridges a crash between storing and moving the file.
         hub.store.forget_seen(&key)?;

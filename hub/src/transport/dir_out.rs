@@ -18,7 +18,13 @@ pub fn file_name(payload: &Payload, first_id: &str) -> String {
         .as_deref()
         .unwrap_or("")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let hint = hint.trim_start_matches('.');
     if hint.is_empty() {
@@ -37,7 +43,11 @@ pub fn file_name(payload: &Payload, first_id: &str) -> String {
 }
 
 /// Write `payload` into the endpoint's folder.
-pub async fn write(cfg: &DirOut, payload: &Payload, first_id: &str) -> Result<String, DeliveryError> {
+pub async fn write(
+    cfg: &DirOut,
+    payload: &Payload,
+    first_id: &str,
+) -> Result<String, DeliveryError> {
     let dir = cfg.path.clone();
     let name = file_name(payload, first_id);
     let data = payload.data.clone();
@@ -45,7 +55,12 @@ pub async fn write(cfg: &DirOut, payload: &Payload, first_id: &str) -> Result<St
     tokio::task::spawn_blocking(move || write_atomic(&dir, &n, &data))
         .await
         .map_err(|e| DeliveryError::transient("delivery.task", e.to_string()))?
-        .map_err(|e| DeliveryError::transient("delivery.io", format!("writing {name} into {}: {e}", cfg.path.display())))?;
+        .map_err(|e| {
+            DeliveryError::transient(
+                "delivery.io",
+                format!("writing {name} into {}: {e}", cfg.path.display()),
+            )
+        })?;
     Ok(format!("wrote {name}"))
 }
 
@@ -67,7 +82,12 @@ pub async fn sync_dir(cfg: &DirOut) -> Result<(), DeliveryError> {
     tokio::task::spawn_blocking(move || std::fs::File::open(&dir)?.sync_all())
         .await
         .map_err(|e| DeliveryError::transient("delivery.task", e.to_string()))?
-        .map_err(|e| DeliveryError::transient("delivery.io", format!("syncing {}: {e}", cfg.path.display())))
+        .map_err(|e| {
+            DeliveryError::transient(
+                "delivery.io",
+                format!("syncing {}: {e}", cfg.path.display()),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -75,22 +95,42 @@ mod tests {
     use super::*;
 
     fn payload(hint: Option<&str>, ct: &str) -> Payload {
-        Payload { data: b"x".to_vec(), content_type: ct.into(), filename_hint: hint.map(Into::into), carries: vec![0] }
+        Payload {
+            data: b"x".to_vec(),
+            content_type: ct.into(),
+            filename_hint: hint.map(Into::into),
+            carries: vec![0],
+        }
     }
 
     #[test]
     fn names_are_safe_and_unique() {
-        assert_eq!(file_name(&payload(Some("claim.json"), "application/json"), "01A"), "01A-claim.json");
-        assert_eq!(file_name(&payload(Some("claim-01A.json"), "application/json"), "01A"), "claim-01A.json");
-        assert_eq!(file_name(&payload(Some("../../etc/passwd"), "text/plain"), "01A"), "01A-_.._etc_passwd");
-        assert_eq!(file_name(&payload(None, "application/edi-x12"), "01A"), "01A.x12");
+        assert_eq!(
+            file_name(&payload(Some("claim.json"), "application/json"), "01A"),
+            "01A-claim.json"
+        );
+        assert_eq!(
+            file_name(&payload(Some("claim-01A.json"), "application/json"), "01A"),
+            "claim-01A.json"
+        );
+        assert_eq!(
+            file_name(&payload(Some("../../etc/passwd"), "text/plain"), "01A"),
+            "01A-_.._etc_passwd"
+        );
+        assert_eq!(
+            file_name(&payload(None, "application/edi-x12"), "01A"),
+            "01A.x12"
+        );
     }
 
     #[test]
     fn atomic_write_leaves_no_temp_file() {
         let dir = tempfile::tempdir().unwrap();
         write_atomic(dir.path(), "a.json", b"{}").unwrap();
-        let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
         assert_eq!(names, vec!["a.json"]);
         assert_eq!(std::fs::read(dir.path().join("a.json")).unwrap(), b"{}");
     }

@@ -62,20 +62,41 @@ pub struct Request {
 ///
 /// A permanent [`DeliveryError`] when the payload is not a FHIR resource (not JSON, no
 /// valid `resourceType`) or is a `message` Bundle.
-pub fn plan(dest: &str, collections: FhirCollections, data: &[u8]) -> Result<Vec<Request>, DeliveryError> {
-    let bad = |what: &str| DeliveryError::permanent("delivery.fhir_payload", format!("{dest}: the connector's payload {what}"));
+pub fn plan(
+    dest: &str,
+    collections: FhirCollections,
+    data: &[u8],
+) -> Result<Vec<Request>, DeliveryError> {
+    let bad = |what: &str| {
+        DeliveryError::permanent(
+            "delivery.fhir_payload",
+            format!("{dest}: the connector's payload {what}"),
+        )
+    };
     let resource: Value = serde_json::from_slice(data).map_err(|_| bad("is not JSON"))?;
     let kind = resource_type(&resource).ok_or_else(|| bad("has no valid `resourceType`"))?;
     if kind != "Bundle" {
         return Ok(vec![single(resource)]);
     }
     match resource.get("type").and_then(Value::as_str) {
-        Some("transaction" | "batch") => Ok(vec![Request { method: Method::Post { if_none_exist: None }, path: String::new(), body: resource, bundle: true }]),
+        Some("transaction" | "batch") => Ok(vec![Request {
+            method: Method::Post {
+                if_none_exist: None,
+            },
+            path: String::new(),
+            body: resource,
+            bundle: true,
+        }]),
         Some("collection") => {
-            let entries = resource.get("entry").and_then(Value::as_array).cloned().unwrap_or_default();
+            let entries = resource
+                .get("entry")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let mut resources = Vec::with_capacity(entries.len());
             for (n, entry) in entries.into_iter().enumerate() {
-                let Some(inner) = entry.get("resource").filter(|r| resource_type(r).is_some()) else {
+                let Some(inner) = entry.get("resource").filter(|r| resource_type(r).is_some())
+                else {
                     return Err(bad(&format!("has no valid resource in Bundle.entry[{n}]")));
                 };
                 resources.push((entry.get("fullUrl").cloned(), inner.clone()));
@@ -89,7 +110,9 @@ pub fn plan(dest: &str, collections: FhirCollections, data: &[u8]) -> Result<Vec
                 FhirCollections::Batch => vec![bundle_of("batch", resources)],
             })
         }
-        Some("message") => Err(bad("is a `message` Bundle, which fhir-out does not send (use a $process-message endpoint)")),
+        Some("message") => Err(bad(
+            "is a `message` Bundle, which fhir-out does not send (use a $process-message endpoint)",
+        )),
         // document, searchset, history: stored as a Bundle resource.
         _ => Ok(vec![single(resource)]),
     }
@@ -98,9 +121,25 @@ pub fn plan(dest: &str, collections: FhirCollections, data: &[u8]) -> Result<Vec
 /// The request for one resource: `PUT` by id, else (conditional) `POST`.
 fn single(resource: Value) -> Request {
     let kind = resource_type(&resource).unwrap_or_default().to_owned();
-    match resource.get("id").and_then(Value::as_str).filter(|id| is_id(id)) {
-        Some(id) => Request { method: Method::Put, path: format!("{kind}/{id}"), body: resource, bundle: false },
-        None => Request { method: Method::Post { if_none_exist: if_none_exist(&resource) }, path: kind, body: resource, bundle: false },
+    match resource
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| is_id(id))
+    {
+        Some(id) => Request {
+            method: Method::Put,
+            path: format!("{kind}/{id}"),
+            body: resource,
+            bundle: false,
+        },
+        None => Request {
+            method: Method::Post {
+                if_none_exist: if_none_exist(&resource),
+            },
+            path: kind,
+            body: resource,
+            bundle: false,
+        },
     }
 }
 
@@ -128,7 +167,9 @@ fn bundle_of(kind: &str, resources: Vec<(Option<Value>, Value)>) -> Request {
         })
         .collect();
     Request {
-        method: Method::Post { if_none_exist: None },
+        method: Method::Post {
+            if_none_exist: None,
+        },
         path: String::new(),
         body: json!({ "resourceType": "Bundle", "type": kind, "entry": entry }),
         bundle: true,
@@ -140,12 +181,19 @@ fn resource_type(resource: &Value) -> Option<&str> {
     resource
         .get("resourceType")
         .and_then(Value::as_str)
-        .filter(|t| t.len() <= 64 && t.starts_with(|c: char| c.is_ascii_uppercase()) && t.bytes().all(|b| b.is_ascii_alphabetic()))
+        .filter(|t| {
+            t.len() <= 64
+                && t.starts_with(|c: char| c.is_ascii_uppercase())
+                && t.bytes().all(|b| b.is_ascii_alphabetic())
+        })
 }
 
 /// A FHIR logical id: `[A-Za-z0-9-.]{1,64}`.
 fn is_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 /// `identifier=system|value` (or `identifier=value`) from the first identifier with a value.
@@ -156,7 +204,10 @@ fn if_none_exist(resource: &Value) -> Option<String> {
         _ => return None,
     };
     identifiers.into_iter().find_map(|identifier| {
-        let value = identifier.get("value").and_then(Value::as_str).filter(|v| !v.is_empty())?;
+        let value = identifier
+            .get("value")
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())?;
         Some(match identifier.get("system").and_then(Value::as_str) {
             Some(system) => format!("identifier={}|{}", encode(system), encode(value)),
             None => format!("identifier={}", encode(value)),
@@ -179,11 +230,20 @@ fn encode(text: &str) -> String {
 
 /// Delivers one payload: every request of its [`plan`], in order, stopping at the first
 /// failure. Returns the note for the message's history.
-pub async fn send(client: &reqwest::Client, dest: &str, cfg: &FhirOut, payload: &Payload) -> Result<String, DeliveryError> {
+pub async fn send(
+    client: &reqwest::Client,
+    dest: &str,
+    cfg: &FhirOut,
+    payload: &Payload,
+) -> Result<String, DeliveryError> {
     let requests = plan(dest, cfg.collections, &payload.data)?;
     let mut notes = Vec::with_capacity(requests.len());
     for request in requests {
-        let url = if request.path.is_empty() { cfg.base_url.clone() } else { format!("{}/{}", cfg.base_url, request.path) };
+        let url = if request.path.is_empty() {
+            cfg.base_url.clone()
+        } else {
+            format!("{}/{}", cfg.base_url, request.path)
+        };
         let mut builder = match &request.method {
             Method::Put => client.put(&url),
             Method::Post { if_none_exist } => {
@@ -194,7 +254,10 @@ pub async fn send(client: &reqwest::Client, dest: &str, cfg: &FhirOut, payload: 
                 }
             }
         };
-        builder = builder.header(CONTENT_TYPE, FHIR_JSON).header(ACCEPT, FHIR_JSON).body(request.body.to_string());
+        builder = builder
+            .header(CONTENT_TYPE, FHIR_JSON)
+            .header(ACCEPT, FHIR_JSON)
+            .body(request.body.to_string());
         let resp = execute(dest, &cfg.http, builder).await?;
         let status = resp.status();
         let location = resp
@@ -239,26 +302,46 @@ fn relative(base: &str, location: &str) -> String {
 
 /// Checks every entry of a `transaction-response`/`batch-response`: all must be 2xx.
 fn bundle_note(dest: &str, status: StatusCode, answer: &Value) -> Result<String, DeliveryError> {
-    let entries = answer.get("entry").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let entries = answer
+        .get("entry")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut codes = Vec::with_capacity(entries.len());
     for (n, entry) in entries.iter().enumerate() {
-        let text = entry.pointer("/response/status").and_then(Value::as_str).unwrap_or_default();
-        let code = text.split_whitespace().next().and_then(|c| c.parse::<u16>().ok());
+        let text = entry
+            .pointer("/response/status")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let code = text
+            .split_whitespace()
+            .next()
+            .and_then(|c| c.parse::<u16>().ok());
         match code.and_then(|c| StatusCode::from_u16(c).ok()) {
             Some(code) if code.is_success() => codes.push(code.as_u16().to_string()),
             Some(code) => {
-                let detail = format!(" for Bundle.entry[{n}]{}", outcome_summary(entry.pointer("/response/outcome").unwrap_or(&Value::Null)));
+                let detail = format!(
+                    " for Bundle.entry[{n}]{}",
+                    outcome_summary(entry.pointer("/response/outcome").unwrap_or(&Value::Null))
+                );
                 return Err(status_error(dest, code, detail));
             }
             None => {
                 return Err(DeliveryError::permanent(
                     "delivery.fhir_response",
-                    format!("{dest}: the server's Bundle response has no HTTP status for entry[{n}]"),
+                    format!(
+                        "{dest}: the server's Bundle response has no HTTP status for entry[{n}]"
+                    ),
                 ));
             }
         }
     }
-    Ok(format!("HTTP {} Bundle: {} entries ({})", status.as_u16(), entries.len(), codes.join(", ")))
+    Ok(format!(
+        "HTTP {} Bundle: {} entries ({})",
+        status.as_u16(),
+        entries.len(),
+        codes.join(", ")
+    ))
 }
 
 /// `: OperationOutcome error/required at Claim.item[0]; ...` from an `OperationOutcome`'s
@@ -275,7 +358,15 @@ fn outcome_summary(outcome: &Value) -> String {
         .iter()
         .take(5)
         .map(|issue| {
-            let word = |key: &str| issue.get(key).and_then(Value::as_str).filter(|w| w.len() <= 40 && w.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')).unwrap_or("?");
+            let word = |key: &str| {
+                issue
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .filter(|w| {
+                        w.len() <= 40 && w.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+                    })
+                    .unwrap_or("?")
+            };
             let paths: Vec<&str> = issue
                 .get("expression")
                 .or_else(|| issue.get("location"))
@@ -284,15 +375,26 @@ fn outcome_summary(outcome: &Value) -> String {
                 .unwrap_or_default()
                 .iter()
                 .filter_map(Value::as_str)
-                .filter(|p| p.len() <= 200 && !p.contains(['\'', '"']) && !p.chars().any(char::is_control))
+                .filter(|p| {
+                    p.len() <= 200 && !p.contains(['\'', '"']) && !p.chars().any(char::is_control)
+                })
                 .collect();
             match paths.is_empty() {
                 true => format!("{}/{}", word("severity"), word("code")),
-                false => format!("{}/{} at {}", word("severity"), word("code"), paths.join(", ")),
+                false => format!(
+                    "{}/{} at {}",
+                    word("severity"),
+                    word("code"),
+                    paths.join(", ")
+                ),
             }
         })
         .collect();
-    if issues.is_empty() { String::new() } else { format!(": OperationOutcome {}", issues.join("; ")) }
+    if issues.is_empty() {
+        String::new()
+    } else {
+        format!(": OperationOutcome {}", issues.join("; "))
+    }
 }
 
 #[cfg(test)]

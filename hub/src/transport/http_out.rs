@@ -13,7 +13,12 @@ use crate::config::{HttpMethod, HttpOut, HttpSettings};
 use crate::runtime::Payload;
 
 /// Send one payload.
-pub async fn send(client: &reqwest::Client, dest: &str, cfg: &HttpOut, payload: &Payload) -> Result<String, DeliveryError> {
+pub async fn send(
+    client: &reqwest::Client,
+    dest: &str,
+    cfg: &HttpOut,
+    payload: &Payload,
+) -> Result<String, DeliveryError> {
     let req = match cfg.method {
         HttpMethod::Post => client.post(&cfg.url),
         HttpMethod::Put => client.put(&cfg.url),
@@ -39,7 +44,11 @@ pub async fn send(client: &reqwest::Client, dest: &str, cfg: &HttpOut, payload: 
 /// The receiver's answer, read chunk by chunk up to the endpoint's `max_response_kib`.
 /// A declared or actual length beyond it is a permanent `delivery.response_too_large`;
 /// a connection lost while reading is transient.
-pub(crate) async fn read_bounded(dest: &str, http: &HttpSettings, mut resp: reqwest::Response) -> Result<Vec<u8>, DeliveryError> {
+pub(crate) async fn read_bounded(
+    dest: &str,
+    http: &HttpSettings,
+    mut resp: reqwest::Response,
+) -> Result<Vec<u8>, DeliveryError> {
     let limit = usize::try_from(http.max_response_kib.saturating_mul(1024)).unwrap_or(usize::MAX);
     let status = resp.status().as_u16();
     let too_large = || {
@@ -57,7 +66,11 @@ pub(crate) async fn read_bounded(dest: &str, http: &HttpSettings, mut resp: reqw
     let mut body = Vec::with_capacity(resp.content_length().map_or(0, |n| n as usize).min(limit));
     loop {
         let chunk = resp.chunk().await.map_err(|e| {
-            let what = if e.is_timeout() { "timed out reading the answer" } else { "the answer was cut off" };
+            let what = if e.is_timeout() {
+                "timed out reading the answer"
+            } else {
+                "the answer was cut off"
+            };
             DeliveryError::transient("delivery.http_transport", format!("{dest}: {what}"))
         })?;
         let Some(chunk) = chunk else { return Ok(body) };
@@ -77,7 +90,11 @@ fn redirect_error(dest: &str, resp: &reqwest::Response) -> DeliveryError {
         .and_then(|v| v.to_str().ok())
         .and_then(|l| resp.url().join(l).ok())
         .and_then(|u| u.host_str().map(str::to_owned))
-        .filter(|h| h.len() <= 253 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)));
+        .filter(|h| {
+            h.len() <= 253
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        });
     let to = host.map(|h| format!(" to host `{h}`")).unwrap_or_default();
     DeliveryError::permanent(
         "delivery.redirect",
@@ -98,20 +115,26 @@ pub(crate) async fn execute(
 ) -> Result<reqwest::Response, DeliveryError> {
     req = req.timeout(Duration::from_millis(http.timeout_ms));
     for (name, value) in &http.headers {
-        let v = value
-            .resolve()
-            .map_err(|e| DeliveryError::transient("delivery.secret", format!("header `{name}`: {e}")))?;
+        let v = value.resolve().map_err(|e| {
+            DeliveryError::transient("delivery.secret", format!("header `{name}`: {e}"))
+        })?;
         req = req.header(name.as_str(), v);
     }
     if let Some(token) = &http.bearer_token {
-        let t = token
-            .resolve()
-            .map_err(|e| DeliveryError::transient("delivery.secret", format!("bearer_token: {e}")))?;
+        let t = token.resolve().map_err(|e| {
+            DeliveryError::transient("delivery.secret", format!("bearer_token: {e}"))
+        })?;
         req = req.bearer_auth(t);
     }
     let resp = req.send().await.map_err(|e| {
         // reqwest's text names the URL, never the body.
-        let what = if e.is_timeout() { "timed out" } else if e.is_connect() { "could not connect" } else { "request failed" };
+        let what = if e.is_timeout() {
+            "timed out"
+        } else if e.is_connect() {
+            "could not connect"
+        } else {
+            "request failed"
+        };
         DeliveryError::transient("delivery.http_transport", format!("{dest}: {what}"))
     })?;
     if resp.status().is_redirection() {
@@ -122,8 +145,15 @@ pub(crate) async fn execute(
 
 /// The failure for a non-2xx answer: 408, 429 and 5xx may pass (retried), anything else is
 /// a rejection. `detail` (already free of message content) is appended.
-pub(crate) fn status_error(dest: &str, status: reqwest::StatusCode, detail: String) -> DeliveryError {
-    let msg = format!("{dest}: the receiver answered HTTP {}{detail}", status.as_u16());
+pub(crate) fn status_error(
+    dest: &str,
+    status: reqwest::StatusCode,
+    detail: String,
+) -> DeliveryError {
+    let msg = format!(
+        "{dest}: the receiver answered HTTP {}{detail}",
+        status.as_u16()
+    );
     if status.as_u16() == 408 || status.as_u16() == 429 || status.is_server_error() {
         DeliveryError::transient("delivery.http_status", msg)
     } else {

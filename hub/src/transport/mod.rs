@@ -26,18 +26,30 @@ pub struct DeliveryError {
 impl DeliveryError {
     /// A failure that may pass (network down, disk full, receiver busy).
     pub fn transient(code: &str, message: impl Into<String>) -> Self {
-        DeliveryError { info: ErrorInfo::new(code, message), retryable: true }
+        DeliveryError {
+            info: ErrorInfo::new(code, message),
+            retryable: true,
+        }
     }
 
     /// A failure that will not pass by itself (the receiver rejected the payload).
     pub fn permanent(code: &str, message: impl Into<String>) -> Self {
-        DeliveryError { info: ErrorInfo::new(code, message), retryable: false }
+        DeliveryError {
+            info: ErrorInfo::new(code, message),
+            retryable: false,
+        }
     }
 }
 
 /// Deliver one payload through an outbound transport. `first_id` is the id of the
 /// first message the payload carries (it names files). Returns a note for the history.
-pub async fn deliver(hub: &Hub, dest: &str, transport: &Transport, payload: &Payload, first_id: &str) -> Result<String, DeliveryError> {
+pub async fn deliver(
+    hub: &Hub,
+    dest: &str,
+    transport: &Transport,
+    payload: &Payload,
+    first_id: &str,
+) -> Result<String, DeliveryError> {
     match transport {
         Transport::DirOut(d) => dir_out::write(d, payload, first_id).await,
         Transport::HttpOut(h) => http_out::send(hub.http(), dest, h, payload).await,

@@ -31,7 +31,10 @@ impl<'a> Resolver<'a> {
             if let (Some(kind), Some(id)) = (node.str("resourceType"), node.str("id")) {
                 resolver.by_type_and_id.entry((kind, id)).or_insert(index);
             }
-            if let Some(key) = full_url.filter(|url| url.contains('/')).and_then(type_and_id) {
+            if let Some(key) = full_url
+                .filter(|url| url.contains('/'))
+                .and_then(type_and_id)
+            {
                 resolver.by_type_and_id.entry(key).or_insert(index);
             }
             resolver.entries.push(node);

@@ -356,9 +356,19 @@ fn mutations(value: &Value) -> Vec<Value> {
             }
         }
         Value::String(s) => {
-            out.extend([json!(12.5), json!(""), json!(format!("{s}x")), json!("1e5"), json!("+1"), json!("2024-02-30"), json!(null)]);
+            out.extend([
+                json!(12.5),
+                json!(""),
+                json!(format!("{s}x")),
+                json!("1e5"),
+                json!("+1"),
+                json!("2024-02-30"),
+                json!(null),
+            ]);
         }
-        Value::Number(_) => out.extend([json!("7"), json!(-1), json!(1.5), json!(4_294_967_296u64)]),
+        Value::Number(_) => {
+            out.extend([json!("7"), json!(-1), json!(1.5), json!(4_294_967_296u64)])
+        }
         Value::Bool(_) => out.extend([json!("true"), json!(1)]),
         Value::Null => out.push(json!(0)),
     }
@@ -377,10 +387,19 @@ fn typed_acceptance_implies_schema_validity() {
         for variant in mutations(&base) {
             if <Message as serde::Deserialize>::deserialize(&variant).is_ok() {
                 checked += 1;
-                let errors: Vec<String> = validator.iter_errors(&variant).map(|e| e.instance_path().to_string()).collect();
-                assert!(errors.is_empty(), "{kind}: the model accepts a variant the schema rejects at {errors:?}");
+                let errors: Vec<String> = validator
+                    .iter_errors(&variant)
+                    .map(|e| e.instance_path().to_string())
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "{kind}: the model accepts a variant the schema rejects at {errors:?}"
+                );
             }
         }
     }
-    assert!(checked > 100, "too few accepted variants were compared: {checked}");
+    assert!(
+        checked > 100,
+        "too few accepted variants were compared: {checked}"
+    );
 }

@@ -61,13 +61,23 @@ fn checks_control_numbers_and_trailers() {
     let text = SMALL.replace("SE*3*0001", "SE*3*0002");
     let accepted = parse(text.as_bytes()).expect("SE02");
     assert_eq!(accepted.warnings.len(), 1);
-    assert_eq!(accepted.warnings[0].kind, ErrorKind::ControlMismatch("ST02"));
+    assert_eq!(
+        accepted.warnings[0].kind,
+        ErrorKind::ControlMismatch("ST02")
+    );
     assert_eq!(accepted.warnings[0].position.segment_id, "SE");
     let text = SMALL.replace("GE*1*1", "GE*1*9");
     let accepted = parse(text.as_bytes()).expect("GE02");
-    assert_eq!(accepted.warnings[0].kind, ErrorKind::ControlMismatch("GS06"));
-    let error = parse(SMALL.replace("IEA*1*000000001", "IEA*1*000000002").as_bytes())
-        .expect_err("IEA02");
+    assert_eq!(
+        accepted.warnings[0].kind,
+        ErrorKind::ControlMismatch("GS06")
+    );
+    let error = parse(
+        SMALL
+            .replace("IEA*1*000000001", "IEA*1*000000002")
+            .as_bytes(),
+    )
+    .expect_err("IEA02");
     assert_eq!(error.kind, ErrorKind::ControlMismatch("ISA13"));
     assert!(parse(SMALL.as_bytes()).expect("clean").warnings.is_empty());
     let error = parse(SMALL.replace("GE*1*1", "GE*2*1").as_bytes()).expect_err("GE01");

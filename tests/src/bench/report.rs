@@ -86,9 +86,29 @@ pub fn ratio_line(label: &str, value: f64, target: Target) -> String {
 /// Prints the two WASM-vs-native ratio lines of a phase: against the native code doing the
 /// same work as the component (JSON wire form included), held to `target`, and against the
 /// bare native function, for information.
-pub fn print_wasm_ratios(wasm: &Samples, native_same_work: &Samples, native_only: &Samples, phase: &str, target: Target) {
-    println!("{}", ratio_line("wasm / native (same work)", ratio(wasm, native_same_work), target));
-    println!("{}", ratio_line(&format!("wasm / native {phase} only"), ratio(wasm, native_only), Target::None));
+pub fn print_wasm_ratios(
+    wasm: &Samples,
+    native_same_work: &Samples,
+    native_only: &Samples,
+    phase: &str,
+    target: Target,
+) {
+    println!(
+        "{}",
+        ratio_line(
+            "wasm / native (same work)",
+            ratio(wasm, native_same_work),
+            target
+        )
+    );
+    println!(
+        "{}",
+        ratio_line(
+            &format!("wasm / native {phase} only"),
+            ratio(wasm, native_only),
+            Target::None
+        )
+    );
 }
 
 /// `yes` or `NO`, for the "outputs identical" line.

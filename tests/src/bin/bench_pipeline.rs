@@ -13,7 +13,10 @@ use std::time::Instant;
 use clearway_tests::support::{Hub, claim, files, json_config};
 
 fn arg(n: usize, default: usize) -> usize {
-    std::env::args().nth(n).and_then(|s| s.parse().ok()).unwrap_or(default)
+    std::env::args()
+        .nth(n)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Milliseconds since the epoch for `YYYY-MM-DDTHH:MM:SS.mmmZ`.
@@ -41,12 +44,17 @@ fn main() {
     let n = arg(1, 2000);
     let concurrency = arg(2, 8).max(1);
     let hub = Hub::start(&json_config(""));
-    let bodies: Arc<Vec<Vec<u8>>> = Arc::new((0..n).map(|i| serde_json::to_vec(&claim(&format!("BENCH{i:07}"))).unwrap()).collect());
+    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+        (0..n)
+            .map(|i| serde_json::to_vec(&claim(&format!("BENCH{i:07}"))).unwrap())
+            .collect(),
+    );
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (bodies, next, url, client) = (bodies.clone(), next.clone(), hub.url.clone(), hub.http());
+            let (bodies, next, url, client) =
+                (bodies.clone(), next.clone(), hub.url.clone(), hub.http());
             std::thread::spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
@@ -91,7 +99,9 @@ fn main() {
         let (_, page) = hub.get(&path);
         for r in page["items"].as_array().unwrap() {
             let created = ms(r["created_at"].as_str().unwrap_or(""));
-            let done = ms(r["deliveries"]["out"]["delivered_at"].as_str().unwrap_or(""));
+            let done = ms(r["deliveries"]["out"]["delivered_at"]
+                .as_str()
+                .unwrap_or(""));
             lat.push(done - created);
         }
         match page["next_cursor"].as_str() {
@@ -104,7 +114,9 @@ fn main() {
     let pct = |p: usize| lat[(lat.len() * p / 100).min(lat.len() - 1)];
     let rss = hub.pid().and_then(peak_rss_kib).unwrap_or(0);
     let secs = delivered.as_secs_f64();
-    println!("pipeline benchmark: http -> json -> dir-out, durability fsync, {concurrency} concurrent senders");
+    println!(
+        "pipeline benchmark: http -> json -> dir-out, durability fsync, {concurrency} concurrent senders"
+    );
     println!("messages:              {n}");
     println!("all 202s after:        {:.2} s", ingested.as_secs_f64());
     println!("all delivered after:   {secs:.2} s");

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::super::{
     ConfigValue, ConnectorConfig, DirIn, DirOut, Durability, EndpointConfig, HttpMethod, HttpOut,
-    HttpSettings,
-    Kind, Limits, LogFormat, Pos, RetryPolicy, RouteConfig, Transport, load, parse,
+    HttpSettings, Kind, Limits, LogFormat, Pos, RetryPolicy, RouteConfig, Transport, load, parse,
 };
 use super::{BASE, FILE, ok};
 
@@ -160,21 +159,24 @@ fn the_full_example_parses_to_the_expected_values() {
             url: "https://example.org/claims".into(),
             method: HttpMethod::Post,
             http: HttpSettings {
-            timeout_ms: 10_000,
-            headers: BTreeMap::from([("X-Api-Key".into(), ConfigValue::Env("PAYER_KEY".into()))]),
-            headers_at: BTreeMap::from([("X-Api-Key".into(), pos(39, 27))]),
-            bearer_token: Some(ConfigValue::Env("PAYER_TOKEN".into())),
-            bearer_token_at: Some(pos(40, 16)),
-            retry: RetryPolicy {
-                max_attempts: 5,
-                initial_backoff_ms: 1000,
-                max_backoff_ms: 60_000
-            },
-            batch_size: 20,
-            allow_plaintext: false,
-            max_response_kib: 1024,
-            replies_from: Vec::new(),
-            replies_from_at: BTreeMap::new(),
+                timeout_ms: 10_000,
+                headers: BTreeMap::from([(
+                    "X-Api-Key".into(),
+                    ConfigValue::Env("PAYER_KEY".into())
+                )]),
+                headers_at: BTreeMap::from([("X-Api-Key".into(), pos(39, 27))]),
+                bearer_token: Some(ConfigValue::Env("PAYER_TOKEN".into())),
+                bearer_token_at: Some(pos(40, 16)),
+                retry: RetryPolicy {
+                    max_attempts: 5,
+                    initial_backoff_ms: 1000,
+                    max_backoff_ms: 60_000
+                },
+                batch_size: 20,
+                allow_plaintext: false,
+                max_response_kib: 1024,
+                replies_from: Vec::new(),
+                replies_from_at: BTreeMap::new(),
             },
         })
     );
@@ -264,11 +266,17 @@ fn defaults_fill_every_optional_key() {
     let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else {
         panic!("an http-out endpoint")
     };
-    assert_eq!((api.method, api.http.timeout_ms), (HttpMethod::Post, 10_000));
+    assert_eq!(
+        (api.method, api.http.timeout_ms),
+        (HttpMethod::Post, 10_000)
+    );
     assert!(api.http.headers.is_empty());
     assert_eq!(api.http.bearer_token, None);
     assert_eq!((api.http.retry, api.http.batch_size), (default_retry, 100));
-    assert_eq!((api.http.allow_plaintext, api.http.max_response_kib), (false, 1024));
+    assert_eq!(
+        (api.http.allow_plaintext, api.http.max_response_kib),
+        (false, 1024)
+    );
     assert!(api.http.replies_from.is_empty());
 
     let route = &cfg.routes[0];

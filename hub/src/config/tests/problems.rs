@@ -512,9 +512,15 @@ fn grants_name_known_capabilities() {
     let text = "[connectors.c]\nplugin = \"c.wasm\"\ngrants = [\"control-numbers\", \"network\"]\n";
     let (line, column, message) = only(text);
     assert_eq!((line, column), (3, 30));
-    assert!(message.contains("`network`, which is not a capability (expected one of: control-numbers)"), "{message}");
+    assert!(
+        message.contains("`network`, which is not a capability (expected one of: control-numbers)"),
+        "{message}"
+    );
     let ok = super::ok("[connectors.c]\nplugin = \"c.wasm\"\ngrants = [\"control-numbers\"]\n");
-    assert_eq!(ok.connectors["c"].grants, vec!["control-numbers".to_string()]);
+    assert_eq!(
+        ok.connectors["c"].grants,
+        vec!["control-numbers".to_string()]
+    );
 }
 
 #[test]
@@ -532,8 +538,14 @@ fn plaintext_http_to_a_host_that_is_not_loopback_is_refused() {
         assert_eq!(found, vec![(15, 7, refusal.to_string())], "{url}");
     }
     // The problem names the key and the rule, never the URL.
-    let (_, _, message) = only(&http_out("http://payer.example.org/270?member=SECRET-1", ""));
-    assert!(!message.contains("payer.example.org") && !message.contains("SECRET-1"), "{message}");
+    let (_, _, message) = only(&http_out(
+        "http://payer.example.org/270?member=SECRET-1",
+        "",
+    ));
+    assert!(
+        !message.contains("payer.example.org") && !message.contains("SECRET-1"),
+        "{message}"
+    );
 
     // Loopback stays allowed; https is always fine; `allow_plaintext` lets the rest through.
     for url in [
@@ -545,15 +557,29 @@ fn plaintext_http_to_a_host_that_is_not_loopback_is_refused() {
         "https://payer.example.org/270",
     ] {
         let cfg = super::ok(&http_out(url, ""));
-        let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+        let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else {
+            panic!("an http-out endpoint")
+        };
         assert!(!api.http.allow_plaintext, "{url}");
     }
-    let cfg = super::ok(&http_out("http://payer.internal:9000/x", "allow_plaintext = true\n"));
-    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+    let cfg = super::ok(&http_out(
+        "http://payer.internal:9000/x",
+        "allow_plaintext = true\n",
+    ));
+    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else {
+        panic!("an http-out endpoint")
+    };
     assert!(api.http.allow_plaintext);
     assert_eq!(
-        only(&http_out("https://payer.internal/x", "allow_plaintext = \"yes\"\n")),
-        (16, 19, "`allow_plaintext` in [endpoints.api] must be a boolean, not a string".into())
+        only(&http_out(
+            "https://payer.internal/x",
+            "allow_plaintext = \"yes\"\n"
+        )),
+        (
+            16,
+            19,
+            "`allow_plaintext` in [endpoints.api] must be a boolean, not a string".into()
+        )
     );
 }
 
@@ -567,7 +593,13 @@ fn plaintext_refusal_of_fhir_out_and_the_file_of_the_problem() {
     assert_eq!(found[0].file, PathBuf::from("/etc/clearway/clearway.toml"));
     let pos = found[0].pos.expect("a position");
     assert_eq!((pos.line, pos.column), (15, 12));
-    assert!(found[0].message.starts_with("`base_url` in [endpoints.ehr] is a plain `http://` URL"), "{}", found[0].message);
+    assert!(
+        found[0]
+            .message
+            .starts_with("`base_url` in [endpoints.ehr] is a plain `http://` URL"),
+        "{}",
+        found[0].message
+    );
     super::ok(&format!("{text}allow_plaintext = true\n"));
     super::ok(&text.replace("http://ehr.example.org", "http://127.0.0.1:8080"));
 }
@@ -575,21 +607,31 @@ fn plaintext_refusal_of_fhir_out_and_the_file_of_the_problem() {
 #[test]
 fn max_response_kib_is_bounded_and_defaults_to_a_mebibyte() {
     let cfg = super::ok(&http_out("https://x.org/", ""));
-    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else {
+        panic!("an http-out endpoint")
+    };
     assert_eq!(api.http.max_response_kib, 1024);
     let cfg = super::ok(&http_out("https://x.org/", "max_response_kib = 4\n"));
-    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else {
+        panic!("an http-out endpoint")
+    };
     assert_eq!(api.http.max_response_kib, 4);
     assert_eq!(
         only(&http_out("https://x.org/", "max_response_kib = 0\n")),
-        (16, 20, "`max_response_kib` in [endpoints.api] must be between 1 and 1048576".into())
+        (
+            16,
+            20,
+            "`max_response_kib` in [endpoints.api] must be between 1 and 1048576".into()
+        )
     );
 }
 
 #[test]
 fn replies_from_names_inbound_endpoints() {
     let cfg = super::ok(&http_out("https://x.org/", "replies_from = [\"inbox\"]\n"));
-    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else { panic!("an http-out endpoint") };
+    let Transport::HttpOut(api) = &cfg.endpoints["api"].transport else {
+        panic!("an http-out endpoint")
+    };
     assert_eq!(api.http.replies_from, vec!["inbox".to_string()]);
     assert_eq!(
         triples(&problems(&http_out("https://x.org/", "replies_from = [\"nowhere\", \"outbox\", \"inbox\", \"inbox\"]\n"))),
@@ -603,7 +645,9 @@ fn replies_from_names_inbound_endpoints() {
             (16, 47, "`replies_from` in [endpoints.api] names endpoint `inbox` twice".into()),
         ]
     );
-    let (line, _, message) = only(&format!("{BASE}[endpoints.drop]\ntransport = \"dir-out\"\nconnector = \"json\"\npath = \"x\"\nreplies_from = [\"inbox\"]\n"));
+    let (line, _, message) = only(&format!(
+        "{BASE}[endpoints.drop]\ntransport = \"dir-out\"\nconnector = \"json\"\npath = \"x\"\nreplies_from = [\"inbox\"]\n"
+    ));
     assert_eq!(line, 16);
     assert!(message.contains("unknown key `replies_from`"), "{message}");
 }
@@ -620,6 +664,9 @@ fn hub_security_keys_are_checked_with_positions() {
         "elements of `allowed_hosts` in [hub] must be host names",
         "`session_idle_minutes` in [hub] must be between 1 and 1440",
     ] {
-        assert!(problems.iter().any(|(_, _, m)| m.contains(expected)), "no `{expected}` in {problems:?}");
+        assert!(
+            problems.iter().any(|(_, _, m)| m.contains(expected)),
+            "no `{expected}` in {problems:?}"
+        );
     }
 }

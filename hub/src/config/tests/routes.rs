@@ -187,19 +187,27 @@ fn a_route_entry_that_is_not_a_table_is_reported() {
 
 #[test]
 fn request_reply_routes_wait_20_seconds_by_default() {
-    let text = format!("{BASE}[[routes]]\nfrom = \"inbox\"\nto = [\"outbox\"]\nrequest_reply = true\n");
+    let text =
+        format!("{BASE}[[routes]]\nfrom = \"inbox\"\nto = [\"outbox\"]\nrequest_reply = true\n");
     let cfg = ok(&text);
     assert!(cfg.routes[0].request_reply);
     assert_eq!(cfg.routes[0].reply_timeout_ms, 20_000);
-    let text = format!("{BASE}[[routes]]\nfrom = \"inbox\"\nto = [\"outbox\"]\nrequest_reply = true\nreply_timeout_ms = 1500\n");
+    let text = format!(
+        "{BASE}[[routes]]\nfrom = \"inbox\"\nto = [\"outbox\"]\nrequest_reply = true\nreply_timeout_ms = 1500\n"
+    );
     assert_eq!(ok(&text).routes[0].reply_timeout_ms, 1500);
 }
 
 #[test]
 fn a_reply_timeout_without_request_reply_is_a_problem() {
-    let text = format!("{BASE}[[routes]]\nfrom = \"inbox\"\nto = [\"outbox\"]\nreply_timeout_ms = 1500\n");
+    let text =
+        format!("{BASE}[[routes]]\nfrom = \"inbox\"\nto = [\"outbox\"]\nreply_timeout_ms = 1500\n");
     let (_, _, message) = only(&text);
-    assert!(message.contains("applies only with `request_reply = true`"), "{message}");
-    let text = format!("{BASE}[[routes]]\nfrom = \"inbox\"\nto = [\"outbox\"]\nrequest_reply = \"yes\"\n");
+    assert!(
+        message.contains("applies only with `request_reply = true`"),
+        "{message}"
+    );
+    let text =
+        format!("{BASE}[[routes]]\nfrom = \"inbox\"\nto = [\"outbox\"]\nrequest_reply = \"yes\"\n");
     assert!(only(&text).2.contains("must be a boolean"));
 }

@@ -7,11 +7,11 @@ use std::sync::{Arc, OnceLock};
 
 use super::*;
 
+mod grants;
 mod hostile;
 mod json;
 mod loading;
 mod units;
-mod grants;
 
 /// Where `./test.sh` puts the guest components.
 fn guest_dir() -> PathBuf {

@@ -10,7 +10,10 @@ fn plan_of(collections: FhirCollections, body: Value) -> Vec<Request> {
 
 #[test]
 fn a_resource_with_an_id_is_put_by_id() {
-    let requests = plan_of(FhirCollections::Transaction, json!({"resourceType": "Claim", "id": "c-1.a"}));
+    let requests = plan_of(
+        FhirCollections::Transaction,
+        json!({"resourceType": "Claim", "id": "c-1.a"}),
+    );
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].method, Method::Put);
     assert_eq!(requests[0].path, "Claim/c-1.a");
@@ -28,12 +31,30 @@ fn a_resource_without_an_id_is_created_once_by_its_identifier() {
     assert_eq!(requests[0].path, "PaymentReconciliation");
     assert_eq!(
         requests[0].method,
-        Method::Post { if_none_exist: Some("identifier=https%3A%2F%2Fpayer.example%2Feft|EFT%2044%265".into()) }
+        Method::Post {
+            if_none_exist: Some("identifier=https%3A%2F%2Fpayer.example%2Feft|EFT%2044%265".into())
+        }
     );
-    let bare = plan_of(FhirCollections::Transaction, json!({"resourceType": "Claim", "identifier": {"value": "PCN-1"}}));
-    assert_eq!(bare[0].method, Method::Post { if_none_exist: Some("identifier=PCN-1".into()) });
-    let none = plan_of(FhirCollections::Transaction, json!({"resourceType": "Claim"}));
-    assert_eq!(none[0].method, Method::Post { if_none_exist: None });
+    let bare = plan_of(
+        FhirCollections::Transaction,
+        json!({"resourceType": "Claim", "identifier": {"value": "PCN-1"}}),
+    );
+    assert_eq!(
+        bare[0].method,
+        Method::Post {
+            if_none_exist: Some("identifier=PCN-1".into())
+        }
+    );
+    let none = plan_of(
+        FhirCollections::Transaction,
+        json!({"resourceType": "Claim"}),
+    );
+    assert_eq!(
+        none[0].method,
+        Method::Post {
+            if_none_exist: None
+        }
+    );
 }
 
 #[test]
@@ -41,7 +62,17 @@ fn transaction_and_batch_bundles_go_to_the_base_as_they_are() {
     for kind in ["transaction", "batch"] {
         let body = json!({"resourceType": "Bundle", "type": kind, "entry": []});
         let requests = plan_of(FhirCollections::Entries, body.clone());
-        assert_eq!(requests, vec![Request { method: Method::Post { if_none_exist: None }, path: String::new(), body, bundle: true }]);
+        assert_eq!(
+            requests,
+            vec![Request {
+                method: Method::Post {
+                    if_none_exist: None
+                },
+                path: String::new(),
+                body,
+                bundle: true
+            }]
+        );
     }
 }
 
@@ -60,8 +91,14 @@ fn a_collection_becomes_one_transaction_with_a_request_per_entry() {
     let body = &requests[0].body;
     assert_eq!(body["type"], "transaction");
     assert_eq!(body["entry"][0]["fullUrl"], "urn:uuid:1");
-    assert_eq!(body["entry"][0]["request"], json!({"method": "POST", "url": "PaymentReconciliation", "ifNoneExist": "identifier=EFT-1"}));
-    assert_eq!(body["entry"][1]["request"], json!({"method": "PUT", "url": "ExplanationOfBenefit/eob-1"}));
+    assert_eq!(
+        body["entry"][0]["request"],
+        json!({"method": "POST", "url": "PaymentReconciliation", "ifNoneExist": "identifier=EFT-1"})
+    );
+    assert_eq!(
+        body["entry"][1]["request"],
+        json!({"method": "PUT", "url": "ExplanationOfBenefit/eob-1"})
+    );
     assert_eq!(body["entry"][1]["resource"]["id"], "eob-1");
     let batch = plan_of(FhirCollections::Batch, collection());
     assert_eq!(batch[0].body["type"], "batch");
@@ -71,7 +108,10 @@ fn a_collection_becomes_one_transaction_with_a_request_per_entry() {
 fn a_collection_can_be_sent_entry_by_entry() {
     let requests = plan_of(FhirCollections::Entries, collection());
     let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
-    assert_eq!(paths, ["PaymentReconciliation", "ExplanationOfBenefit/eob-1"]);
+    assert_eq!(
+        paths,
+        ["PaymentReconciliation", "ExplanationOfBenefit/eob-1"]
+    );
 }
 
 #[test]
@@ -79,10 +119,22 @@ fn payloads_that_are_not_resources_are_refused_for_good() {
     for (data, why) in [
         (&b"ISA*00*"[..], "is not JSON"),
         (br#"{"id": "1"}"#, "has no valid `resourceType`"),
-        (br#"{"resourceType": "../Claim"}"#, "has no valid `resourceType`"),
-        (br#"{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {}}]}"#, "Bundle.entry[0]"),
-        (br#"{"resourceType": "Bundle", "type": "collection"}"#, "empty collection"),
-        (br#"{"resourceType": "Bundle", "type": "message", "entry": []}"#, "`message` Bundle"),
+        (
+            br#"{"resourceType": "../Claim"}"#,
+            "has no valid `resourceType`",
+        ),
+        (
+            br#"{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {}}]}"#,
+            "Bundle.entry[0]",
+        ),
+        (
+            br#"{"resourceType": "Bundle", "type": "collection"}"#,
+            "empty collection",
+        ),
+        (
+            br#"{"resourceType": "Bundle", "type": "message", "entry": []}"#,
+            "`message` Bundle",
+        ),
     ] {
         let error = plan("ehr", FhirCollections::Transaction, data).expect_err("refused");
         assert!(!error.retryable);
@@ -98,7 +150,10 @@ fn an_operation_outcome_is_summarized_without_its_diagnostics() {
         {"severity": "warning", "code": "Bad Code!"}
     ]});
     let text = outcome_summary(&outcome);
-    assert_eq!(text, ": OperationOutcome error/required at Claim.item[0].productOrService; error/value; warning/?");
+    assert_eq!(
+        text,
+        ": OperationOutcome error/required at Claim.item[0].productOrService; error/value; warning/?"
+    );
     assert_eq!(outcome_summary(&json!({"resourceType": "Patient"})), "");
 }
 
@@ -107,22 +162,43 @@ fn every_entry_of_a_bundle_response_must_succeed() {
     let ok = json!({"resourceType": "Bundle", "type": "transaction-response", "entry": [
         {"response": {"status": "201 Created"}}, {"response": {"status": "200"}}
     ]});
-    assert_eq!(bundle_note("ehr", StatusCode::OK, &ok).expect("ok"), "HTTP 200 Bundle: 2 entries (201, 200)");
+    assert_eq!(
+        bundle_note("ehr", StatusCode::OK, &ok).expect("ok"),
+        "HTTP 200 Bundle: 2 entries (201, 200)"
+    );
     let partial = json!({"resourceType": "Bundle", "type": "batch-response", "entry": [
         {"response": {"status": "201 Created"}},
         {"response": {"status": "422 Unprocessable Entity", "outcome": {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid"}]}}}
     ]});
     let error = bundle_note("ehr", StatusCode::OK, &partial).expect_err("entry failed");
     assert!(!error.retryable);
-    assert!(error.info.message.contains("HTTP 422 for Bundle.entry[1]: OperationOutcome error/invalid"), "{}", error.info.message);
+    assert!(
+        error
+            .info
+            .message
+            .contains("HTTP 422 for Bundle.entry[1]: OperationOutcome error/invalid"),
+        "{}",
+        error.info.message
+    );
     let busy = json!({"entry": [{"response": {"status": "503"}}]});
-    assert!(bundle_note("ehr", StatusCode::OK, &busy).expect_err("busy").retryable);
+    assert!(
+        bundle_note("ehr", StatusCode::OK, &busy)
+            .expect_err("busy")
+            .retryable
+    );
     let missing = json!({"entry": [{"response": {}}]});
-    assert!(!bundle_note("ehr", StatusCode::OK, &missing).expect_err("no status").retryable);
+    assert!(
+        !bundle_note("ehr", StatusCode::OK, &missing)
+            .expect_err("no status")
+            .retryable
+    );
 }
 
 #[test]
 fn locations_are_noted_below_the_base() {
-    assert_eq!(relative("https://ehr/fhir", "https://ehr/fhir/Claim/7/_history/1"), "Claim/7/_history/1");
+    assert_eq!(
+        relative("https://ehr/fhir", "https://ehr/fhir/Claim/7/_history/1"),
+        "Claim/7/_history/1"
+    );
     assert_eq!(relative("https://ehr/fhir", "Claim/7"), "Claim/7");
 }

@@ -73,15 +73,19 @@ pub fn created(
     if let Some(given) = given {
         return Ok(given.to_owned());
     }
-    message.id.as_deref().and_then(clearway_plugin_sdk::time::ulid_time).ok_or_else(|| {
-        Problem::error(
-            REQUIRED,
-            "FHIR requires a creation date-time: the message has no creation date and no \
+    message
+        .id
+        .as_deref()
+        .and_then(clearway_plugin_sdk::time::ulid_time)
+        .ok_or_else(|| {
+            Problem::error(
+                REQUIRED,
+                "FHIR requires a creation date-time: the message has no creation date and no \
                  ULID id to take it from",
-        )
-        .at_path(format!("/{index}/id"))
-        .into()
-    })
+            )
+            .at_path(format!("/{index}/id"))
+            .into()
+        })
 }
 
 #[cfg(test)]

@@ -5,8 +5,7 @@
 
 use clearway_plugin_sdk::schemas::{Body, EligibilityRequest};
 use clearway_plugin_sdk::{
-    Connector, ConnectorError, Description, InboundMeta, Kind, Message, OutboundMeta, Payload,
-    host,
+    Connector, ConnectorError, Description, InboundMeta, Kind, Message, OutboundMeta, Payload, host,
 };
 
 /// The counting connector.
@@ -28,8 +27,13 @@ impl Connector for Counter {
         Ok(vec![message])
     }
 
-    fn encode(_messages: Vec<Message>, _meta: &OutboundMeta) -> Result<Vec<Payload>, ConnectorError> {
-        Err(ConnectorError::Unsupported("guest-counter encodes nothing".to_owned()))
+    fn encode(
+        _messages: Vec<Message>,
+        _meta: &OutboundMeta,
+    ) -> Result<Vec<Payload>, ConnectorError> {
+        Err(ConnectorError::Unsupported(
+            "guest-counter encodes nothing".to_owned(),
+        ))
     }
 }
 
