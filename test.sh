@@ -19,6 +19,8 @@ echo "==> building the hub and the tests"
 cargo build --locked --all-targets
 
 status=0
+echo "==> formatting (cargo fmt --check)"
+cargo fmt --all --check || status=1
 echo "==> lints (clippy, warnings are errors)"
 cargo clippy --locked --all-targets -- -D warnings || status=1
 
@@ -29,6 +31,6 @@ else
     cargo test --locked --no-fail-fast "$@" || status=1
 fi
 if [[ $status -ne 0 ]]; then
-    echo "==> FAILED (see clippy or test output above)" >&2
+    echo "==> FAILED (see fmt, clippy or test output above)" >&2
 fi
 exit $status
