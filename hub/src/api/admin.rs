@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,9 +14,9 @@ use serde_json::{Value, json};
 
 use super::ApiError;
 use super::guard::Caller;
+use super::params::Params;
 use crate::auth::{CredentialError, Role};
 use crate::pipeline::Hub;
-use crate::store::record::parse_time_ms;
 
 impl From<CredentialError> for ApiError {
     fn from(e: CredentialError) -> Self {
@@ -220,47 +221,20 @@ const AUDIT_PARAMS: [&str; 7] = [
 /// `GET /v1/audit`: newest first, with filters and a cursor.
 pub async fn audit(
     Extension(caller): Extension<Caller>,
-    Query(p): Query<HashMap<String, String>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    if let Some(k) = p.keys().find(|k| !AUDIT_PARAMS.contains(&k.as_str())) {
-        return Err(ApiError::bad_request(format!(
-            "unknown query parameter `{k}` (expected one of: {})",
-            AUDIT_PARAMS.join(", ")
-        )));
-    }
-    let time = |name: &str| -> Result<Option<u64>, ApiError> {
-        p.get(name)
-            .map(|s| {
-                parse_time_ms(s).ok_or_else(|| {
-                    ApiError::bad_request(format!("`{name}` must be RFC 3339 or YYYY-MM-DD"))
-                })
-            })
-            .transpose()
-    };
+    let p = Params::new(query, &AUDIT_PARAMS)?;
     let q = crate::audit::Query {
         actor: p.get("actor").cloned(),
         action: p.get("action").cloned(),
         record: p.get("record").cloned(),
-        since_ms: time("since")?,
-        until_ms: time("until")?,
+        since_ms: p.time("since")?,
+        until_ms: p.time("until")?,
         before: p
             .get("cursor")
-            .map(|c| {
-                c.parse::<u64>().map_err(|_| {
-                    ApiError::bad_request("`cursor` is not a cursor this API gave out")
-                })
-            })
+            .map(|c| c.parse::<u64>().map_err(|_| super::params::bad_cursor()))
             .transpose()?,
-        limit: match p.get("limit") {
-            Some(l) => l
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| {
-                    ApiError::bad_request("`limit` must be a whole number from 1 to 1000")
-                })?,
-            None => 100,
-        },
+        limit: p.limit(100)?,
     };
     let auth = caller.auth.clone();
     let (items, next) = tokio::task::spawn_blocking(move || auth.audit.list(&q))

@@ -6,6 +6,7 @@ mod error;
 pub mod fhir;
 pub mod guard;
 pub mod listener;
+mod params;
 mod session;
 
 use std::collections::HashMap;
@@ -28,12 +29,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use admin::check_sender_endpoints;
 pub use error::ApiError;
 pub use guard::{Caller, Peer};
+use params::Params;
 
 use crate::auth::{Access, Auth};
 use crate::config::Transport;
 use crate::pipeline::reply::ReplyOutcome;
 use crate::pipeline::{Hub, HubError, IngestOutcome};
-use crate::store::record::parse_time_ms;
 use crate::store::{Filter, Record, RecordType, Status};
 
 /// Largest inbound payload the API takes.
@@ -433,22 +434,7 @@ async fn list(
     Extension(caller): Extension<Caller>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(p) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    if let Some(k) = p.keys().find(|k| !LIST_PARAMS.contains(&k.as_str())) {
-        return Err(ApiError::bad_request(format!(
-            "unknown query parameter `{k}` (expected one of: {})",
-            LIST_PARAMS.join(", ")
-        )));
-    }
-    let time = |name: &str| -> Result<Option<u64>, ApiError> {
-        p.get(name)
-            .map(|s| {
-                parse_time_ms(s).ok_or_else(|| {
-                    ApiError::bad_request(format!("`{name}` must be RFC 3339 or YYYY-MM-DD"))
-                })
-            })
-            .transpose()
-    };
+    let p = Params::new(query, &LIST_PARAMS)?;
     let filter = Filter {
         status: p
             .get("status")
@@ -462,8 +448,8 @@ async fn list(
             .map_err(|e| ApiError::bad_request(format!("{e}")))?,
         endpoint: p.get("endpoint").cloned(),
         correlation: p.get("correlation").cloned(),
-        since_ms: time("since")?,
-        until_ms: time("until")?,
+        since_ms: p.time("since")?,
+        until_ms: p.time("until")?,
         q: p.get("q").cloned(),
         record_type: match p.get("type").map(String::as_str) {
             None => None,
@@ -477,25 +463,8 @@ async fn list(
             }
         },
     };
-    let limit = match p.get("limit") {
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request("`limit` must be a whole number from 1 to 1000")
-            })?,
-        None => 50,
-    };
-    let cursor = p.get("cursor").map(String::as_str);
-    if let Some(c) = cursor
-        && ulid::Ulid::from_string(c).is_err()
-    {
-        return Err(ApiError::bad_request(
-            "`cursor` is not a cursor this API gave out",
-        ));
-    }
-    let cursor = cursor.map(str::to_owned);
+    let limit = p.limit(50)?;
+    let cursor = p.ulid_cursor()?;
     let store = hub.store.clone();
     let searched = filter.q.is_some();
     let page = tokio::task::spawn_blocking(move || store.list(&filter, cursor.as_deref(), limit))
@@ -632,38 +601,16 @@ async fn timeline(
     Path(key): Path<String>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(p) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    if let Some(k) = p.keys().find(|k| !TIMELINE_PARAMS.contains(&k.as_str())) {
-        return Err(ApiError::bad_request(format!(
-            "unknown query parameter `{k}` (expected one of: limit, cursor)"
-        )));
-    }
-    let limit = match p.get("limit") {
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request("`limit` must be a whole number from 1 to 1000")
-            })?,
-        None => 200,
-    };
-    let after = p.get("cursor").cloned();
-    if after
-        .as_deref()
-        .is_some_and(|c| ulid::Ulid::from_string(c).is_err())
-    {
-        return Err(ApiError::bad_request(
-            "`cursor` is not a cursor this API gave out",
-        ));
-    }
+    let p = Params::new(query, &TIMELINE_PARAMS)?;
+    let limit = p.limit(200)?;
+    let after = p.ulid_cursor()?;
     let store = hub.store.clone();
     let k = key.clone();
     let (items, next) =
         tokio::task::spawn_blocking(move || store.timeline_page(&k, after.as_deref(), limit))
             .await
             .map_err(ApiError::internal)??;
-    if items.is_empty() && !p.contains_key("cursor") {
+    if items.is_empty() && p.get("cursor").is_none() {
         return Err(ApiError::not_found("no message has this correlation key"));
     }
     let mut items: Vec<Value> = items
