@@ -119,21 +119,26 @@ pub(super) fn cli_actor() -> String {
     )
 }
 
-pub(super) fn audit_offline(
+/// Make one credential change on the stopped hub's store: audit it (refused or
+/// not, as the API does) and make both durable before saying it is done.
+fn change<T>(
+    store: &crate::store::Store,
     auth: &Auth,
     action: &str,
-    records: Vec<String>,
-    outcome: &str,
-) -> anyhow::Result<()> {
+    name: &str,
+    f: impl FnOnce(&crate::auth::Credentials) -> Result<T, crate::auth::CredentialError>,
+) -> anyhow::Result<T> {
+    let result = f(&auth.credentials);
     auth.audit.append(Event {
         actor: cli_actor(),
         role: Some("admin".into()),
         action: action.into(),
-        records,
+        records: vec![name.to_owned()],
         source: Some("local".into()),
-        outcome: outcome.into(),
+        outcome: if result.is_ok() { "ok" } else { "refused" }.into(),
     })?;
-    Ok(())
+    store.sync_blocking()?;
+    Ok(result?)
 }
 
 fn read_password(file: Option<&PathBuf>) -> anyhow::Result<String> {
@@ -195,7 +200,6 @@ pub fn run_token(t: &Target, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         };
     }
     let (config, store, auth) = open_offline(&t.config)?;
-    let store_sync = || store.sync_blocking();
     match cmd {
         TokenCommand::Create {
             name,
@@ -204,17 +208,9 @@ pub fn run_token(t: &Target, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             expires,
         } => {
             crate::api::check_sender_endpoints(&config, &endpoints).map_err(anyhow::Error::msg)?;
-            let result = auth
-                .credentials
-                .create_token(&name, role, &endpoints, expires);
-            audit_offline(
-                &auth,
-                "token.create",
-                vec![name],
-                if result.is_ok() { "ok" } else { "refused" },
-            )?;
-            let token = result?;
-            store_sync()?;
+            let token = change(&store, &auth, "token.create", &name, |c| {
+                c.create_token(&name, role, &endpoints, expires)
+            })?;
             println!("{token}");
         }
         TokenCommand::List => {
@@ -222,15 +218,9 @@ pub fn run_token(t: &Target, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             return print_tokens(&v, t.json);
         }
         TokenCommand::Revoke { name } => {
-            let result = auth.credentials.revoke_token(&name);
-            audit_offline(
-                &auth,
-                "token.revoke",
-                vec![name.clone()],
-                if result.is_ok() { "ok" } else { "refused" },
-            )?;
-            store_sync()?;
-            result?;
+            change(&store, &auth, "token.revoke", &name, |c| {
+                c.revoke_token(&name)
+            })?;
             eprintln!("token `{name}` revoked");
         }
     }
@@ -298,15 +288,9 @@ pub fn run_user(t: &Target, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             password_file,
         } => {
             let password = read_password(password_file.as_ref())?;
-            let result = auth.credentials.add_user(&name, role, &password);
-            audit_offline(
-                &auth,
-                "user.add",
-                vec![name.clone()],
-                if result.is_ok() { "ok" } else { "refused" },
-            )?;
-            store.sync_blocking()?;
-            result?;
+            change(&store, &auth, "user.add", &name, |c| {
+                c.add_user(&name, role, &password)
+            })?;
             eprintln!("user `{name}` added ({role})");
         }
         UserCommand::List => {
@@ -314,15 +298,9 @@ pub fn run_user(t: &Target, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             return print_users(&v, t.json);
         }
         UserCommand::Disable { name } => {
-            let result = auth.credentials.disable_user(&name);
-            audit_offline(
-                &auth,
-                "user.disable",
-                vec![name.clone()],
-                if result.is_ok() { "ok" } else { "refused" },
-            )?;
-            store.sync_blocking()?;
-            result?;
+            change(&store, &auth, "user.disable", &name, |c| {
+                c.disable_user(&name)
+            })?;
             eprintln!("user `{name}` disabled");
         }
         UserCommand::Passwd {
@@ -330,15 +308,9 @@ pub fn run_user(t: &Target, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             password_file,
         } => {
             let password = read_password(password_file.as_ref())?;
-            let result = auth.credentials.set_password(&name, &password);
-            audit_offline(
-                &auth,
-                "user.passwd",
-                vec![name.clone()],
-                if result.is_ok() { "ok" } else { "refused" },
-            )?;
-            store.sync_blocking()?;
-            result?;
+            change(&store, &auth, "user.passwd", &name, |c| {
+                c.set_password(&name, &password)
+            })?;
             eprintln!("password of `{name}` changed");
         }
     }
