@@ -561,3 +561,34 @@ fn oversized_bodies_and_slow_clients_get_clear_answers_and_lose_nothing() {
     // Meanwhile and after, everything already accepted is there.
     assert_eq!(hub.get(&format!("/v1/messages/{kept}")).0, 200);
 }
+
+#[test]
+fn metrics_listen_serves_metrics_alone_without_a_credential() {
+    let port = clearway_tests::support::free_port();
+    let cfg = config().replace(
+        "durability = \"fsync\"",
+        &format!("durability = \"fsync\"\nmetrics_listen = \"127.0.0.1:{port}\""),
+    );
+    let hub = Hub::start(&cfg);
+    let r = http()
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.text().unwrap().contains("clearway_"), "Prometheus text");
+    let r = http()
+        .get(format!("http://127.0.0.1:{port}/v1/messages"))
+        .send()
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        404,
+        "only /metrics is on the metrics listener"
+    );
+    let r = http().get(format!("{}/metrics", hub.url)).send().unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        401,
+        "the main listener still wants a credential"
+    );
+}
