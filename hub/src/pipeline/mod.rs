@@ -83,8 +83,12 @@ impl Hub {
     pub fn build(config: Config) -> anyhow::Result<Arc<Hub>> {
         let data_dir = &config.hub.data_dir;
         let store = crate::store::open_configured(&config.hub)?;
-        let runtime =
-            Runtime::new(&data_dir.join("plugin-cache")).context("starting the plugin runtime")?;
+        // `$CLEARWAY_CACHE_DIR` (as for the command line) lets several hubs on one
+        // machine, the tests' for one, share compiled plugins; the cache's owner and
+        // mode are checked either way (runtime/cache.rs).
+        let cache_dir = std::env::var_os("CLEARWAY_CACHE_DIR")
+            .map_or_else(|| data_dir.join("plugin-cache"), std::path::PathBuf::from);
+        let runtime = Runtime::new(&cache_dir).context("starting the plugin runtime")?;
         let mut connectors = BTreeMap::new();
         for (name, c) in &config.connectors {
             let values = resolve_connector_config(c)?;
