@@ -13,6 +13,7 @@ use serde_json::json;
 use super::ApiError;
 use super::guard::{Caller, source};
 use crate::audit::Event;
+use crate::auth::credentials::LoginFailure;
 use crate::auth::session::COOKIE;
 use crate::auth::{Auth, Via};
 use crate::store::record::{now_ms, rfc3339_ms};
@@ -112,7 +113,15 @@ pub async fn login(
         Err(failure) => {
             let delay = auth.throttle.fail(&name, &from, now_ms());
             auth.audit
-                .record(event("login.failed", failure.code()))
+                .record(match failure {
+                    // A name no account has may be a password typed in the wrong
+                    // field: the audit log keeps that it happened, not the text.
+                    LoginFailure::UnknownUser => Event {
+                        actor: "(unknown name)".into(),
+                        ..event("login.failed", failure.code())
+                    },
+                    _ => event("login.failed", failure.code()),
+                })
                 .await
                 .map_err(ApiError::internal)?;
             tokio::time::sleep(delay).await;
