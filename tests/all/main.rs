@@ -16,5 +16,6 @@ mod fhir_out;
 mod hostile;
 mod http_out;
 mod reply;
+mod test_clearinghouse;
 mod tls;
 mod x12_cli;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::config::{self, Config, Problem};
 use crate::pipeline::{resolve_connector_config, runtime_limits};
 use crate::runtime::Runtime;
+use crate::transport::test_clearinghouse;
 
 /// Run `check`.
 pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
@@ -96,6 +97,27 @@ fn check_plugins(cfg: &Config) -> Vec<Problem> {
                     ep.name,
                     p.name()
                 ),
+            });
+        }
+    }
+    for ep in cfg.endpoints.values() {
+        let crate::config::Transport::TestClearinghouse(tc) = &ep.transport else {
+            continue;
+        };
+        let problems = test_clearinghouse::connector_problems(cfg, &ep.name, |c| {
+            loaded
+                .get(c)
+                .map(|p: &std::sync::Arc<crate::runtime::Plugin>| p.description())
+        });
+        for (side, message) in problems {
+            let pos = match side {
+                test_clearinghouse::Side::Endpoint => ep.at,
+                test_clearinghouse::Side::RepliesTo => tc.replies_to_at,
+            };
+            out.push(Problem {
+                file: cfg.path.clone(),
+                pos: Some(pos),
+                message,
             });
         }
     }

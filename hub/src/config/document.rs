@@ -10,10 +10,10 @@ use super::fields::Fields;
 use super::model::{Config, Durability, HubConfig, LogFormat, TlsConfig};
 use super::problem::{Problem, Report};
 use super::value::ConfigValue;
-use super::{connectors, endpoints, routes};
+use super::{connectors, console, endpoints, routes};
 
 /// Keys allowed at the top of the file.
-const TOP_KEYS: &[&str] = &["hub", "connectors", "endpoints", "routes"];
+const TOP_KEYS: &[&str] = &["hub", "connectors", "endpoints", "routes", "console"];
 /// Keys allowed in `[hub]`.
 const HUB_KEYS: &[&str] = &[
     "data_dir",
@@ -73,6 +73,7 @@ pub(crate) fn read_document(
     let connectors = connectors::parse(&mut report, &root, base_dir);
     let endpoints = endpoints::parse(&mut report, &root, base_dir, &connectors.names);
     let routes = routes::parse(&mut report, &root, &endpoints.transports);
+    let console = console::parse(&mut report, &root);
 
     let config = Config {
         path: path.to_path_buf(),
@@ -81,6 +82,7 @@ pub(crate) fn read_document(
         connectors: connectors.built,
         endpoints: endpoints.built,
         routes,
+        console,
     };
     (Some(config), report.into_problems())
 }

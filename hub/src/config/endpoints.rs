@@ -12,9 +12,20 @@ use super::glob::check_pattern;
 use super::http_out::{check_replies_from, parse_fhir_out, parse_http_out};
 use super::model::{DirIn, DirOut, EndpointConfig, RetryPolicy, Transport};
 use super::problem::Report;
+use super::test_clearinghouse::{
+    TEST_CLEARINGHOUSE_KEYS, check_replies_to, parse_test_clearinghouse,
+};
 
 /// Transports that exist.
-pub(crate) const TRANSPORTS: &[&str] = &["http", "fhir", "dir", "dir-out", "http-out", "fhir-out"];
+pub(crate) const TRANSPORTS: &[&str] = &[
+    "http",
+    "fhir",
+    "dir",
+    "dir-out",
+    "http-out",
+    "fhir-out",
+    "test-clearinghouse",
+];
 /// Transports the design names but this version does not have.
 const RESERVED_TRANSPORTS: &[&str] = &["mllp", "sftp"];
 
@@ -166,6 +177,9 @@ pub(crate) fn parse(
             Some("dir-out") => parse_dir_out(report, &fields, base_dir).map(Transport::DirOut),
             Some("http-out") => parse_http_out(report, &fields, base_dir).map(Transport::HttpOut),
             Some("fhir-out") => parse_fhir_out(report, &fields, base_dir).map(Transport::FhirOut),
+            Some("test-clearinghouse") => {
+                parse_test_clearinghouse(report, &fields).map(Transport::TestClearinghouse)
+            }
             _ => None,
         };
         if let (Some(transport), Some(connector)) = (settings, connector) {
@@ -196,6 +210,7 @@ pub(crate) fn parse(
         }
     }
     check_replies_from(report, &endpoints.built, &endpoints.transports);
+    check_replies_to(report, &endpoints.built, &endpoints.transports);
     endpoints
 }
 
@@ -206,6 +221,7 @@ fn keys_of(transport: &str) -> &'static [&'static str] {
         "dir-out" => DIR_OUT_KEYS,
         "http-out" => HTTP_OUT_KEYS,
         "fhir-out" => FHIR_OUT_KEYS,
+        "test-clearinghouse" => TEST_CLEARINGHOUSE_KEYS,
         _ => HTTP_KEYS,
     }
 }
@@ -219,6 +235,7 @@ fn all_keys() -> Vec<&'static str> {
         DIR_OUT_KEYS,
         HTTP_OUT_KEYS,
         FHIR_OUT_KEYS,
+        TEST_CLEARINGHOUSE_KEYS,
     ]
     .concat()
     {

@@ -54,7 +54,7 @@ pub fn check_files(cfg: &Config) -> Vec<Problem> {
         let place = format!("[endpoints.{}]", endpoint.name);
         let at = Some(endpoint.at);
         match &endpoint.transport {
-            Transport::Http | Transport::Fhir => {}
+            Transport::Http | Transport::Fhir | Transport::TestClearinghouse(_) => {}
             Transport::Dir(dir) => {
                 let folders = [
                     ("path", &dir.path, Some(dir.path_at)),

@@ -13,6 +13,7 @@
 //! `docs/configuration.md` is the reference for every key.
 
 mod connectors;
+mod console;
 mod document;
 mod endpoints;
 mod fields;
@@ -23,6 +24,7 @@ mod kind;
 mod model;
 mod problem;
 mod routes;
+mod test_clearinghouse;
 mod value;
 
 #[cfg(test)]
@@ -33,9 +35,9 @@ use std::path::{Path, PathBuf};
 pub use files::check_files;
 pub use kind::Kind;
 pub use model::{
-    Config, ConnectorConfig, DirIn, DirOut, Durability, EndpointConfig, FhirCollections, FhirOut,
-    HttpMethod, HttpOut, HttpSettings, HubConfig, Limits, LogFormat, RetryPolicy, RouteConfig,
-    TlsConfig, Transport,
+    Config, ConnectorConfig, ConsoleConfig, DirIn, DirOut, Durability, EndpointConfig,
+    FhirCollections, FhirOut, HttpMethod, HttpOut, HttpSettings, HubConfig, Limits, LogFormat,
+    RetryPolicy, RouteConfig, TestClearinghouse, TlsConfig, Transport,
 };
 pub use problem::{ConfigErrors, Pos, Problem};
 pub use value::{ConfigValue, SecretError};

@@ -24,6 +24,31 @@ pub struct Config {
     pub endpoints: BTreeMap<String, EndpointConfig>,
     /// The `[[routes]]`, in file order.
     pub routes: Vec<RouteConfig>,
+    /// The `[console]` table.
+    pub console: ConsoleConfig,
+}
+
+/// The `[console]` table: the coordinator console's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleConfig {
+    /// The practice's IANA time zone: every time on the console is shown in it
+    /// (date-only fields, such as service and payment dates, never shift).
+    pub time_zone: String,
+    /// Days a payer allows from the date of service to file a claim (the denials
+    /// worklist counts down to it), unless the payer has its own.
+    pub timely_filing_days: u32,
+    /// Per payer id (or name), its own timely filing limit in days.
+    pub payer_timely_filing_days: std::collections::BTreeMap<String, u32>,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            time_zone: "UTC".into(),
+            timely_filing_days: 365,
+            payer_timely_filing_days: std::collections::BTreeMap::new(),
+        }
+    }
 }
 
 /// The `[hub]` table: process-wide settings.
@@ -171,6 +196,9 @@ pub enum Transport {
     HttpOut(HttpOut),
     /// Outbound: FHIR resources created or updated on an EHR's FHIR REST API.
     FhirOut(FhirOut),
+    /// Outbound: a built-in test clearinghouse and payer that answers what it receives
+    /// (999, 277CA, 835, 271, 277, 278) through an inbound endpoint.
+    TestClearinghouse(TestClearinghouse),
 }
 
 impl Transport {
@@ -189,6 +217,7 @@ impl Transport {
             Transport::DirOut(_) => "dir-out",
             Transport::HttpOut(_) => "http-out",
             Transport::FhirOut(_) => "fhir-out",
+            Transport::TestClearinghouse(_) => "test-clearinghouse",
         }
     }
 }
@@ -260,6 +289,30 @@ pub enum FhirCollections {
     Batch,
     /// Each resource on its own request, in order.
     Entries,
+}
+
+/// Settings of an outbound `test-clearinghouse` endpoint: a clearinghouse and payer built
+/// into the hub that answers every payload it receives, deterministically from its
+/// content, by ingesting its answers into `replies_to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestClearinghouse {
+    /// The inbound endpoint the answers are ingested into; its connector makes them
+    /// (`acknowledge`, `encode`) and reads them back.
+    pub replies_to: String,
+    /// Where `replies_to` was written.
+    pub replies_to_at: Pos,
+    /// Seconds between the 277CA and the 835 (0: at once).
+    pub remittance_delay_seconds: u64,
+    /// Procedure codes whose service lines are denied (CARC 50), compared ignoring case.
+    pub deny_procedures: Vec<String>,
+    /// The allowed amount as a percentage of the charge (0 to 100).
+    pub allowed_percent: rust_decimal::Decimal,
+    /// The coinsurance (PR-2) as a percentage of the allowed amount (0 to 100).
+    pub coinsurance_percent: rust_decimal::Decimal,
+    /// How failed deliveries are retried.
+    pub retry: RetryPolicy,
+    /// Most messages handed to the connector's `encode` at once.
+    pub batch_size: usize,
 }
 
 /// What every outbound HTTP transport (`http-out`, `fhir-out`) sets besides its target.

@@ -158,7 +158,7 @@ fn check_endpoint(
             let rule = if inbound {
                 "`from` must be an inbound endpoint (http, dir)"
             } else {
-                "`to` must name outbound endpoints (dir-out, http-out, fhir-out)"
+                "`to` must name outbound endpoints (dir-out, http-out, fhir-out, test-clearinghouse)"
             };
             let direction = if inbound { "outbound" } else { "inbound" };
             report.at(

@@ -6,6 +6,7 @@ mod files;
 mod glob;
 mod problems;
 mod routes;
+mod test_clearinghouse;
 mod values;
 
 use std::path::Path;

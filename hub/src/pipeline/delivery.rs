@@ -26,6 +26,7 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
         Some(Transport::DirOut(d)) => (d.batch_size, d.retry),
         Some(Transport::HttpOut(h)) => (h.http.batch_size, h.http.retry),
         Some(Transport::FhirOut(f)) => (f.http.batch_size, f.http.retry),
+        Some(Transport::TestClearinghouse(t)) => (t.batch_size, t.retry),
         _ => return,
     };
     loop {

@@ -123,6 +123,16 @@ impl Hub {
                 );
             }
         }
+        for name in config.endpoints.keys() {
+            let problems =
+                crate::transport::test_clearinghouse::connector_problems(&config, name, |c| {
+                    connectors.get(c).map(|p| p.description())
+                });
+            if !problems.is_empty() {
+                let all: Vec<String> = problems.into_iter().map(|(_, m)| m).collect();
+                anyhow::bail!("{}", all.join("; "));
+            }
+        }
         let wakers = config
             .endpoints
             .iter()
@@ -162,7 +172,10 @@ impl Hub {
         let mut tasks = Vec::new();
         for (name, ep) in &self.config.endpoints {
             match &ep.transport {
-                Transport::DirOut(_) | Transport::HttpOut(_) | Transport::FhirOut(_) => {
+                Transport::DirOut(_)
+                | Transport::HttpOut(_)
+                | Transport::FhirOut(_)
+                | Transport::TestClearinghouse(_) => {
                     let hub = self.clone();
                     let name = name.clone();
                     tasks.push(tokio::spawn(async move { delivery::run(hub, name).await }));

@@ -159,7 +159,8 @@ fn forget_in(map: &mut HashMap<Key, Vec<Waiter>>, id: u64) {
 
 impl Hub {
     /// The inbound endpoints through which a reply to `request` may arrive: the
-    /// `replies_from` of each destination it was routed to; for a destination without
+    /// `replies_from` of each destination it was routed to (a `test-clearinghouse`'s
+    /// `replies_to`); for a destination without
     /// one (and `dir-out`, which has none), every inbound endpoint except the sender
     /// facing ones: the request's own endpoint and the `from` of every request/reply
     /// route taking the request's kind. A request routed nowhere gets no reply.
@@ -170,6 +171,7 @@ impl Hub {
             let named: &[String] = match self.endpoint(dest).map(|e| &e.transport) {
                 Some(Transport::HttpOut(h)) => &h.http.replies_from,
                 Some(Transport::FhirOut(f)) => &f.http.replies_from,
+                Some(Transport::TestClearinghouse(t)) => std::slice::from_ref(&t.replies_to),
                 _ => &[],
             };
             if named.is_empty() {

@@ -32,7 +32,7 @@ fn an_unknown_top_level_key_is_named_with_the_allowed_ones() {
         (
             2,
             1,
-            "unknown key `route` in the top level (expected one of: hub, connectors, endpoints, routes)".into()
+            "unknown key `route` in the top level (expected one of: hub, connectors, endpoints, routes, console)".into()
         )
     );
 }
@@ -270,7 +270,7 @@ fn an_unknown_transport_lists_the_transports() {
     let text = "[connectors.c]\nplugin = \"c.wasm\"\n[endpoints.e]\ntransport = \"smtp\"\nconnector = \"c\"\n";
     assert_eq!(
         only(text),
-        (4, 13, "unknown transport `smtp` in [endpoints.e] (expected one of: http, fhir, dir, dir-out, http-out, fhir-out)".into())
+        (4, 13, "unknown transport `smtp` in [endpoints.e] (expected one of: http, fhir, dir, dir-out, http-out, fhir-out, test-clearinghouse)".into())
     );
 }
 
@@ -669,4 +669,42 @@ fn hub_security_keys_are_checked_with_positions() {
             "no `{expected}` in {problems:?}"
         );
     }
+}
+
+#[test]
+fn console_settings_are_checked_with_their_positions() {
+    let found = triples(&problems(
+        "[console]\ntime_zone = \"Mars/Olympus\"\ntimely_filing_days = 0\npayer_timely_filing_days = { \"60054\" = 90, \"87726\" = \"ninety\", \"X\" = 5000 }\ncolour = 1\n",
+    ));
+    let messages: Vec<&str> = found.iter().map(|(_, _, m)| m.as_str()).collect();
+    assert!(
+        found
+            .iter()
+            .any(|(l, c, m)| (*l, *c) == (2, 13) && m.contains("IANA time zone")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, _, m)| *l == 3 && m.contains("between 1 and 3650")),
+        "{found:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`87726`") && m.contains("integer")),
+        "{found:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`X`") && m.contains("between 1 and 3650")),
+        "{found:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("unknown key `colour` in [console]")),
+        "{found:#?}"
+    );
 }

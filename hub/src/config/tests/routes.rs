@@ -44,7 +44,7 @@ fn routes_go_from_inbound_to_outbound_endpoints() {
             (
                 19,
                 7,
-                "`to` in [[routes]] #1 names endpoint `drop`, which is inbound (transport `dir`); `to` must name outbound endpoints (dir-out, http-out, fhir-out)"
+                "`to` in [[routes]] #1 names endpoint `drop`, which is inbound (transport `dir`); `to` must name outbound endpoints (dir-out, http-out, fhir-out, test-clearinghouse)"
                     .into()
             ),
         ]
