@@ -12,6 +12,8 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod console;
+pub mod ledger;
 pub mod metrics;
 pub mod pipeline;
 pub mod runtime;

@@ -2,12 +2,13 @@
 //! behind the access-control layer ([`guard`]) but the two health checks and the login.
 
 mod admin;
+mod claims;
 mod error;
 pub mod fhir;
 pub mod guard;
 pub mod listener;
-mod params;
-mod session;
+pub(crate) mod params;
+pub mod session;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -86,6 +87,8 @@ fn all_routes() -> Routes {
         .add(Method::GET, "/v1/messages/{id}", get(show))
         .add(Method::POST, "/v1/messages/{id}/replay", post(replay))
         .add(Method::GET, "/v1/claims/{key}/timeline", get(timeline))
+        .add(Method::GET, "/v1/claims", get(claims::list))
+        .add(Method::GET, "/v1/claims/{key}", get(claims::show))
         .add(Method::GET, "/v1/audit", get(admin::audit))
         .add(Method::GET, "/v1/audit/verify", get(admin::audit_verify))
         .add(Method::GET, "/v1/admin/tokens", get(admin::list_tokens))
@@ -110,7 +113,7 @@ fn all_routes() -> Routes {
         .add(Method::POST, "/v1/session", post(session::login))
         .add(Method::GET, "/v1/session", get(session::whoami))
         .add(Method::DELETE, "/v1/session", delete(session::logout));
-    fhir::routes(api)
+    crate::console::routes(fhir::routes(api))
 }
 
 /// Every (method, path pattern) the router serves, in the order they were added.
@@ -132,7 +135,8 @@ pub fn router(hub: Arc<Hub>, auth: Arc<Auth>, tls: bool) -> Router {
             auth.clone(),
             guard::guard,
         ))
-        .fallback(guard::fallback);
+        .fallback(guard::fallback)
+        .layer(axum::middleware::from_fn(crate::console::login_redirect));
     let mut headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -415,7 +419,7 @@ fn summary(r: &Record) -> Value {
     v
 }
 
-const LIST_PARAMS: [&str; 10] = [
+pub(crate) const LIST_PARAMS: [&str; 10] = [
     "status",
     "kind",
     "endpoint",
@@ -428,14 +432,11 @@ const LIST_PARAMS: [&str; 10] = [
     "cursor",
 ];
 
-/// `GET /v1/messages`: filters and cursor pagination, newest first.
-async fn list(
-    State(hub): State<Arc<Hub>>,
-    Extension(caller): Extension<Caller>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let p = Params::new(query, &LIST_PARAMS)?;
-    let filter = Filter {
+/// The store [`Filter`] of a listing's checked parameters (`status`, `kind`,
+/// `endpoint`, `correlation`, `since`, `until`, `q`, `type`): one reading of them
+/// for `/v1/messages` and the console's message pages.
+pub(crate) fn message_filter(p: &Params) -> Result<Filter, ApiError> {
+    Ok(Filter {
         status: p
             .get("status")
             .map(|s| s.parse())
@@ -462,7 +463,17 @@ async fn list(
                 ));
             }
         },
-    };
+    })
+}
+
+/// `GET /v1/messages`: filters and cursor pagination, newest first.
+async fn list(
+    State(hub): State<Arc<Hub>>,
+    Extension(caller): Extension<Caller>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let p = Params::new(query, &LIST_PARAMS)?;
+    let filter = message_filter(&p)?;
     let limit = p.limit(50)?;
     let cursor = p.ulid_cursor()?;
     let store = hub.store.clone();

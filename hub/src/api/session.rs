@@ -14,7 +14,7 @@ use super::ApiError;
 use super::guard::{Caller, source};
 use crate::audit::Event;
 use crate::auth::credentials::LoginFailure;
-use crate::auth::session::COOKIE;
+use crate::auth::session::{COOKIE, Session};
 use crate::auth::{Auth, Via};
 use crate::store::record::{now_ms, rfc3339_ms};
 
@@ -81,70 +81,24 @@ pub async fn login(
         )
     })?;
     let Login { name, password } = parse_login(&parts.headers, &body)?;
-    let event = |action: &str, outcome: &str| Event {
-        actor: name.clone(),
-        role: None,
-        action: action.into(),
-        records: Vec::new(),
-        source: Some(from.clone()),
-        outcome: outcome.into(),
-    };
-    if let Err(wait) = auth.throttle.check(&name, &from, now_ms()) {
-        auth.audit
-            .record(event("login.failed", "throttled"))
-            .await
-            .map_err(ApiError::internal)?;
-        let mut r = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_logins",
-            format!("too many failed logins for this name or address: try again in {wait} s"),
-        )
-        .into_response();
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(r);
-    }
-    let creds = auth.credentials.clone();
-    let (n, p) = (name.clone(), password);
-    let result = tokio::task::spawn_blocking(move || creds.authenticate_user(&n, &p))
-        .await
-        .map_err(ApiError::internal)?;
-    match result {
-        Err(failure) => {
-            let delay = auth.throttle.fail(&name, &from, now_ms());
-            auth.audit
-                .record(match failure {
-                    // A name no account has may be a password typed in the wrong
-                    // field: the audit log keeps that it happened, not the text.
-                    LoginFailure::UnknownUser => Event {
-                        actor: "(unknown name)".into(),
-                        ..event("login.failed", failure.code())
-                    },
-                    _ => event("login.failed", failure.code()),
-                })
-                .await
-                .map_err(ApiError::internal)?;
-            tokio::time::sleep(delay).await;
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "login_failed",
-                "wrong name or password, or the account is disabled",
-            ))
+    match attempt(&auth, &from, &name, password).await? {
+        LoginOutcome::Throttled(wait) => {
+            let mut r = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_logins",
+                format!("too many failed logins for this name or address: try again in {wait} s"),
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            Ok(r)
         }
-        Ok(p) => {
-            auth.throttle.succeed(&name);
-            let s = auth.sessions.create(&p.name, p.role, now_ms());
-            auth.audit
-                .record(Event {
-                    role: Some(p.role.as_str().into()),
-                    ..event("login", "ok")
-                })
-                .await
-                .map_err(ApiError::internal)?;
-            let cookie = format!(
-                "{COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict",
-                s.id
-            );
+        LoginOutcome::Failed => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "login_failed",
+            "wrong name or password, or the account is disabled",
+        )),
+        LoginOutcome::LoggedIn(s) => {
             let mut r = (
                 StatusCode::CREATED,
                 Json(json!({
@@ -158,11 +112,103 @@ pub async fn login(
                 .into_response();
             r.headers_mut().insert(
                 header::SET_COOKIE,
-                HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+                HeaderValue::from_str(&session_cookie(&s.id)).map_err(ApiError::internal)?,
             );
             Ok(r)
         }
     }
+}
+
+/// What a login attempt gave.
+pub enum LoginOutcome {
+    /// A new session.
+    LoggedIn(Session),
+    /// Too many failures for this name or address: try again in this many seconds.
+    Throttled(u64),
+    /// Wrong name or password, or a disabled account (which one is not said).
+    Failed,
+}
+
+/// Check a name and password (throttled, audited, failures delayed) and open a
+/// session: the one login of the API and the console.
+pub async fn attempt(
+    auth: &Auth,
+    from: &str,
+    name: &str,
+    password: String,
+) -> Result<LoginOutcome, ApiError> {
+    let event = |action: &str, outcome: &str| Event {
+        actor: name.to_owned(),
+        role: None,
+        action: action.into(),
+        records: Vec::new(),
+        source: Some(from.to_owned()),
+        outcome: outcome.into(),
+    };
+    if let Err(wait) = auth.throttle.check(name, from, now_ms()) {
+        auth.audit
+            .record(event("login.failed", "throttled"))
+            .await
+            .map_err(ApiError::internal)?;
+        return Ok(LoginOutcome::Throttled(wait));
+    }
+    let creds = auth.credentials.clone();
+    let (n, p) = (name.to_owned(), password);
+    let result = tokio::task::spawn_blocking(move || creds.authenticate_user(&n, &p))
+        .await
+        .map_err(ApiError::internal)?;
+    match result {
+        Err(failure) => {
+            let delay = auth.throttle.fail(name, from, now_ms());
+            auth.audit
+                .record(match failure {
+                    // A name no account has may be a password typed in the wrong
+                    // field: the audit log keeps that it happened, not the text.
+                    LoginFailure::UnknownUser => Event {
+                        actor: "(unknown name)".into(),
+                        ..event("login.failed", failure.code())
+                    },
+                    _ => event("login.failed", failure.code()),
+                })
+                .await
+                .map_err(ApiError::internal)?;
+            tokio::time::sleep(delay).await;
+            Ok(LoginOutcome::Failed)
+        }
+        Ok(p) => {
+            auth.throttle.succeed(name);
+            let s = auth.sessions.create(&p.name, p.role, now_ms());
+            auth.audit
+                .record(Event {
+                    role: Some(p.role.as_str().into()),
+                    ..event("login", "ok")
+                })
+                .await
+                .map_err(ApiError::internal)?;
+            Ok(LoginOutcome::LoggedIn(s))
+        }
+    }
+}
+
+/// The `Set-Cookie` value of session `id`.
+pub fn session_cookie(id: &str) -> String {
+    format!("{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie() -> String {
+    format!("{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
+}
+
+/// End the caller's session (audited); an error for a token, which has none.
+pub async fn end_session(caller: &Caller) -> Result<(), ApiError> {
+    let Via::Session { id } = &caller.principal.via else {
+        return Err(ApiError::bad_request(
+            "a token has no session to end (revoke it with `clearway token revoke`)",
+        ));
+    };
+    caller.auth.sessions.end(id);
+    caller.audit("logout", Vec::new(), "ok").await
 }
 
 /// `GET /v1/session`: who the credential stands for (and, for a session, its CSRF token).
@@ -184,20 +230,11 @@ pub async fn whoami(Extension(caller): Extension<Caller>) -> Json<serde_json::Va
 
 /// `DELETE /v1/session`: log out.
 pub async fn logout(Extension(caller): Extension<Caller>) -> Result<Response, ApiError> {
-    let Via::Session { id } = &caller.principal.via else {
-        return Err(ApiError::bad_request(
-            "a token has no session to end (revoke it with `clearway token revoke`)",
-        ));
-    };
-    caller.auth.sessions.end(id);
-    caller.audit("logout", Vec::new(), "ok").await?;
+    end_session(&caller).await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_str(&format!(
-            "{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"
-        ))
-        .map_err(ApiError::internal)?,
+        HeaderValue::from_str(&clear_cookie()).map_err(ApiError::internal)?,
     );
     Ok(r)
 }

@@ -63,6 +63,10 @@ use Access::{Allowed as A, Denied as D, Masked as M, NoRaw as N, OwnEndpoints as
 
 /// Readers of the message log: admin, operator, coordinator in full, viewer masked.
 const READERS: Rule = Rule::Roles([A, A, A, M, D]);
+/// The console's screens: every person's role, the viewer masked.
+const CONSOLE: Rule = Rule::Roles([A, A, A, M, D]);
+/// Working claims (notes, assignments, resolutions): not viewers.
+const WORKERS: Rule = Rule::Roles([A, A, A, D, D]);
 /// Every role that has a credential.
 const ANYONE: Rule = Rule::Roles([A, A, A, A, A]);
 /// Admins only.
@@ -82,7 +86,7 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET", "/v1/messages") => READERS,
         ("GET", "/v1/messages/{id}") => Rule::Roles([A, A, N, M, D]),
         ("POST", "/v1/messages/{id}/replay") => Rule::Roles([A, A, D, D, D]),
-        ("GET", "/v1/claims/{key}/timeline") => READERS,
+        ("GET", "/v1/claims/{key}/timeline" | "/v1/claims" | "/v1/claims/{key}") => READERS,
         ("GET", "/metrics") => Rule::Roles([A, A, A, A, D]),
         ("GET", "/v1/audit" | "/v1/audit/verify") => ADMIN,
         ("GET" | "POST", "/v1/admin/tokens") => ADMIN,
@@ -96,6 +100,27 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/fhir/{endpoint}/CoverageEligibilityRequest"
             | "/fhir/{endpoint}",
         ) => SENDERS,
+        // The coordinator console (docs/console.md).
+        ("GET", "/login" | "/assets/console.css") => Rule::Public,
+        ("POST", "/login") => Rule::Public,
+        ("POST", "/logout") => ANYONE,
+        ("GET", "/" | "/claims" | "/worklists/rejections" | "/worklists/denials" | "/kpis") => {
+            CONSOLE
+        }
+        ("GET", "/claims/{key}") => Rule::Roles([A, A, N, M, D]),
+        ("GET", "/payments" | "/eligibility" | "/prior-auths") => CONSOLE,
+        ("GET", "/payments/{id}" | "/eligibility/{id}" | "/prior-auths/{id}") => {
+            Rule::Roles([A, A, N, M, D])
+        }
+        ("GET", "/messages" | "/dead-letters" | "/endpoints") => CONSOLE,
+        ("GET", "/messages/{id}") => Rule::Roles([A, A, N, M, D]),
+        ("POST", "/dead-letters/replay") => Rule::Roles([A, A, D, D, D]),
+        ("POST", "/messages/search") => WORKERS,
+        ("POST", "/claims/search") => Rule::Roles([A, A, A, D, D]),
+        ("POST", "/views" | "/views/delete") => CONSOLE,
+        ("POST", "/claims/{key}/notes" | "/claims/{key}/assign" | "/claims/{key}/resolve") => {
+            WORKERS
+        }
         _ => return None,
     })
 }

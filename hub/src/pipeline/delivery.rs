@@ -165,6 +165,31 @@ async fn deliver_batch(
             }
         }
     }
+    // Claims sent in a format with acknowledgments: the ledger learns which file
+    // each went in before the file leaves, so even an answer that comes back at once
+    // finds its claims.
+    if plugin.description().acknowledges {
+        for (members, payload, _) in &jobs {
+            let sent: Vec<(String, String)> = members
+                .iter()
+                .filter(|&&i| i < encoded && is_claim(&jsons[i]))
+                .map(|&i| (ids[i].clone(), jsons[i].clone()))
+                .collect();
+            if sent.is_empty() {
+                continue;
+            }
+            let (h, p, data) = (hub.clone(), plugin.clone(), payload.data.clone());
+            match tokio::task::spawn_blocking(move || h.ledger.learn_sent(&p, &data, &sent)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(endpoint = %dest, error = %e, "ledger: could not learn the envelope of sent claims")
+                }
+                Err(e) => {
+                    tracing::warn!(endpoint = %dest, error = %e, "ledger: envelope task failed")
+                }
+            }
+        }
+    }
     // Hand the payloads to the transport, a few at a time: file fsyncs and HTTP
     // round trips overlap instead of queueing behind each other.
     let mut running = tokio::task::JoinSet::new();
@@ -228,6 +253,16 @@ fn ack_payload(hub: &Hub, id: &str) -> anyhow::Result<Option<Payload>> {
         filename_hint: record.filename.clone(),
         carries: vec![0],
     }))
+}
+
+/// Whether a normalized message is a `claim`.
+fn is_claim(json: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct KindOnly<'a> {
+        #[serde(borrow)]
+        kind: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_str::<KindOnly<'_>>(json).is_ok_and(|k| k.kind == "claim")
 }
 
 /// How many payloads of one batch are in the transport's hands at once.

@@ -49,6 +49,8 @@ pub struct Hub {
     pub connectors: BTreeMap<String, Arc<Plugin>>,
     /// Metrics for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// The claim ledger (the console's claims, worklists and KPIs).
+    pub ledger: Arc<crate::ledger::Ledger>,
     router: Router,
     wakers: BTreeMap<String, Arc<Notify>>,
     http: reqwest::Client,
@@ -139,7 +141,10 @@ impl Hub {
             .filter(|(_, e)| !e.transport.is_inbound())
             .map(|(n, _)| (n.clone(), Arc::new(Notify::new())))
             .collect();
+        let ledger =
+            Arc::new(crate::ledger::Ledger::open(&store).context("opening the claim ledger")?);
         Ok(Arc::new(Hub {
+            ledger,
             router: Router::new(config.routes.clone()),
             config: Arc::new(config),
             store,
@@ -169,7 +174,7 @@ impl Hub {
             self.process_inbound(&id, "recovery").await?;
         }
         self.store.sync().await?;
-        let mut tasks = Vec::new();
+        let mut tasks = vec![tokio::spawn(self.ledger.clone().run())];
         for (name, ep) in &self.config.endpoints {
             match &ep.transport {
                 Transport::DirOut(_)

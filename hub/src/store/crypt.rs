@@ -139,6 +139,59 @@ impl MasterKey {
 /// One record's data key, unwrapped. Zeroized on drop.
 pub(super) struct DataKey(Secret);
 
+/// A module's own key for the values it keeps in trees of its own ([`super::Store::module_key`]):
+/// AES-256-GCM for values (bound to tree and key, as record payloads are) and an
+/// HMAC-SHA256 keyed index digest, so an index of identifiers holds no identifier.
+pub struct ModuleKey {
+    data: DataKey,
+    /// HMAC key for index digests, derived from the data key.
+    mac: Secret,
+}
+
+impl ModuleKey {
+    pub(super) fn new(data: DataKey) -> ModuleKey {
+        use hmac::Mac as _;
+        let mut derive = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&data.0.0)
+            .expect("HMAC takes any key length");
+        derive.update(b"clearway module index key v1");
+        let mut mac = Secret([0; KEY_LEN]);
+        mac.0.copy_from_slice(&derive.finalize().into_bytes());
+        ModuleKey { data, mac }
+    }
+
+    /// Encrypt `plain`, to be stored under `key` in `tree`.
+    pub fn seal(&self, tree: &str, key: &[u8], plain: &[u8]) -> Result<Vec<u8>, CryptError> {
+        seal(&self.data.0.cipher(), plain, &value_aad(tree, key))
+    }
+
+    /// Decrypt a value stored under `key` in `tree`.
+    pub fn open(&self, tree: &str, key: &[u8], value: &[u8]) -> Result<Vec<u8>, CryptError> {
+        open(&self.data.0.cipher(), value, &value_aad(tree, key))
+    }
+
+    /// The keyed digest of `data` (16 bytes: enough to tell identifiers apart, and
+    /// without the key nobody can test a guess).
+    pub fn digest(&self, data: &[u8]) -> [u8; 16] {
+        use hmac::Mac as _;
+        let mut m = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&self.mac.0)
+            .expect("HMAC takes any key length");
+        m.update(data);
+        let full = m.finalize().into_bytes();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&full[..16]);
+        out
+    }
+}
+
+fn value_aad(tree: &str, key: &[u8]) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(tree.len() + key.len() + 16);
+    aad.extend_from_slice(b"clearway-module\0");
+    aad.extend_from_slice(tree.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(key);
+    aad
+}
+
 impl DataKey {
     /// Encrypt a payload of record `id` for tree `tree`.
     pub(super) fn encrypt(

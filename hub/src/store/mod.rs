@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
-pub use crypt::{KeyError, MasterKey};
+pub use crypt::{CryptError, KeyError, MasterKey, ModuleKey};
 pub use keys::seen_key;
 pub use open::{open_configured, tighten_permissions};
 pub use query::{Filter, Page};
@@ -145,6 +145,8 @@ struct Trees {
     datakeys: sled::Tree,
     /// Store-wide values: the master key check.
     meta: sled::Tree,
+    /// Ids of messages the claim ledger has not yet taken in (see [`Store::ledger_pending`]).
+    ledger: sled::Tree,
 }
 
 /// A transaction's view of the store.
@@ -157,6 +159,7 @@ pub struct Tx<'a> {
     pending: &'a TransactionalTree,
     seen: &'a TransactionalTree,
     datakeys: &'a TransactionalTree,
+    ledger: &'a TransactionalTree,
     key: Option<&'a MasterKey>,
 }
 
@@ -185,6 +188,14 @@ impl Tx<'_> {
         }
         for k in keys::index_keys(record) {
             self.idx.insert(k, &[][..])?;
+        }
+        // The claim ledger follows these messages (their arrival and every status
+        // change); marked in the same transaction, so it never misses one.
+        if record.record_type == RecordType::Message && record.kind.is_some_and(ledger_follows) {
+            // A fresh value each time: the ledger clears a mark only if it is the
+            // one it read (`ledger_done`), so a change made meanwhile stays marked.
+            self.ledger
+                .insert(record.id.as_bytes(), ulid::Ulid::new().to_bytes().to_vec())?;
         }
         let bytes = serde_json::to_vec(record).map_err(|e| {
             abort(StoreError::Corrupt {
@@ -275,6 +286,15 @@ impl Tx<'_> {
         self.queue.remove(keys::queue_key(dest, msg_id))?;
         Ok(())
     }
+}
+
+/// The kinds the claim ledger follows.
+fn ledger_follows(kind: clearway_schemas::Kind) -> bool {
+    use clearway_schemas::Kind;
+    matches!(
+        kind,
+        Kind::Claim | Kind::ClaimAck | Kind::ClaimStatusResponse | Kind::Remittance
+    )
 }
 
 /// Where a stored JSON value failed to (de)serialize, without serde's own text,
@@ -371,6 +391,7 @@ impl Store {
             counters: db.open_tree("counters")?,
             datakeys: db.open_tree(DATAKEYS)?,
             meta: db.open_tree("meta")?,
+            ledger: db.open_tree("ledger_pending")?,
         };
         Ok(Store {
             inner: Arc::new(Inner {
@@ -400,9 +421,10 @@ impl Store {
             &t.pending,
             &t.seen,
             &t.datakeys,
+            &t.ledger,
         );
         let out = trees.transaction(
-            |(records, raw, normalized, idx, queue, pending, seen, datakeys)| {
+            |(records, raw, normalized, idx, queue, pending, seen, datakeys, ledger)| {
                 f(&Tx {
                     records,
                     raw,
@@ -412,6 +434,7 @@ impl Store {
                     pending,
                     seen,
                     datakeys,
+                    ledger,
                     key,
                 })
             },
@@ -628,6 +651,80 @@ impl Store {
             .queue
             .scan_prefix(keys::queue_prefix(dest))
             .count()
+    }
+
+    /// Up to `limit` ids of messages the claim ledger has yet to take in (or take in
+    /// again: marked by every change of a message of a kind it follows), in id order.
+    /// Each with the mark's value, to give back to [`Store::ledger_done`].
+    pub fn ledger_pending(&self, limit: usize) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.inner.trees.ledger.iter().take(limit) {
+            let (k, v) = kv?;
+            out.push((String::from_utf8_lossy(&k).into_owned(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Clear the ledger marks of `done` (id and the mark's value as read), once
+    /// taken in. A mark set again meanwhile (the message changed while the ledger
+    /// read it) has another value and stays, so the change is taken in next time.
+    pub fn ledger_done(&self, done: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        for (id, value) in done {
+            let _ = self.inner.trees.ledger.compare_and_swap(
+                id.as_bytes(),
+                Some(value.as_slice()),
+                None as Option<&[u8]>,
+            )?;
+        }
+        self.inner.written.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Mark message `id` for the ledger (to take it in again, e.g. once what it
+    /// answers is known).
+    pub fn ledger_mark(&self, id: &str) -> Result<(), StoreError> {
+        self.inner
+            .trees
+            .ledger
+            .insert(id.as_bytes(), ulid::Ulid::new().to_bytes().to_vec())?;
+        self.inner.written.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The key of module `name` (e.g. `ledger`) for the values it keeps in trees of
+    /// its own: a data key wrapped by the master key, made on first use and kept in
+    /// `datakeys` under `module:NAME`. Fails without the master key.
+    pub fn module_key(&self, name: &str) -> Result<ModuleKey, StoreError> {
+        let id = format!("module:{name}");
+        let master = self.inner.key.as_ref().ok_or_else(|| StoreError::NoKey {
+            tree: DATAKEYS,
+            id: id.clone(),
+        })?;
+        let datakeys = &self.inner.trees.datakeys;
+        let wrapped = match datakeys.get(id.as_bytes())? {
+            Some(w) => w.to_vec(),
+            None => {
+                let (_, wrapped) = master
+                    .new_data_key(&id)
+                    .map_err(|e| encrypt_error(DATAKEYS, &id, e))?;
+                // Two first users at once: the first key stored wins for both.
+                match datakeys.compare_and_swap(
+                    id.as_bytes(),
+                    None as Option<&[u8]>,
+                    Some(wrapped.clone()),
+                )? {
+                    Ok(()) => {
+                        self.sync_blocking()?;
+                        wrapped
+                    }
+                    Err(current) => current.current.map(|c| c.to_vec()).unwrap_or(wrapped),
+                }
+            }
+        };
+        let data = master
+            .unwrap_data_key(&id, &wrapped)
+            .map_err(|e| decrypt_error(DATAKEYS, &id, e))?;
+        Ok(ModuleKey::new(data))
     }
 
     /// A tree of its own for a module outside the store (credentials, audit), in
