@@ -30,7 +30,10 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --locked --no-fail-fast "$@" || status=1
 fi
+# The console in a real Chromium against a real hub (installs Debian's chromium
+# and the npm packages it lacks; tests/README.md, "Browser tests").
+scripts/browser-tests.sh || status=1
 if [[ $status -ne 0 ]]; then
-    echo "==> FAILED (see fmt, clippy or test output above)" >&2
+    echo "==> FAILED (see fmt, clippy, test or browser test output above)" >&2
 fi
 exit $status
