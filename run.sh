@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Set up and run the hub on its embedded default (sled in data/, encrypted under
 # data/master.key, which the hub makes on first start) with the example config and
-# its connectors (json, x12, fhir-r4), and an admin token in data/admin.token: POST normalized JSON to
+# its connectors (json, x12, fhir-r4), an admin token in data/admin.token and a console
+# login (coordinator, data/coordinator.password): POST normalized JSON to
 # http://127.0.0.1:8080/v1/inbound/practice and find it in outbox/; FHIR Claims to
-# http://127.0.0.1:8080/fhir/ehr/Claim/$submit arrive in outbox/x12/ as 837P.
+# http://127.0.0.1:8080/fhir/ehr/Claim/$submit go as 837P to the built-in test
+# clearinghouse, whose 999, 277CA and 835 the console at http://127.0.0.1:8080/ shows.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/build-plugins.sh
@@ -21,5 +23,18 @@ if [[ ! -s data/admin.token ]]; then
     )
     echo "==> made a local admin token: data/admin.token (mode 0600)"
 fi
+# And a coordinator for the console (http://127.0.0.1:8080/), with a random password
+# kept only in data/coordinator.password (0600).
+if [[ ! -s data/coordinator.password ]]; then
+    (
+        umask 077
+        head -c 18 /dev/urandom | base64 | tr -d '/+=' >data/coordinator.password.new
+        target/release/clearway user add --config examples/clearway.toml --role coordinator \
+            --password-file data/coordinator.password.new coordinator >/dev/null
+        mv data/coordinator.password.new data/coordinator.password
+    )
+    echo "==> made a console login: coordinator, password in data/coordinator.password (mode 0600)"
+fi
+echo "==> the console: http://127.0.0.1:8080/ (log in as coordinator with the password in data/coordinator.password)"
 echo "==> the admin token is in data/admin.token: curl -H \"Authorization: Bearer \$(cat data/admin.token)\" http://127.0.0.1:8080/v1/messages"
 exec target/release/clearway serve --config examples/clearway.toml "$@"

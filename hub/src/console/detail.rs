@@ -31,6 +31,13 @@ pub fn described(table: Table, code: &str) -> Markup {
     }
 }
 
+/// A code with the first sentence of its description (group codes' texts run long).
+pub fn described_short(table: Table, code: &str) -> Markup {
+    let d = table.describe(code);
+    let short = d.split(" -- ").next().unwrap_or(d);
+    html! { span class="code" { code { (code) } " — " (short) } }
+}
+
 /// The table of a `TABLE:CODE` string the ledger keeps for rejections.
 fn table_of(prefix: &str) -> Option<Table> {
     Some(match prefix {
@@ -243,7 +250,7 @@ fn event_body(ctx: &Ctx, e: &Event) -> Markup {
                     thead { tr { th scope="col" { "Line" } th scope="col" { "Group" } th scope="col" { "Reason (CARC)" } th scope="col" class="num" { "Amount" } th scope="col" { "Denial?" } } }
                     tbody { @for a in &p.adjustments { tr {
                         td { (a.line.map(|l| l.to_string()).unwrap_or_else(|| "claim".into())) }
-                        td { (described(Table::GroupCode, &a.group)) }
+                        td { (described_short(Table::GroupCode, &a.group)) }
                         td { (described(Table::Carc, &a.carc)) }
                         td class="num" { (money(a.amount.0)) }
                         td { @if is_denial(a) { "yes" } @else { "no" } }

@@ -78,7 +78,7 @@ fn bar_chart(title: &str, bars: &[(String, u64)]) -> String {
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     let n = bars.len().max(1) as u64;
     let slot = (w - pad * 2) / n;
-    let bw = slot.saturating_sub(2).max(1);
+    let bw = slot.saturating_sub(2).clamp(1, 40);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -196,7 +196,7 @@ pub async fn show(
         h2 { "Daily volume" }
         figure {
             (raw(bar_chart("Claims submitted per day", &daily)))
-            figcaption { "Claims submitted per day (last " (daily.len()) " days with claims, " (ctx.clock.zone_name()) ")" }
+            figcaption { "Claims submitted per day (the last " (daily.len()) " " (super::plural(daily.len(), "day", "days")) " with claims, " (ctx.clock.zone_name()) ")" }
         }
         table { caption { "Claims submitted per day" }
             thead { tr { th scope="col" { "Day" } th scope="col" class="num" { "Claims" } } }

@@ -467,7 +467,10 @@ fn rejection_277(statuses: &[StatusTriple]) -> Rejection {
         ("other", Some(status)) => {
             let d = clearway_codes::Table::ClaimStatus.describe(status);
             let short: String = d.chars().take(60).collect();
-            format!("status {status}: {short}{}", if d.chars().count() > 60 { "…" } else { "" })
+            format!(
+                "status {status}: {short}{}",
+                if d.chars().count() > 60 { "…" } else { "" }
+            )
         }
         (cause, _) => cause.to_owned(),
     };

@@ -431,7 +431,9 @@ impl Ledger {
         // Two claims alike in every clue: the one without an answer of this kind
         // yet, the earliest submitted first (answers come in the order claims went).
         rows = narrow(rows, &|row| match r.answer {
-            extract::Answer::ClaimAck => matches!(row.state, State::Submitted | State::FileRejected),
+            extract::Answer::ClaimAck => {
+                matches!(row.state, State::Submitted | State::FileRejected)
+            }
             extract::Answer::Status => true,
             extract::Answer::Payment => row.first_payment_ms.is_none(),
         });
