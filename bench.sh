@@ -3,6 +3,7 @@
 #   ./bench.sh pipeline [MESSAGES] [CONCURRENCY]   http -> json -> dir-out, durability on
 #   ./bench.sh x12 [CLAIMS]                        x12 connector: WASM vs native vs pyx12 (837P, 835)
 #   ./bench.sh fhir [ENTRIES]                      fhir-r4 connector: WASM vs native vs fhir.resources
+#   ./bench.sh console [CLAIMS]                    console pages over a ledger of CLAIMS claims (100,000)
 # BENCH_RUNS (default 7), BENCH_WARMUP (2) and BENCH_PY_RUNS (3) set the x12/fhir run counts.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,5 +22,9 @@ case "$what" in
         cargo build --locked --release -p clearway-tests --bin "bench-$what"
         "$target/release/bench-$what" "$@"
         ;;
-    *) echo "unknown benchmark: $what (expected: pipeline, x12 or fhir)" >&2; exit 2 ;;
+    console)
+        cargo build --locked --release -p clearway-tests --bin bench-console
+        "$target/release/bench-console" "$@"
+        ;;
+    *) echo "unknown benchmark: $what (expected: pipeline, x12, fhir or console)" >&2; exit 2 ;;
 esac

@@ -270,19 +270,8 @@ fn event_body(ctx: &Ctx, e: &Event) -> Markup {
 }
 
 fn claim_payment_status(code: &str) -> &'static str {
-    match code {
-        "1" => "processed as primary",
-        "2" => "processed as secondary",
-        "3" => "processed as tertiary",
-        "4" => "denied",
-        "19" => "processed as primary, forwarded to additional payer(s)",
-        "20" => "processed as secondary, forwarded to additional payer(s)",
-        "21" => "processed as tertiary, forwarded to additional payer(s)",
-        "22" => "reversal of previous payment",
-        "23" => "not our claim, forwarded to additional payer(s)",
-        "25" => "predetermination pricing only, no payment",
-        _ => "no description",
-    }
+    clearway_schemas::body::remittance::ClaimPaymentStatus::from_x12_code(code)
+        .map_or("no description", super::revenue::remit::claim_status_label)
 }
 
 fn statuses(list: &[crate::ledger::StatusTriple]) -> Markup {
@@ -411,18 +400,8 @@ pub async fn show(
     }
     let raw_allowed = ctx.caller.access == Access::Allowed;
     let can_act = !ctx.masked();
-    let users: Vec<String> = if can_act {
-        ctx.caller
-            .auth
-            .credentials
-            .list_users()
-            .map(|u| {
-                u.into_iter()
-                    .filter(|u| !u.disabled)
-                    .map(|u| u.name)
-                    .collect()
-            })
-            .unwrap_or_default()
+    let users = if can_act {
+        active_users(&ctx.caller)
     } else {
         Vec::new()
     };
@@ -467,6 +446,21 @@ pub async fn show(
         p { a href="/claims" { "Back to claims" } }
     };
     page(&ctx, &title, "/claims", body)
+}
+
+/// The people a claim may be assigned to: every account not disabled.
+fn active_users(caller: &Caller) -> Vec<String> {
+    caller
+        .auth
+        .credentials
+        .list_users()
+        .map(|u| {
+            u.into_iter()
+                .filter(|u| !u.disabled)
+                .map(|u| u.name)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 async fn form_of(req: Request) -> Option<Vec<(String, String)>> {
@@ -552,17 +546,7 @@ pub async fn assign(
     Path(key): Path<String>,
     req: Request,
 ) -> Response {
-    let users: Vec<String> = caller
-        .auth
-        .credentials
-        .list_users()
-        .map(|u| {
-            u.into_iter()
-                .filter(|u| !u.disabled)
-                .map(|u| u.name)
-                .collect()
-        })
-        .unwrap_or_default();
+    let users = active_users(&caller);
     act(hub, caller, key, req, move |by, form| {
         let to = field(form, "to").filter(|t| !t.is_empty());
         if let Some(t) = to

@@ -15,7 +15,7 @@ mod payment;
 mod payments;
 mod prior_auth;
 mod prior_auths;
-mod remit;
+pub(super) mod remit;
 mod scan;
 #[cfg(test)]
 pub(crate) mod test_support;

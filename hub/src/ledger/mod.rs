@@ -413,7 +413,7 @@ impl Ledger {
         }
         // Narrow by each clue in turn, keeping a clue only when some claim fits it.
         let narrow = |rows: Vec<Row>, f: &dyn Fn(&Row) -> bool| -> Vec<Row> {
-            if rows.iter().any(|r| f(r)) {
+            if rows.iter().any(f) {
                 rows.into_iter().filter(|r| f(r)).collect()
             } else {
                 rows
