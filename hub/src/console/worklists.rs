@@ -135,7 +135,7 @@ async fn worklist(
                         td {
                             a href=(link(base, &p, &[("reason", reason)])) { (reason) }
                             @if w == Worklist::Denials {
-                                @if let Some((g, c)) = reason.split_once('-') { " " span class="muted" { (Table::GroupCode.describe(g).trim_end_matches('.')) " — " (Table::Carc.describe(c)) } }
+                                @if let Some((g, c)) = reason.split_once('-') { " " span class="muted" { (Table::GroupCode.describe(g).split(" -- ").next().unwrap_or("").trim_end_matches('.')) " — " (Table::Carc.describe(c)) } }
                             }
                         }
                         td class="num" { (n) }

@@ -368,7 +368,7 @@ pub fn date_input(id: &str, name: &str, label: &str, value: Option<&str>) -> Mar
 /// The table of records.
 pub fn table(ctx: &Ctx, caption: &str, rows: &[Record]) -> Markup {
     html! {
-        table {
+        table class="log" {
             caption { (caption) }
             thead {
                 tr {
