@@ -653,23 +653,32 @@ impl Ledger {
         Ok(row)
     }
 
-    /// Take in every pending mark, in batches; returns how many.
+    /// Take in every pending mark, in batches; returns how many. A message that
+    /// fails keeps its mark (tried again on the next round) without holding back the
+    /// others; a round in which nothing could be taken in is an error.
     pub fn drain(&self) -> Result<usize, LedgerError> {
         let mut total = 0;
         loop {
             let batch = self.store.ledger_pending(512)?;
-            if batch.is_empty() {
-                return Ok(total);
-            }
-            for (id, _) in &batch {
-                if let Err(e) = self.apply(id) {
-                    // Leave the mark: the next round tries again.
-                    tracing::error!(message = %id, error = %e, "ledger: taking a message in failed");
-                    return Err(e);
+            let mut done = Vec::with_capacity(batch.len());
+            let mut failed = None;
+            for (id, mark) in batch {
+                match self.apply(&id) {
+                    Ok(_) => done.push((id, mark)),
+                    Err(e) => {
+                        tracing::error!(message = %id, error = %e, "ledger: taking a message in failed; it stays marked");
+                        failed = Some(e);
+                    }
                 }
             }
-            total += batch.len();
-            self.store.ledger_done(&batch)?;
+            if done.is_empty() {
+                return match failed {
+                    Some(e) => Err(e),
+                    None => Ok(total),
+                };
+            }
+            total += done.len();
+            self.store.ledger_done(&done)?;
         }
     }
 
