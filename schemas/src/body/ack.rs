@@ -320,6 +320,30 @@ impl Acknowledged {
     }
 }
 
+impl ClaimAckStatus {
+    /// A status of `level` with nothing else set.
+    pub fn new(level: AckLevel) -> ClaimAckStatus {
+        ClaimAckStatus {
+            level,
+            trace: None,
+            patient_control_number: None,
+            payer_claim_control_number: None,
+            clearinghouse_trace_number: None,
+            bill_type: None,
+            total_charge: None,
+            service_period: None,
+            received_date: None,
+            process_date: None,
+            accepted_quantity: None,
+            rejected_quantity: None,
+            accepted_amount: None,
+            rejected_amount: None,
+            statuses: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+}
+
 impl ClaimAck {
     /// An acknowledgment of this type with nothing else set.
     pub fn new(ack_type: AckType) -> ClaimAck {

@@ -97,27 +97,13 @@ pub fn service_period(claim: &Claim) -> Option<Period> {
 /// A claim status level with everything empty but `level` and `trace`.
 fn level(level: AckLevel, trace_type: &str, reference: &str) -> ClaimAckStatus {
     ClaimAckStatus {
-        level,
         trace: Some(Trace {
             trace_type: Some(trace_type.into()),
             reference: reference.into(),
             originator: None,
             supplemental: None,
         }),
-        patient_control_number: None,
-        payer_claim_control_number: None,
-        clearinghouse_trace_number: None,
-        bill_type: None,
-        total_charge: None,
-        service_period: None,
-        received_date: None,
-        process_date: None,
-        accepted_quantity: None,
-        rejected_quantity: None,
-        accepted_amount: None,
-        rejected_amount: None,
-        statuses: Vec::new(),
-        lines: Vec::new(),
+        ..ClaimAckStatus::new(level)
     }
 }
 

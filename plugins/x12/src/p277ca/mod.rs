@@ -119,24 +119,7 @@ pub fn decode(tx: &Transaction<'_>, ids: &EnvelopeIds) -> Result<Message, X12Err
         let level = AckLevel::from_x12_code(trigger.el(3)).ok_or_else(|| {
             trigger.err("HL03", ErrorKind::InvalidCode("hierarchical level code"))
         })?;
-        let mut status = ClaimAckStatus {
-            level,
-            trace: None,
-            patient_control_number: None,
-            payer_claim_control_number: None,
-            clearinghouse_trace_number: None,
-            bill_type: None,
-            total_charge: None,
-            service_period: None,
-            received_date: None,
-            process_date: None,
-            accepted_quantity: None,
-            rejected_quantity: None,
-            accepted_amount: None,
-            rejected_amount: None,
-            statuses: Vec::new(),
-            lines: Vec::new(),
-        };
+        let mut status = ClaimAckStatus::new(level);
         for child in node.children() {
             let located = |e: X12Error| e.in_loop(child.id());
             match child.id() {
