@@ -239,7 +239,12 @@ impl Ledger {
             .map(|k| k.iter().map(String::as_str).collect());
         let mut counts: BTreeMap<State, usize> = BTreeMap::new();
         let mut hits: Vec<(SortValue, &Summary)> = Vec::new();
-        for s in idx.claims.values() {
+        // An identifier search names its claims: look at those, not at every claim.
+        let candidates: Box<dyn Iterator<Item = &Summary>> = match &keys {
+            Some(k) => Box::new(k.iter().filter_map(|k| idx.claims.get(*k))),
+            None => Box::new(idx.claims.values()),
+        };
+        for s in candidates {
             if !q.matches_but_state(&idx, s, keys.as_ref()) {
                 continue;
             }
