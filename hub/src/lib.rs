@@ -16,6 +16,7 @@ pub mod console;
 pub mod ledger;
 pub mod metrics;
 pub mod pipeline;
+pub mod retention;
 pub mod runtime;
 pub mod store;
 pub mod telemetry;

@@ -120,6 +120,69 @@ impl Metrics {
         }
         out
     }
+
+    /// The store's size as last measured.
+    pub fn render_store(out: &mut String, stats: &crate::store::StoreStats) {
+        out.push_str("# HELP clearway_store_bytes_on_disk The store's files on disk, as last measured (every 15 minutes).\n");
+        out.push_str("# TYPE clearway_store_bytes_on_disk gauge\n");
+        let _ = writeln!(out, "clearway_store_bytes_on_disk {}", stats.on_disk_bytes);
+        out.push_str("# HELP clearway_store_bytes_per_record Bytes on disk per stored record (payloads, messages, acknowledgments).\n");
+        out.push_str("# TYPE clearway_store_bytes_per_record gauge\n");
+        let _ = writeln!(
+            out,
+            "clearway_store_bytes_per_record {}",
+            stats.bytes_per_record.unwrap_or(0)
+        );
+        out.push_str(
+            "# HELP clearway_store_tree_bytes Bytes of keys and values in a store tree.\n",
+        );
+        out.push_str("# TYPE clearway_store_tree_bytes gauge\n");
+        for t in &stats.trees {
+            let _ = writeln!(
+                out,
+                "clearway_store_tree_bytes{{tree=\"{}\"}} {}",
+                escape(&t.name),
+                t.bytes
+            );
+        }
+        out.push_str("# HELP clearway_store_tree_entries Entries in a store tree.\n");
+        out.push_str("# TYPE clearway_store_tree_entries gauge\n");
+        for t in &stats.trees {
+            let _ = writeln!(
+                out,
+                "clearway_store_tree_entries{{tree=\"{}\"}} {}",
+                escape(&t.name),
+                t.entries
+            );
+        }
+    }
+
+    /// The circuit breakers' state: (endpoint, its view).
+    pub fn render_circuits(
+        out: &mut String,
+        circuits: &[(String, crate::pipeline::breaker::BreakerView)],
+    ) {
+        out.push_str("# HELP clearway_circuit_open Whether a destination's circuit breaker is open (1) or probing (1) rather than closed (0).\n");
+        out.push_str("# TYPE clearway_circuit_open gauge\n");
+        for (ep, v) in circuits {
+            let open = u8::from(v.state != "closed");
+            let _ = writeln!(
+                out,
+                "clearway_circuit_open{{endpoint=\"{}\"}} {open}",
+                escape(ep)
+            );
+        }
+        out.push_str("# HELP clearway_circuit_opened_total Times a destination's circuit breaker opened since the hub started.\n");
+        out.push_str("# TYPE clearway_circuit_opened_total counter\n");
+        for (ep, v) in circuits {
+            let _ = writeln!(
+                out,
+                "clearway_circuit_opened_total{{endpoint=\"{}\"}} {}",
+                escape(ep),
+                v.opened_total
+            );
+        }
+    }
 }
 
 fn render_histograms(

@@ -20,6 +20,8 @@ pub struct ApiError {
     pub message: String,
     /// Structured details (e.g. decode problems with positions).
     pub details: Value,
+    /// Seconds for a `Retry-After` header (503, 507, 429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -30,7 +32,24 @@ impl ApiError {
             code: code.to_owned(),
             message: message.into(),
             details: Value::Null,
+            retry_after: None,
         }
+    }
+
+    /// The same error with a `Retry-After` of `seconds`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// 503 while the store cannot make data durable (a failed sync).
+    fn store_unhealthy() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unhealthy",
+            "the hub's store could not make data durable; nothing is taken in until the hub is restarted (see its log)",
+        )
+        .retry_after(30)
     }
 
     /// 400 for a bad parameter.
@@ -61,6 +80,25 @@ impl From<HubError> for ApiError {
                 ApiError::not_found(format!("no inbound endpoint `{name}`"))
             }
             HubError::NotFound(id) => ApiError::not_found(format!("no record {id}")),
+            HubError::NotReady => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "starting",
+                "the hub is finishing what it was doing before it stopped; try again shortly",
+            )
+            .retry_after(2),
+            HubError::Store(
+                crate::store::StoreError::Unhealthy { .. } | crate::store::StoreError::Fsync { .. },
+            ) => ApiError::store_unhealthy(),
+            HubError::Refused(r) => {
+                let (status, code) = match r {
+                    crate::pipeline::pressure::Refusal::DiskFull { .. } => {
+                        (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
+                    }
+                    _ => (StatusCode::SERVICE_UNAVAILABLE, "backpressure"),
+                };
+                ApiError::new(status, code, format!("not taken in: {r}; try again later"))
+                    .retry_after(r.retry_after())
+            }
             other => ApiError::internal(other),
         }
     }
@@ -68,7 +106,12 @@ impl From<HubError> for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::internal(e)
+        match e {
+            crate::store::StoreError::Unhealthy { .. } | crate::store::StoreError::Fsync { .. } => {
+                ApiError::store_unhealthy()
+            }
+            e => ApiError::internal(e),
+        }
     }
 }
 
@@ -78,6 +121,13 @@ impl IntoResponse for ApiError {
         if !self.details.is_null() {
             body["details"] = self.details;
         }
-        (self.status, Json(json!({ "error": body }))).into_response()
+        let mut resp = (self.status, Json(json!({ "error": body }))).into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(s),
+            );
+        }
+        resp
     }
 }

@@ -213,6 +213,24 @@ async fn submit(
                 &format!("no FHIR endpoint `{endpoint}`"),
             );
         }
+        Err(
+            e @ (HubError::NotReady
+            | HubError::Refused(_)
+            | HubError::Store(
+                crate::store::StoreError::Unhealthy { .. } | crate::store::StoreError::Fsync { .. },
+            )),
+        ) => {
+            let status = match &e {
+                HubError::Refused(crate::pipeline::pressure::Refusal::DiskFull { .. }) => {
+                    StatusCode::INSUFFICIENT_STORAGE
+                }
+                _ => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            let mut resp = outcome(status, "error", "transient", &e.to_string());
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(5u64));
+            return resp;
+        }
         Err(e) => {
             tracing::error!(error = %e, "FHIR submit failed");
             return outcome(

@@ -3,6 +3,8 @@
 
 mod admin;
 mod claims;
+pub(crate) mod dead_letters;
+mod endpoints;
 mod error;
 pub mod fhir;
 pub mod guard;
@@ -86,6 +88,13 @@ fn all_routes() -> Routes {
         .add(Method::GET, "/v1/messages", get(list))
         .add(Method::GET, "/v1/messages/{id}", get(show))
         .add(Method::POST, "/v1/messages/{id}/replay", post(replay))
+        .add(Method::GET, "/v1/dead-letters", get(dead_letters::list))
+        .add(
+            Method::POST,
+            "/v1/dead-letters/replay",
+            post(dead_letters::replay),
+        )
+        .add(Method::GET, "/v1/endpoints", get(endpoints::list))
         .add(Method::GET, "/v1/claims/{key}/timeline", get(timeline))
         .add(Method::GET, "/v1/claims", get(claims::list))
         .add(Method::GET, "/v1/claims/{key}", get(claims::show))
@@ -267,7 +276,13 @@ pub(crate) async fn ingest_in_task(
 }
 
 async fn readyz(State(hub): State<Arc<Hub>>) -> Response {
-    if hub.is_ready() {
+    if hub.store.unhealthy().is_some() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "store_unhealthy"})),
+        )
+            .into_response()
+    } else if hub.is_ready() {
         Json(json!({"status": "ready"})).into_response()
     } else {
         (
@@ -288,7 +303,18 @@ async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
             .filter(|(_, e)| !e.transport.is_inbound())
             .map(|(n, _)| (n.clone(), hub.store.queue_depth(n)))
             .collect();
-        hub.metrics.render(&depths)
+        let mut text = hub.metrics.render(&depths);
+        let now = std::time::Instant::now();
+        let circuits: Vec<_> = hub
+            .breakers
+            .iter()
+            .map(|(n, b)| (n.clone(), b.view(now)))
+            .collect();
+        crate::metrics::Metrics::render_circuits(&mut text, &circuits);
+        if let Some(stats) = hub.store_stats.lock().expect("lock").as_ref() {
+            crate::metrics::Metrics::render_store(&mut text, stats);
+        }
+        text
     })
     .await;
     match rendered {
@@ -365,6 +391,7 @@ async fn inbound(
                 outcome.inbound_id, err.message
             ),
             details: json!({ "inbound_id": outcome.inbound_id, "problems": problems }),
+            retry_after: None,
         });
     }
     match hub.reply_for(&endpoint, &outcome, wait).await? {
@@ -400,6 +427,7 @@ async fn inbound(
                 error.message
             ),
             details: json!({ "request_id": request_id, "inbound_id": outcome.inbound_id }),
+            retry_after: None,
         }),
     }
 }

@@ -86,6 +86,10 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("GET", "/v1/messages") => READERS,
         ("GET", "/v1/messages/{id}") => Rule::Roles([A, A, N, M, D]),
         ("POST", "/v1/messages/{id}/replay") => Rule::Roles([A, A, D, D, D]),
+        ("GET", "/v1/dead-letters") => READERS,
+        // Endpoint names, queue depths and breaker states: no message content.
+        ("GET", "/v1/endpoints") => Rule::Roles([A, A, A, A, D]),
+        ("POST", "/v1/dead-letters/replay") => Rule::Roles([A, A, D, D, D]),
         ("GET", "/v1/claims/{key}/timeline" | "/v1/claims" | "/v1/claims/{key}") => READERS,
         ("GET", "/metrics") => Rule::Roles([A, A, A, A, D]),
         ("GET", "/v1/audit" | "/v1/audit/verify") => ADMIN,

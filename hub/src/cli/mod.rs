@@ -4,9 +4,11 @@ mod audit;
 mod check;
 mod client;
 mod credentials;
+mod dead_letters;
 mod messages;
 mod plugin;
 mod serve;
+mod store;
 mod translate;
 
 use std::path::PathBuf;
@@ -35,6 +37,8 @@ enum Command {
     Plugin(plugin::PluginCommand),
     /// Talk to a running hub's message log.
     Messages(messages::MessagesArgs),
+    /// List and replay a running hub's dead letters.
+    DeadLetters(dead_letters::DeadLettersArgs),
     /// API tokens: create, list, revoke.
     Token {
         #[command(flatten)]
@@ -48,6 +52,13 @@ enum Command {
         target: credentials::Target,
         #[command(subcommand)]
         command: credentials::UserCommand,
+    },
+    /// The store: stats (on a stopped hub's data dir).
+    Store {
+        #[command(flatten)]
+        target: credentials::Target,
+        #[command(subcommand)]
+        command: store::StoreCommand,
     },
     /// The audit log: list, verify.
     Audit {
@@ -73,9 +84,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Translate(a) => translate::run(a),
         Command::Plugin(p) => plugin::run(p),
         Command::Messages(m) => messages::run(m),
+        Command::DeadLetters(d) => dead_letters::run(d),
         Command::Token { target, command } => credentials::run_token(&target, command),
         Command::User { target, command } => credentials::run_user(&target, command),
         Command::Audit { target, command } => audit::run(&target, command),
+        Command::Store { target, command } => store::run(&target, command),
     }
 }
 

@@ -10,10 +10,17 @@ use super::fields::Fields;
 use super::model::{Config, Durability, HubConfig, LogFormat, TlsConfig};
 use super::problem::{Problem, Report};
 use super::value::ConfigValue;
-use super::{connectors, console, endpoints, routes};
+use super::{connectors, console, endpoints, retention, routes};
 
 /// Keys allowed at the top of the file.
-const TOP_KEYS: &[&str] = &["hub", "connectors", "endpoints", "routes", "console"];
+const TOP_KEYS: &[&str] = &[
+    "hub",
+    "connectors",
+    "endpoints",
+    "routes",
+    "console",
+    "retention",
+];
 /// Keys allowed in `[hub]`.
 const HUB_KEYS: &[&str] = &[
     "data_dir",
@@ -27,6 +34,10 @@ const HUB_KEYS: &[&str] = &[
     "metrics_listen",
     "session_idle_minutes",
     "session_max_hours",
+    "max_queue_per_destination",
+    "max_backlog",
+    "min_free_disk_mib",
+    "store_cache_mib",
 ];
 /// Keys allowed in `[hub] tls`.
 const TLS_KEYS: &[&str] = &["cert", "key", "client_ca"];
@@ -74,6 +85,7 @@ pub(crate) fn read_document(
     let endpoints = endpoints::parse(&mut report, &root, base_dir, &connectors.names);
     let routes = routes::parse(&mut report, &root, &endpoints.transports);
     let console = console::parse(&mut report, &root);
+    let retention = retention::parse(&mut report, &root);
 
     let config = Config {
         path: path.to_path_buf(),
@@ -83,6 +95,7 @@ pub(crate) fn read_document(
         endpoints: endpoints.built,
         routes,
         console,
+        retention,
     };
     (Some(config), report.into_problems())
 }
@@ -102,6 +115,10 @@ fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) ->
         metrics_listen: None,
         session_idle_minutes: 15,
         session_max_hours: 12,
+        max_queue_per_destination: DEFAULT_MAX_QUEUE,
+        max_backlog: DEFAULT_MAX_BACKLOG,
+        min_free_disk_mib: DEFAULT_MIN_FREE_DISK_MIB,
+        store_cache_mib: DEFAULT_STORE_CACHE_MIB,
     };
     let Some(value) = root.get("hub") else {
         return hub;
@@ -194,8 +211,45 @@ fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) ->
     }
     hub.session_idle_minutes = fields.uint(report, "session_idle_minutes", 1, 24 * 60, 15);
     hub.session_max_hours = fields.uint(report, "session_max_hours", 1, 7 * 24, 12);
+    hub.max_queue_per_destination = fields.uint(
+        report,
+        "max_queue_per_destination",
+        1,
+        1_000_000_000,
+        DEFAULT_MAX_QUEUE,
+    );
+    hub.max_backlog = fields.uint(
+        report,
+        "max_backlog",
+        1,
+        10_000_000_000,
+        DEFAULT_MAX_BACKLOG,
+    );
+    hub.min_free_disk_mib = fields.uint(
+        report,
+        "min_free_disk_mib",
+        0,
+        1 << 30,
+        DEFAULT_MIN_FREE_DISK_MIB,
+    );
+    hub.store_cache_mib = fields.uint(
+        report,
+        "store_cache_mib",
+        16,
+        65_536,
+        DEFAULT_STORE_CACHE_MIB,
+    );
     hub
 }
+
+/// `store_cache_mib` when not set.
+const DEFAULT_STORE_CACHE_MIB: u64 = 128;
+/// `max_queue_per_destination` when not set.
+const DEFAULT_MAX_QUEUE: u64 = 1_000_000;
+/// `max_backlog` when not set.
+const DEFAULT_MAX_BACKLOG: u64 = 5_000_000;
+/// `min_free_disk_mib` when not set.
+const DEFAULT_MIN_FREE_DISK_MIB: u64 = 256;
 
 /// A `file:PATH` reference to a PEM file, resolved against `base_dir`.
 fn file_ref(

@@ -10,7 +10,7 @@ use super::document::resolve_path;
 use super::fields::{Fields, NAME_RULE, is_valid_name};
 use super::glob::check_pattern;
 use super::http_out::{check_replies_from, parse_fhir_out, parse_http_out};
-use super::model::{DirIn, DirOut, EndpointConfig, RetryPolicy, Transport};
+use super::model::{DeliveryLimits, DirIn, DirOut, EndpointConfig, RetryPolicy, Transport};
 use super::problem::Report;
 use super::test_clearinghouse::{
     TEST_CLEARINGHOUSE_KEYS, check_replies_to, parse_test_clearinghouse,
@@ -39,8 +39,16 @@ const DIR_KEYS: &[&str] = &[
     "processed_dir",
     "failed_dir",
     "pattern",
+    "max_file_mib",
 ];
-const DIR_OUT_KEYS: &[&str] = &["transport", "connector", "path", "retry", "batch_size"];
+const DIR_OUT_KEYS: &[&str] = &[
+    "transport",
+    "connector",
+    "path",
+    "retry",
+    "batch_size",
+    "delivery",
+];
 pub(crate) const HTTP_OUT_KEYS: &[&str] = &[
     "transport",
     "connector",
@@ -51,6 +59,7 @@ pub(crate) const HTTP_OUT_KEYS: &[&str] = &[
     "bearer_token",
     "retry",
     "batch_size",
+    "delivery",
     "allow_plaintext",
     "max_response_kib",
     "replies_from",
@@ -65,11 +74,18 @@ pub(crate) const FHIR_OUT_KEYS: &[&str] = &[
     "bearer_token",
     "retry",
     "batch_size",
+    "delivery",
     "allow_plaintext",
     "max_response_kib",
     "replies_from",
 ];
 const RETRY_KEYS: &[&str] = &["max_attempts", "initial_backoff_ms", "max_backoff_ms"];
+const DELIVERY_KEYS: &[&str] = &[
+    "concurrency",
+    "rate_per_second",
+    "breaker_failures",
+    "breaker_cooldown_ms",
+];
 
 /// The endpoints read from the file.
 pub(crate) struct Endpoints {
@@ -189,6 +205,12 @@ pub(crate) fn parse(
                 transport,
                 acknowledgments: acknowledgments.map(|a| a.get_ref().to_string()),
                 max_body_mib,
+                delivery: match known {
+                    Some("dir-out" | "http-out" | "fhir-out" | "test-clearinghouse") => {
+                        parse_delivery(report, &fields)
+                    }
+                    _ => DeliveryLimits::default(),
+                },
                 at: report.pos(&fields.span()),
             };
             endpoints.built.insert(name, endpoint);
@@ -279,6 +301,7 @@ fn parse_dir_in(
         }
         None => "*".to_string(),
     };
+    let max_file_mib = fields.uint(report, "max_file_mib", 1, 1024, 64) as u32;
 
     Some(DirIn {
         path_at: report.pos(&path_value?.span()),
@@ -289,6 +312,7 @@ fn parse_dir_in(
         failed_dir: failed_dir?,
         failed_dir_at,
         pattern,
+        max_file_mib,
     })
 }
 
@@ -356,6 +380,36 @@ pub(crate) fn parse_retry(report: &mut Report<'_>, fields: &Fields<'_, '_>) -> R
         );
     }
     policy
+}
+
+/// The optional `delivery` table of an outbound endpoint.
+fn parse_delivery(report: &mut Report<'_>, fields: &Fields<'_, '_>) -> DeliveryLimits {
+    let default = DeliveryLimits::default();
+    let Some(d) = fields.table(report, "delivery", DELIVERY_KEYS) else {
+        return default;
+    };
+    let concurrency = d.uint(report, "concurrency", 1, 64, default.concurrency as u64);
+    DeliveryLimits {
+        concurrency: usize::try_from(concurrency).unwrap_or(default.concurrency),
+        rate_per_second: d
+            .get("rate_per_second")
+            .is_some()
+            .then(|| d.uint(report, "rate_per_second", 1, 100_000, 1) as u32),
+        breaker_failures: d.uint(
+            report,
+            "breaker_failures",
+            0,
+            100_000,
+            u64::from(default.breaker_failures),
+        ) as u32,
+        breaker_cooldown_ms: d.uint(
+            report,
+            "breaker_cooldown_ms",
+            100,
+            3_600_000,
+            default.breaker_cooldown_ms,
+        ),
+    }
 }
 
 /// The optional `batch_size` of an outbound endpoint.

@@ -23,6 +23,7 @@ mod http_out;
 mod kind;
 mod model;
 mod problem;
+mod retention;
 mod routes;
 mod test_clearinghouse;
 mod value;
@@ -35,9 +36,10 @@ use std::path::{Path, PathBuf};
 pub use files::check_files;
 pub use kind::Kind;
 pub use model::{
-    Config, ConnectorConfig, ConsoleConfig, DirIn, DirOut, Durability, EndpointConfig,
-    FhirCollections, FhirOut, HttpMethod, HttpOut, HttpSettings, HubConfig, Limits, LogFormat,
-    RetryPolicy, RouteConfig, TestClearinghouse, TlsConfig, Transport,
+    Config, ConnectorConfig, ConsoleConfig, DeliveryLimits, DirIn, DirOut, Durability,
+    EndpointConfig, FhirCollections, FhirOut, HttpMethod, HttpOut, HttpSettings, HubConfig, Limits,
+    LogFormat, RetentionConfig, RetentionDays, RetryPolicy, RouteConfig, TestClearinghouse,
+    TlsConfig, Transport,
 };
 pub use problem::{ConfigErrors, Pos, Problem};
 pub use value::{ConfigValue, SecretError};

@@ -26,6 +26,39 @@ pub struct Config {
     pub routes: Vec<RouteConfig>,
     /// The `[console]` table.
     pub console: ConsoleConfig,
+    /// The `[retention]` table.
+    pub retention: RetentionConfig,
+}
+
+/// The `[retention]` table: how long what the hub keeps is kept. A stage without a
+/// number is kept for ever (the default).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RetentionConfig {
+    /// Inbound raw payloads (as received), days after they came in.
+    pub raw_days: Option<u32>,
+    /// For every kind without its own line.
+    pub default: RetentionDays,
+    /// Per kind.
+    pub kinds: std::collections::BTreeMap<clearway_schemas::Kind, RetentionDays>,
+    /// Seconds between pruning passes (default 60).
+    pub interval_seconds: u64,
+}
+
+impl RetentionConfig {
+    /// The retention of messages of `kind`.
+    pub fn of(&self, kind: Option<clearway_schemas::Kind>) -> RetentionDays {
+        kind.and_then(|k| self.kinds.get(&k).copied())
+            .unwrap_or(self.default)
+    }
+}
+
+/// How long a kind's normalized payloads and records are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RetentionDays {
+    /// Normalized payloads, days after the message was made.
+    pub normalized_days: Option<u32>,
+    /// Records (metadata, correlation, status history) and any payload left, days.
+    pub history_days: Option<u32>,
 }
 
 /// The `[console]` table: the coordinator console's settings.
@@ -81,6 +114,18 @@ pub struct HubConfig {
     pub session_idle_minutes: u64,
     /// A browser session ends this many hours after login, however busy.
     pub session_max_hours: u64,
+    /// Inbound endpoints refuse new work (503) while a destination their routes
+    /// lead to has this many messages queued.
+    pub max_queue_per_destination: u64,
+    /// Inbound endpoints refuse new work (503) while all destinations together
+    /// have this many messages queued.
+    pub max_backlog: u64,
+    /// Inbound endpoints refuse new work (507) while the data folder's file system
+    /// has less free space than this, in MiB; 0 turns the check off.
+    pub min_free_disk_mib: u64,
+    /// The store's page cache, in MiB (sled's `cache_capacity`; sled's own default
+    /// is 1 GiB): the largest part of the hub's memory that grows with the store.
+    pub store_cache_mib: u64,
 }
 
 /// TLS settings of the listener. Both files are PEM.
@@ -177,8 +222,36 @@ pub struct EndpointConfig {
     /// `http` and `fhir` only: the largest request body taken, in MiB (1..=1024,
     /// default 64); larger ones get 413 naming the limit.
     pub max_body_mib: u32,
+    /// Outbound only: concurrency, rate limit and circuit breaker (`delivery` table).
+    pub delivery: DeliveryLimits,
     /// The table header.
     pub at: Pos,
+}
+
+/// How an outbound endpoint's worker paces its deliveries (`delivery = { ... }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryLimits {
+    /// Payloads of one batch in the transport's hands at once (1..=64, default 8).
+    pub concurrency: usize,
+    /// Payloads sent a second at most, for partners that throttle (default: none).
+    pub rate_per_second: Option<u32>,
+    /// Payloads failed in a row (network, timeout, 408, 429, 5xx) that open the
+    /// circuit breaker (default 10; 0 turns it off).
+    pub breaker_failures: u32,
+    /// How long the breaker first stays open before a probe, in ms (default 10000;
+    /// doubled after each failed probe, up to 5 minutes).
+    pub breaker_cooldown_ms: u64,
+}
+
+impl Default for DeliveryLimits {
+    fn default() -> Self {
+        DeliveryLimits {
+            concurrency: 8,
+            rate_per_second: None,
+            breaker_failures: 10,
+            breaker_cooldown_ms: 10_000,
+        }
+    }
 }
 
 /// A transport and its settings.
@@ -242,6 +315,9 @@ pub struct DirIn {
     /// Glob over file names (`*`, `?`, `[a-z]`, `[!abc]`); see
     /// [`DirIn::matches`].
     pub pattern: String,
+    /// The largest file taken in, in MiB (1..=1024, default 64, as `max_body_mib`);
+    /// a larger one is not read and goes to `failed_dir` with a reason file.
+    pub max_file_mib: u32,
 }
 
 /// Settings of an outbound `dir-out` endpoint.
@@ -395,6 +471,16 @@ impl RetryPolicy {
             .and_then(|factor| self.initial_backoff_ms.checked_mul(factor))
             .map_or(self.max_backoff_ms, |ms| ms.min(self.max_backoff_ms));
         Duration::from_millis(ms)
+    }
+
+    /// [`RetryPolicy::backoff`] with "equal jitter": half the wait, plus a part of
+    /// the other half chosen by `random` (any value), so retries of many messages
+    /// after one outage spread out instead of arriving together.
+    pub fn backoff_with_jitter(&self, attempt: u32, random: u64) -> Duration {
+        let full = u64::try_from(self.backoff(attempt).as_millis()).unwrap_or(u64::MAX);
+        let half = full / 2;
+        let span = full - half;
+        Duration::from_millis(half + random % span.saturating_add(1))
     }
 }
 

@@ -21,6 +21,7 @@ pub(crate) const TEST_CLEARINGHOUSE_KEYS: &[&str] = &[
     "allowed_percent",
     "coinsurance_percent",
     "retry",
+    "delivery",
     "batch_size",
 ];
 

@@ -5,6 +5,7 @@ mod fhir_out;
 mod files;
 mod glob;
 mod problems;
+mod reliability;
 mod routes;
 mod test_clearinghouse;
 mod values;

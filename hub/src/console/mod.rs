@@ -11,7 +11,7 @@ mod csv;
 mod detail;
 mod kpis;
 mod login;
-mod ops;
+pub(crate) mod ops;
 mod revenue;
 #[cfg(test)]
 pub(crate) mod tests;

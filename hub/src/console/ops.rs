@@ -18,7 +18,7 @@ mod message;
 mod messages;
 mod replay;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

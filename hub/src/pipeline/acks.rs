@@ -38,15 +38,7 @@ impl Acks {
         for (record, bytes) in &self.records {
             tx.put(record)?;
             tx.put_raw(&record.id, bytes)?;
-            tx.enqueue(
-                dest,
-                &record.id,
-                QueueEntry {
-                    due_ms: now,
-                    attempts: 0,
-                    enqueued_ms: now,
-                },
-            )?;
+            tx.enqueue(dest, &record.id, QueueEntry::new(now))?;
         }
         Ok(())
     }
@@ -189,15 +181,7 @@ impl Hub {
                 r.push(c);
             })?;
             for dest in &dests {
-                tx.enqueue(
-                    dest,
-                    id,
-                    QueueEntry {
-                        due_ms: now,
-                        attempts: 0,
-                        enqueued_ms: now,
-                    },
-                )?;
+                tx.enqueue(dest, id, QueueEntry::new(now))?;
             }
             Ok(())
         })?;

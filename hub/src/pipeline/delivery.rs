@@ -1,21 +1,40 @@
 //! Delivery workers: one per outbound endpoint. Each takes due messages from its
 //! durable queue, encodes them with the endpoint's connector (batching where the
 //! connector batches), hands the payloads to the transport and records the result.
-//! A failed delivery is retried with backoff until the endpoint's limit, then the
-//! message is `dead`.
+//! A failed delivery is retried with backoff and jitter until the endpoint's limit,
+//! then the message is `dead`.
+//!
+//! What makes it safe to kill at any moment:
+//! - Before a payload leaves, its bytes (the `outbox` tree) and the attempt (the
+//!   queue entry's `started`) are stored and synced. A retry sends those same bytes,
+//!   so an X12 file keeps its control numbers and the partner can tell a duplicate.
+//!   An attempt the hub stopped during is known at restart (`started > attempts`):
+//!   the next outcome is recorded with a note beginning `redelivery`.
+//! - An outcome that cannot be recorded (a store error after the transport took the
+//!   payload) is kept in memory and recorded again with backoff; nothing is sent
+//!   again meanwhile.
+//! - A queued message whose payload is missing is recorded `dead` with
+//!   `delivery.no_payload`, never dropped quietly.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tracing::Instrument as _;
 
+use super::breaker::{Breaker, Permit, Seen};
 use super::ingest::change;
 use super::{Hub, call_error_info};
 use crate::config::{RetryPolicy, Transport};
 use crate::runtime::{OutboundMeta, Payload};
 use crate::store::record::{now_ms, parse_time_ms, rfc3339_ms};
-use crate::store::{DeliveryState, ErrorInfo, QueueEntry, RecordType, Status};
+use crate::store::{
+    DeliveryState, ErrorInfo, Outgoing, QueueEntry, RecordType, Status, StoreError,
+};
 use crate::transport::{self, DeliveryError};
+
+/// The longest wait between tries to record outcomes while the store fails.
+const MAX_STORE_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Run the delivery worker for `dest` forever.
 pub(super) async fn run(hub: Arc<Hub>, dest: String) {
@@ -29,13 +48,45 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
         Some(Transport::TestClearinghouse(t)) => (t.batch_size, t.retry),
         _ => return,
     };
+    let breaker = hub.breakers.get(&dest).cloned();
+    // Outcomes the transport gave but the store did not take yet.
+    let mut unrecorded: Vec<Finished> = Vec::new();
+    let mut store_backoff = Duration::from_secs(1);
     loop {
+        if hub.store.unhealthy().is_some() {
+            // Nothing more goes out while the store cannot record it.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            continue;
+        }
+        if !unrecorded.is_empty() {
+            match record_all(&hub, &dest, &retry, &unrecorded).await {
+                Ok(()) => {
+                    unrecorded.clear();
+                    store_backoff = Duration::from_secs(1);
+                }
+                Err(e) => {
+                    tracing::error!(endpoint = %dest, error = %e, pending = unrecorded.len(), "recording delivery outcomes failed; trying again without sending anything");
+                    tokio::time::sleep(store_backoff).await;
+                    store_backoff = (store_backoff * 2).min(MAX_STORE_BACKOFF);
+                    continue;
+                }
+            }
+        }
+        let limit = match breaker.as_ref().map(|b| b.permit(Instant::now())) {
+            None | Some(Permit::Batch) => batch_size,
+            Some(Permit::Probe) => 1,
+            Some(Permit::Wait(d)) => {
+                tokio::time::sleep(d).await;
+                continue;
+            }
+        };
         let now = now_ms();
-        let (due, next) = match hub.store.due(&dest, now, batch_size) {
+        let (due, next) = match hub.store.due(&dest, now, limit) {
             Ok(x) => x,
             Err(e) => {
                 tracing::error!(endpoint = %dest, error = %e, "reading the delivery queue failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tokio::time::sleep(store_backoff).await;
+                store_backoff = (store_backoff * 2).min(MAX_STORE_BACKOFF);
                 continue;
             }
         };
@@ -47,12 +98,39 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
             continue;
         }
         let span = tracing::info_span!("delivery", endpoint = %dest, batch = due.len());
-        if let Err(e) = deliver_batch(&hub, &dest, &retry, due)
-            .instrument(span)
-            .await
-        {
-            tracing::error!(endpoint = %dest, error = %e, "delivery batch failed");
-            tokio::time::sleep(Duration::from_secs(1)).await;
+        match deliver_batch(&hub, &dest, due).instrument(span).await {
+            Ok(finished) => {
+                if let Some(b) = &breaker {
+                    watch(b, &dest, &finished);
+                }
+                unrecorded = finished;
+            }
+            Err(e) => {
+                // Nothing was sent: the attempt could not be stored first.
+                tracing::error!(endpoint = %dest, error = %e, "delivery batch failed before sending");
+                tokio::time::sleep(store_backoff).await;
+                store_backoff = (store_backoff * 2).min(MAX_STORE_BACKOFF);
+            }
+        }
+    }
+}
+
+/// Feed the breaker what the partner did with each payload sent.
+fn watch(breaker: &Breaker, dest: &str, finished: &[Finished]) {
+    let now = Instant::now();
+    for f in finished.iter().filter(|f| f.sent) {
+        let seen = match &f.outcome {
+            Outcome::Failed(_, true) => Seen::Down,
+            _ => Seen::Answered,
+        };
+        if breaker.saw(seen, now) {
+            let v = breaker.view(now);
+            tracing::warn!(
+                endpoint = %dest,
+                failures = v.consecutive_failures,
+                probe_in_ms = v.probe_in_ms.unwrap_or_default(),
+                "circuit open: the destination failed repeatedly; nothing is sent until a probe gets through"
+            );
         }
     }
 }
@@ -60,54 +138,132 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
 /// What one encode call gave: the payloads, or the error to record.
 type EncodeResult = Result<Vec<Payload>, ErrorInfo>;
 
-/// The outcome of one message at this destination.
+/// The outcome of one payload (or one message that never became one).
+#[derive(Debug, Clone)]
 enum Outcome {
     Delivered(String),
     Failed(ErrorInfo, bool),
 }
 
+/// A message of a job: its id, its queue entry as it was due, and how many
+/// attempts before this one were started but never recorded.
+#[derive(Debug, Clone)]
+struct Member {
+    id: String,
+    entry: QueueEntry,
+    interrupted: u32,
+}
+
+impl Member {
+    fn new(id: String, entry: QueueEntry) -> Member {
+        let interrupted = entry.started.saturating_sub(entry.attempts);
+        Member {
+            id,
+            entry,
+            interrupted,
+        }
+    }
+
+    /// The number of this attempt (every attempt started counts).
+    fn attempt(&self) -> u32 {
+        self.entry.started.max(self.entry.attempts) + 1
+    }
+}
+
+/// A payload to hand to the transport, with the messages it carries.
+struct Job {
+    members: Vec<Member>,
+    payload: Payload,
+    /// Whether its bytes go in the outbox (not for acknowledgments, whose bytes are
+    /// their stored raw payload already).
+    keep: bool,
+    /// Whether it was encoded now (rather than read back from the outbox).
+    fresh: bool,
+}
+
+impl Job {
+    fn first(&self) -> &str {
+        &self.members[0].id
+    }
+}
+
+/// A job's (or a single message's) outcome, to record.
+#[derive(Debug, Clone)]
+struct Finished {
+    members: Vec<Member>,
+    outcome: Outcome,
+    /// The outbox entry to keep for a retry or forget once final, if there is one.
+    outbox: Option<String>,
+    /// Whether it went to the transport (not an encode failure or a missing payload).
+    sent: bool,
+}
+
+/// Take one batch of due messages through encode, the outbox and the transport.
+/// Returns the outcomes to record; an error means nothing was sent.
 async fn deliver_batch(
     hub: &Arc<Hub>,
     dest: &str,
-    retry: &RetryPolicy,
     due: Vec<(String, QueueEntry)>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Finished>> {
     let Some(plugin) = hub.connector_of(dest).cloned() else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    // Load what is still there; a message replayed or removed meanwhile is skipped.
-    // Acknowledgments (ack records) are sent as they are; messages are encoded first.
-    let mut ids = Vec::with_capacity(due.len());
-    let mut entries = Vec::with_capacity(due.len());
-    let mut jsons = Vec::with_capacity(due.len());
-    let mut acks = Vec::new();
+    let mut finished = Vec::new();
+    let mut jobs = Vec::new();
+
+    // Messages already sent once go out again in the payload kept for them.
+    let mut fresh = Vec::new();
+    let mut kept: BTreeMap<String, Vec<(String, QueueEntry)>> = BTreeMap::new();
     for (id, entry) in due {
-        match hub.store.normalized(&id)? {
-            Some(j) => {
-                ids.push(id);
-                entries.push(entry);
-                jsons.push(j);
-            }
-            None => match ack_payload(hub, &id)? {
-                Some(payload) => acks.push((id, entry, payload)),
-                None => hub.store.transact(|tx| tx.dequeue(dest, &id))?,
-            },
+        match entry.outbox.clone() {
+            Some(first) => kept.entry(first).or_default().push((id, entry)),
+            None => fresh.push((id, entry)),
         }
     }
-    let encoded = ids.len();
-    let mut jobs: Vec<(Vec<usize>, Payload, String)> = Vec::new();
-    for (id, entry, payload) in acks {
-        jobs.push((vec![ids.len()], payload, id.clone()));
-        ids.push(id);
-        entries.push(entry);
+    for (first, group) in kept {
+        match resend_job(hub, dest, &first, group)? {
+            Ok(job) => jobs.push(job),
+            // The kept payload cannot be sent as it was: encode again (noted in the log).
+            Err(group) => fresh.extend(group),
+        }
+    }
+
+    // Load what is still there. Acknowledgments (ack records) are sent as they are;
+    // messages are encoded first.
+    let mut members = Vec::with_capacity(fresh.len());
+    let mut jsons = Vec::with_capacity(fresh.len());
+    for (id, entry) in fresh {
+        match load(hub, &id)? {
+            Loaded::Message(json) => {
+                members.push(Member::new(id, entry));
+                jsons.push(json);
+            }
+            Loaded::Ack(payload) => jobs.push(Job {
+                members: vec![Member::new(id, entry)],
+                payload,
+                keep: false,
+                fresh: true,
+            }),
+            Loaded::Missing(err) => finished.push(Finished {
+                members: vec![Member::new(id, entry)],
+                outcome: Outcome::Failed(err, false),
+                outbox: None,
+                sent: false,
+            }),
+            Loaded::Gone => {
+                tracing::error!(message_id = %id, endpoint = %dest, "a queued message has no record; taken out of the queue");
+                hub.store.transact(|tx| tx.dequeue(dest, &id))?;
+                hub.metrics.count(dest, Status::Dead);
+            }
+        }
     }
     let meta = OutboundMeta {
         endpoint: dest.to_owned(),
     };
-    let mut outcomes: Vec<Option<Outcome>> = (0..ids.len()).map(|_| None).collect();
 
     // Encode the batch; if the batch fails, encode one by one so one bad message
     // does not hold back the others.
+    let encoded = members.len();
     let batch: Vec<(Vec<usize>, EncodeResult)> = match encoded {
         0 => Vec::new(),
         _ => match encode(&plugin, jsons.clone(), meta.clone()).await? {
@@ -125,20 +281,25 @@ async fn deliver_batch(
             }
         },
     };
-    let endpoint = hub.endpoint(dest).map(|e| e.transport.clone());
+    let mut sent_claims = Vec::new();
     for (indexes, result) in batch {
         let payloads = match result {
             Ok(p) => p,
             Err(e) => {
                 for &i in &indexes {
-                    outcomes[i] = Some(Outcome::Failed(e.clone(), false));
+                    finished.push(Finished {
+                        members: vec![members[i].clone()],
+                        outcome: Outcome::Failed(e.clone(), false),
+                        outbox: None,
+                        sent: false,
+                    });
                 }
                 continue;
             }
         };
         let mut carried = vec![false; indexes.len()];
         for p in payloads {
-            let members: Vec<usize> = p
+            let mine: Vec<usize> = p
                 .carries
                 .iter()
                 .filter_map(|&c| indexes.get(c as usize).copied())
@@ -148,9 +309,23 @@ async fn deliver_batch(
                     *slot = true;
                 }
             }
-            if let Some(first) = members.first().map(|&i| ids[i].clone()) {
-                jobs.push((members, p, first));
+            if mine.is_empty() {
+                continue;
             }
+            let claims: Vec<(String, String)> = mine
+                .iter()
+                .filter(|&&i| is_claim(&jsons[i]))
+                .map(|&i| (members[i].id.clone(), jsons[i].clone()))
+                .collect();
+            if !claims.is_empty() {
+                sent_claims.push((jobs.len(), claims));
+            }
+            jobs.push(Job {
+                members: mine.iter().map(|&i| members[i].clone()).collect(),
+                payload: p,
+                keep: true,
+                fresh: true,
+            });
         }
         for (pos, was) in carried.iter().enumerate() {
             if !was {
@@ -161,24 +336,49 @@ async fn deliver_batch(
                         plugin.name()
                     ),
                 );
-                outcomes[indexes[pos]] = Some(Outcome::Failed(err, false));
+                finished.push(Finished {
+                    members: vec![members[indexes[pos]].clone()],
+                    outcome: Outcome::Failed(err, false),
+                    outbox: None,
+                    sent: false,
+                });
             }
         }
     }
+
+    // Store each payload and its attempt before it leaves (see the module doc).
+    if !jobs.is_empty() {
+        hub.store.transact(|tx| {
+            for job in &jobs {
+                if job.keep && job.fresh {
+                    tx.put_outgoing(
+                        dest,
+                        &Outgoing {
+                            members: job.members.iter().map(|m| m.id.clone()).collect(),
+                            content_type: job.payload.content_type.clone(),
+                            filename_hint: job.payload.filename_hint.clone(),
+                            data: job.payload.data.clone(),
+                        },
+                    )?;
+                }
+                for m in &job.members {
+                    let mut e = m.entry.clone();
+                    e.started = m.attempt();
+                    e.outbox = job.keep.then(|| job.first().to_owned());
+                    tx.enqueue(dest, &m.id, e)?;
+                }
+            }
+            Ok(())
+        })?;
+        hub.store.sync().await?;
+    }
+
     // Claims sent in a format with acknowledgments: the ledger learns which file
     // each went in before the file leaves, so even an answer that comes back at once
     // finds its claims.
     if plugin.description().acknowledges {
-        for (members, payload, _) in &jobs {
-            let sent: Vec<(String, String)> = members
-                .iter()
-                .filter(|&&i| i < encoded && is_claim(&jsons[i]))
-                .map(|&i| (ids[i].clone(), jsons[i].clone()))
-                .collect();
-            if sent.is_empty() {
-                continue;
-            }
-            let (h, p, data) = (hub.clone(), plugin.clone(), payload.data.clone());
+        for (j, sent) in sent_claims {
+            let (h, p, data) = (hub.clone(), plugin.clone(), jobs[j].payload.data.clone());
             match tokio::task::spawn_blocking(move || h.ledger.learn_sent(&p, &data, &sent)).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => {
@@ -190,14 +390,25 @@ async fn deliver_batch(
             }
         }
     }
+
     // Hand the payloads to the transport, a few at a time: file fsyncs and HTTP
     // round trips overlap instead of queueing behind each other.
+    let endpoint = hub.endpoint(dest).map(|e| e.transport.clone());
     let mut running = tokio::task::JoinSet::new();
-    for (members, payload, first) in jobs {
-        while running.len() >= PARALLEL_DELIVERIES {
-            collect(running.join_next().await, &mut outcomes);
+    let mut waiting: BTreeMap<usize, Job> = BTreeMap::new();
+    let mut results: Vec<(Job, Outcome)> = Vec::with_capacity(jobs.len());
+    let parallel = hub.limits(dest).concurrency;
+    let rate = hub.rates.get(dest);
+    for (n, job) in jobs.into_iter().enumerate() {
+        while running.len() >= parallel {
+            collect(running.join_next().await, &mut waiting, &mut results);
+        }
+        if let Some(r) = rate {
+            r.acquire().await;
         }
         let (hub, dest, endpoint) = (hub.clone(), dest.to_owned(), endpoint.clone());
+        let (payload, first) = (job.payload.clone(), job.first().to_owned());
+        waiting.insert(n, job);
         running.spawn(async move {
             let result = match &endpoint {
                 Some(t) => transport::deliver(&hub, &dest, t, &payload, &first).await,
@@ -206,53 +417,163 @@ async fn deliver_batch(
                     "the endpoint is no longer configured",
                 )),
             };
-            (members, result)
+            (n, result)
         });
     }
     while let Some(done) = running.join_next().await {
-        collect(Some(done), &mut outcomes);
+        collect(Some(done), &mut waiting, &mut results);
+    }
+    // A panicked task leaves its job without an outcome: it stays queued (its
+    // attempt counted as started) and goes again in the next round.
+    for (_, job) in waiting {
+        tracing::error!(endpoint = %dest, message_id = %job.first(), "a delivery task failed without an outcome");
     }
 
     // dir-out: one fsync of the folder makes the whole batch's renames durable.
     if let Some(Transport::DirOut(d)) = &endpoint
-        && outcomes
+        && results
             .iter()
-            .any(|o| matches!(o, Some(Outcome::Delivered(_))))
+            .any(|(_, o)| matches!(o, Outcome::Delivered(_)))
         && let Err(e) = transport::dir_out::sync_dir(d).await
     {
-        for o in outcomes.iter_mut() {
-            if matches!(o, Some(Outcome::Delivered(_))) {
-                *o = Some(Outcome::Failed(e.info.clone(), true));
+        for (_, o) in results.iter_mut() {
+            if matches!(o, Outcome::Delivered(_)) {
+                *o = Outcome::Failed(e.info.clone(), true);
             }
         }
     }
-    let now = now_ms();
-    for (i, outcome) in outcomes.into_iter().enumerate() {
-        let Some(outcome) = outcome else { continue };
-        record(hub, dest, retry, &ids[i], entries[i], outcome, now)?;
+    for (job, outcome) in results {
+        let outbox = job.keep.then(|| job.first().to_owned());
+        finished.push(Finished {
+            members: job.members,
+            outcome,
+            outbox,
+            sent: true,
+        });
     }
-    hub.store.sync().await?;
-    Ok(())
+    Ok(finished)
 }
 
-/// The payload of acknowledgment record `id`, or `None` when `id` is not one (or its
-/// bytes are gone).
-fn ack_payload(hub: &Hub, id: &str) -> anyhow::Result<Option<Payload>> {
-    let Some(record) = hub.store.get(id)? else {
-        return Ok(None);
+/// The job that sends again the payload kept under `first` for the due messages of
+/// `group`, or the group back when it cannot be sent as it was (the payload is gone,
+/// or one of the messages it carries is no longer waiting for it).
+fn resend_job(
+    hub: &Hub,
+    dest: &str,
+    first: &str,
+    group: Vec<(String, QueueEntry)>,
+) -> Result<Result<Job, Vec<(String, QueueEntry)>>, StoreError> {
+    let kept = match hub.store.outgoing(dest, first) {
+        Ok(Some(k)) => k,
+        Ok(None) | Err(StoreError::Destroyed { .. }) => {
+            tracing::warn!(endpoint = %dest, message_id = %first, "the payload kept for a retry is gone; encoding again");
+            return Ok(Err(forget_outbox(group)));
+        }
+        Err(e) => return Err(e),
     };
-    if record.record_type != RecordType::Ack {
-        return Ok(None);
+    let mut due: BTreeMap<String, QueueEntry> = group.into_iter().collect();
+    let mut members = Vec::with_capacity(kept.members.len());
+    for id in &kept.members {
+        // A member not in this due batch (the batch limit cut the group) is read
+        // from its queue entry; one not waiting for this payload breaks it.
+        let entry = match due.remove(id) {
+            Some(e) => Some(e),
+            None => hub.store.queue_entry(dest, id)?,
+        };
+        match entry {
+            Some(e) if e.outbox.as_deref() == Some(first) => {
+                members.push(Member::new(id.clone(), e))
+            }
+            _ => {
+                tracing::warn!(endpoint = %dest, message_id = %first, "a message of a kept payload was replayed or removed; encoding the others again");
+                let mut back: Vec<(String, QueueEntry)> =
+                    members.into_iter().map(|m| (m.id, m.entry)).collect();
+                back.extend(due);
+                return Ok(Err(forget_outbox(back)));
+            }
+        }
     }
-    Ok(hub.store.raw(id)?.map(|data| Payload {
-        data,
-        content_type: record
-            .content_type
-            .clone()
-            .unwrap_or_else(|| "application/octet-stream".into()),
-        filename_hint: record.filename.clone(),
-        carries: vec![0],
+    // Due entries pointing at this payload that it does not carry: encode them.
+    if !due.is_empty() {
+        tracing::warn!(endpoint = %dest, message_id = %first, "queue entries point at a kept payload that does not carry them; encoding them again");
+    }
+    let extra = forget_outbox(due.into_iter().collect());
+    if !extra.is_empty() {
+        // Rare: handled as fresh messages next round, so this job stays as kept.
+        hub.store.transact(|tx| {
+            for (id, e) in &extra {
+                tx.enqueue(dest, id, e.clone())?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(Ok(Job {
+        payload: Payload {
+            data: kept.data,
+            content_type: kept.content_type,
+            filename_hint: kept.filename_hint,
+            carries: (0..members.len() as u32).collect(),
+        },
+        members,
+        keep: true,
+        fresh: false,
     }))
+}
+
+fn forget_outbox(group: Vec<(String, QueueEntry)>) -> Vec<(String, QueueEntry)> {
+    group
+        .into_iter()
+        .map(|(id, mut e)| {
+            e.outbox = None;
+            (id, e)
+        })
+        .collect()
+}
+
+/// What a queued id refers to.
+enum Loaded {
+    /// A message's normalized JSON, to encode.
+    Message(String),
+    /// An acknowledgment's bytes, to send as they are.
+    Ack(Payload),
+    /// The record is there but what it would send is not: recorded dead.
+    Missing(ErrorInfo),
+    /// No record at all.
+    Gone,
+}
+
+fn load(hub: &Hub, id: &str) -> Result<Loaded, StoreError> {
+    let Some(record) = hub.store.get(id)? else {
+        return Ok(Loaded::Gone);
+    };
+    let missing = |what: &str| {
+        Loaded::Missing(ErrorInfo::new(
+            "delivery.no_payload",
+            format!(
+                "the {what} of this message is not in the store (destroyed by retention, or lost)"
+            ),
+        ))
+    };
+    if record.record_type == RecordType::Ack {
+        return Ok(match hub.store.raw(id) {
+            Ok(Some(data)) => Loaded::Ack(Payload {
+                data,
+                content_type: record
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+                filename_hint: record.filename.clone(),
+                carries: vec![0],
+            }),
+            Ok(None) | Err(StoreError::Destroyed { .. }) => missing("acknowledgment payload"),
+            Err(e) => return Err(e),
+        });
+    }
+    Ok(match hub.store.normalized(id) {
+        Ok(Some(j)) => Loaded::Message(j),
+        Ok(None) | Err(StoreError::Destroyed { .. }) => missing("normalized payload"),
+        Err(e) => return Err(e),
+    })
 }
 
 /// Whether a normalized message is a `claim`.
@@ -265,27 +586,24 @@ fn is_claim(json: &str) -> bool {
     serde_json::from_str::<KindOnly<'_>>(json).is_ok_and(|k| k.kind == "claim")
 }
 
-/// How many payloads of one batch are in the transport's hands at once.
-const PARALLEL_DELIVERIES: usize = 8;
+type Sent = (usize, Result<String, DeliveryError>);
 
-type Delivered = (Vec<usize>, Result<String, DeliveryError>);
-
-/// Record what one finished delivery task gave for its messages.
+/// Move a finished delivery task's job to the results.
 fn collect(
-    done: Option<Result<Delivered, tokio::task::JoinError>>,
-    outcomes: &mut [Option<Outcome>],
+    done: Option<Result<Sent, tokio::task::JoinError>>,
+    waiting: &mut BTreeMap<usize, Job>,
+    results: &mut Vec<(Job, Outcome)>,
 ) {
     match done {
-        Some(Ok((members, result))) => {
-            for i in members {
-                outcomes[i] = Some(match &result {
-                    Ok(note) => Outcome::Delivered(note.clone()),
-                    Err(e) => Outcome::Failed(e.info.clone(), e.retryable),
-                });
+        Some(Ok((n, result))) => {
+            if let Some(job) = waiting.remove(&n) {
+                let outcome = match result {
+                    Ok(note) => Outcome::Delivered(note),
+                    Err(e) => Outcome::Failed(e.info, e.retryable),
+                };
+                results.push((job, outcome));
             }
         }
-        // A panicked task leaves its messages without an outcome: they stay queued
-        // and are tried again in the next round.
         Some(Err(e)) => tracing::error!(error = %e, "a delivery task failed"),
         None => {}
     }
@@ -302,28 +620,79 @@ async fn encode(
     Ok(r.map_err(|e| call_error_info("encode_failed", &e)))
 }
 
-/// Record one message's outcome at `dest` and update its queue entry.
+/// Record every outcome (one transaction per payload) and sync.
+async fn record_all(
+    hub: &Hub,
+    dest: &str,
+    retry: &RetryPolicy,
+    finished: &[Finished],
+) -> Result<(), StoreError> {
+    #[cfg(test)]
+    if hub
+        .fail_records
+        .fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |n| n.checked_sub(1),
+        )
+        .is_ok()
+    {
+        return Err(StoreError::Sled(sled::Error::Io(std::io::Error::other(
+            "injected store failure",
+        ))));
+    }
+    let now = now_ms();
+    for f in finished {
+        record(hub, dest, retry, f, now)?;
+    }
+    hub.store.sync().await
+}
+
+/// A random number for backoff jitter.
+fn jitter() -> u64 {
+    let mut b = [0u8; 8];
+    // Without the OS's random source every retry waits the same (still correct).
+    let _ = getrandom::fill(&mut b);
+    u64::from_le_bytes(b)
+}
+
+/// Record one payload's outcome for each message it carries and update their queue
+/// entries (and the kept payload) in one transaction.
 fn record(
     hub: &Hub,
     dest: &str,
     retry: &RetryPolicy,
-    id: &str,
-    entry: QueueEntry,
-    outcome: Outcome,
+    f: &Finished,
     now: u64,
-) -> anyhow::Result<()> {
-    let attempts = entry.attempts + 1;
+) -> Result<(), StoreError> {
     let actor = format!("delivery:{dest}");
-    let (event, error, note, requeue) = match outcome {
-        Outcome::Delivered(note) => (DeliveryState::Delivered, None, Some(note), None),
-        Outcome::Failed(err, retryable) if retryable && attempts < retry.max_attempts => {
-            let due = now + retry.backoff(attempts).as_millis() as u64;
-            (DeliveryState::Retrying, Some(err), None, Some(due))
+    let attempts = f.members.iter().map(Member::attempt).max().unwrap_or(1);
+    // A payload's messages share one backoff (and one jitter), so a kept payload's
+    // messages are due again together.
+    let wait = retry.backoff_with_jitter(attempts, jitter());
+    let (event, error, note, requeue) = match &f.outcome {
+        Outcome::Delivered(note) => (DeliveryState::Delivered, None, Some(note.clone()), None),
+        Outcome::Failed(err, retryable) if *retryable && attempts < retry.max_attempts => {
+            let due = now + wait.as_millis() as u64;
+            (DeliveryState::Retrying, Some(err.clone()), None, Some(due))
         }
-        Outcome::Failed(err, _) => (DeliveryState::Dead, Some(err), None, None),
+        Outcome::Failed(err, _) => (DeliveryState::Dead, Some(err.clone()), None, None),
     };
-    let updated = hub.store.transact(|tx| {
-        let r = tx.update(id, |r| {
+    let status = match event {
+        DeliveryState::Delivered => Status::Delivered,
+        DeliveryState::Retrying => Status::Retrying,
+        DeliveryState::Dead => Status::Dead,
+        DeliveryState::Queued => Status::Queued,
+    };
+    let created = hub.store.transact(|tx| {
+        let mut created = Vec::new();
+        for m in &f.members {
+            let attempts = m.attempt();
+            let Some(r) = tx.get(&m.id)? else {
+                tx.dequeue(dest, &m.id)?;
+                continue;
+            };
+            let mut r = r;
             let d = r
                 .deliveries
                 .entry(dest.to_owned())
@@ -341,51 +710,63 @@ fn record(
             if event == DeliveryState::Delivered {
                 d.delivered_at = Some(rfc3339_ms(now));
             }
-            let status = match event {
-                DeliveryState::Delivered => Status::Delivered,
-                DeliveryState::Retrying => Status::Retrying,
-                DeliveryState::Dead => Status::Dead,
-                DeliveryState::Queued => Status::Queued,
-            };
             let mut c = change(status, &actor, error.clone());
             c.destination = Some(dest.to_owned());
-            c.note = note.clone().or_else(|| {
+            let mut text = note.clone().or_else(|| {
                 requeue.map(|t| format!("attempt {attempts} failed; next at {}", rfc3339_ms(t)))
             });
+            if m.interrupted > 0 {
+                let redelivery = format!(
+                    "redelivery: {} earlier attempt(s) may have reached {dest} before the hub stopped",
+                    m.interrupted
+                );
+                text = Some(match text {
+                    Some(t) => format!("{redelivery}; {t}"),
+                    None => redelivery,
+                });
+            }
+            c.note = text;
             r.history.push(c);
             r.updated_at = rfc3339_ms(now);
             r.status = r.aggregate_delivery_status().unwrap_or(status);
-        })?;
-        match requeue {
-            Some(due_ms) => tx.enqueue(
-                dest,
-                id,
-                QueueEntry {
-                    due_ms,
-                    attempts,
-                    enqueued_ms: entry.enqueued_ms,
-                },
-            )?,
-            None => tx.dequeue(dest, id)?,
+            tx.put(&r)?;
+            match requeue {
+                Some(due_ms) => tx.enqueue(
+                    dest,
+                    &m.id,
+                    QueueEntry {
+                        due_ms,
+                        attempts,
+                        enqueued_ms: m.entry.enqueued_ms,
+                        started: attempts,
+                        outbox: f.outbox.clone(),
+                    },
+                )?,
+                None => tx.dequeue(dest, &m.id)?,
+            }
+            created.push(r.created_at.clone());
         }
-        Ok(r)
+        if requeue.is_none()
+            && let Some(first) = &f.outbox
+        {
+            tx.remove_outgoing(dest, first)?;
+        }
+        Ok(created)
     })?;
-    let status = match event {
-        DeliveryState::Delivered => Status::Delivered,
-        DeliveryState::Retrying => Status::Retrying,
-        _ => Status::Dead,
-    };
-    hub.metrics.count(dest, status);
-    if event == DeliveryState::Delivered
-        && let Some(created) = parse_time_ms(&updated.created_at)
-    {
-        hub.metrics
-            .observe_delivery(dest, Duration::from_millis(now.saturating_sub(created)));
+    for c in created {
+        hub.metrics.count(dest, status);
+        if event == DeliveryState::Delivered
+            && let Some(created) = parse_time_ms(&c)
+        {
+            hub.metrics
+                .observe_delivery(dest, Duration::from_millis(now.saturating_sub(created)));
+        }
     }
+    let first = f.members.first().map_or("", |m| m.id.as_str());
     if event == DeliveryState::Delivered {
-        tracing::debug!(message_id = %id, endpoint = %dest, attempts, "delivered");
+        tracing::debug!(message_id = %first, endpoint = %dest, messages = f.members.len(), attempts, "delivered");
     } else {
-        tracing::warn!(message_id = %id, endpoint = %dest, attempts, state = ?event, "delivery failed");
+        tracing::warn!(message_id = %first, endpoint = %dest, messages = f.members.len(), attempts, state = ?event, "delivery failed");
     }
     Ok(())
 }

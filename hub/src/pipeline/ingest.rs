@@ -81,6 +81,9 @@ impl Hub {
             .endpoint(endpoint)
             .filter(|e| e.transport.is_inbound())
             .ok_or_else(|| HubError::UnknownEndpoint(endpoint.to_owned()))?;
+        // Payloads stored before a restart are decoded first (Hub::start), so none
+        // is decoded twice; and nothing is taken that the hub could not keep.
+        self.accepting(endpoint)?;
         let id = ulid::Ulid::new().to_string();
         let at = now_rfc3339();
         let record = Record {
@@ -148,7 +151,19 @@ impl Hub {
             .store
             .get(id)?
             .ok_or_else(|| HubError::NotFound(id.to_owned()))?;
-        let raw = self.store.raw(id)?.unwrap_or_default();
+        // A payload that is gone (destroyed by retention, or lost) is a recorded
+        // failure, never an empty decode.
+        let raw = match self.store.raw(id) {
+            Ok(Some(raw)) => raw,
+            Ok(None) | Err(crate::store::StoreError::Destroyed { .. }) => {
+                let err = ErrorInfo::new(
+                    "decode_failed.no_payload",
+                    "the raw payload of this record is not in the store (destroyed by retention, or lost)",
+                );
+                return self.fail_decode(id, &record.endpoint, actor, err, Acks::default());
+            }
+            Err(e) => return Err(e.into()),
+        };
         let endpoint = record.endpoint.clone();
         let Some(plugin) = self.connector_of(&endpoint).cloned() else {
             // The endpoint was removed from the config since this payload came in.
@@ -215,15 +230,7 @@ impl Hub {
                 tx.put(&r.record)?;
                 tx.put_normalized(&r.record.id, &r.json)?;
                 for dest in r.record.deliveries.keys() {
-                    tx.enqueue(
-                        dest,
-                        &r.record.id,
-                        QueueEntry {
-                            due_ms: now,
-                            attempts: 0,
-                            enqueued_ms: now,
-                        },
-                    )?;
+                    tx.enqueue(dest, &r.record.id, QueueEntry::new(now))?;
                 }
             }
             acks.store(tx)?;
@@ -401,15 +408,7 @@ impl Hub {
                 }
             })?;
             for d in &dests {
-                tx.enqueue(
-                    d,
-                    id,
-                    QueueEntry {
-                        due_ms: now,
-                        attempts: 0,
-                        enqueued_ms: now,
-                    },
-                )?;
+                tx.enqueue(d, id, QueueEntry::new(now))?;
             }
             Ok(())
         })?;

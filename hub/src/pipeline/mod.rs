@@ -2,10 +2,14 @@
 //! route, enqueue), delivery workers, replay and crash recovery.
 
 mod acks;
+pub mod breaker;
 mod delivery;
 mod ingest;
+pub mod pressure;
 pub mod reply;
 pub mod router;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -31,6 +35,12 @@ pub enum HubError {
     /// The record does not exist.
     #[error("no record {0}")]
     NotFound(String),
+    /// Recovery after a restart is not finished: inbound endpoints take nothing yet.
+    #[error("the hub is still recovering")]
+    NotReady,
+    /// New work is refused until queues drain or disk space is freed.
+    #[error("new work refused: {0}")]
+    Refused(#[from] pressure::Refusal),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -53,9 +63,21 @@ pub struct Hub {
     pub ledger: Arc<crate::ledger::Ledger>,
     router: Router,
     wakers: BTreeMap<String, Arc<Notify>>,
+    /// Each outbound endpoint's circuit breaker.
+    pub breakers: BTreeMap<String, Arc<breaker::Breaker>>,
+    /// Rate limits of the outbound endpoints that have one.
+    rates: BTreeMap<String, Arc<breaker::RateLimit>>,
+    /// When inbound endpoints refuse new work.
+    pub(crate) pressure: pressure::Pressure,
+    /// The store's size by tree, measured at start and every 15 minutes.
+    pub store_stats: std::sync::Mutex<Option<crate::store::StoreStats>>,
     http: reqwest::Client,
     ready: AtomicBool,
     replies: reply::Waiters,
+    /// Fault injection for tests: the next this-many tries to record delivery
+    /// outcomes fail as a store error would.
+    #[cfg(test)]
+    pub(crate) fail_records: std::sync::atomic::AtomicU32,
 }
 
 /// Resolve a connector's operator config (secret references included) to values.
@@ -141,6 +163,32 @@ impl Hub {
             .filter(|(_, e)| !e.transport.is_inbound())
             .map(|(n, _)| (n.clone(), Arc::new(Notify::new())))
             .collect();
+        let outbound = || {
+            config
+                .endpoints
+                .iter()
+                .filter(|(_, e)| !e.transport.is_inbound())
+        };
+        let breakers = outbound()
+            .map(|(n, e)| {
+                let d = e.delivery;
+                let b = breaker::Breaker::new(
+                    d.breaker_failures,
+                    std::time::Duration::from_millis(d.breaker_cooldown_ms),
+                );
+                (n.clone(), Arc::new(b))
+            })
+            .collect();
+        let rates = outbound()
+            .filter_map(|(n, e)| {
+                let r = e.delivery.rate_per_second?;
+                Some((
+                    n.clone(),
+                    Arc::new(breaker::RateLimit::new(r, std::time::Instant::now())),
+                ))
+            })
+            .collect();
+        let pressure = pressure::Pressure::new(&config);
         let ledger =
             Arc::new(crate::ledger::Ledger::open(&store).context("opening the claim ledger")?);
         Ok(Arc::new(Hub {
@@ -151,12 +199,18 @@ impl Hub {
             connectors,
             metrics: Arc::new(Metrics::default()),
             wakers,
+            breakers,
+            rates,
+            pressure,
+            store_stats: std::sync::Mutex::new(None),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .context("building the HTTP client")?,
             ready: AtomicBool::new(false),
             replies: reply::Waiters::default(),
+            #[cfg(test)]
+            fail_records: std::sync::atomic::AtomicU32::new(0),
         }))
     }
 
@@ -174,7 +228,16 @@ impl Hub {
             self.process_inbound(&id, "recovery").await?;
         }
         self.store.sync().await?;
-        let mut tasks = vec![tokio::spawn(self.ledger.clone().run())];
+        let mut tasks = vec![
+            tokio::spawn(self.ledger.clone().run()),
+            tokio::spawn(self.clone().measure_store()),
+        ];
+        if crate::retention::enabled(&self.config.retention) {
+            tasks.push(tokio::spawn(crate::retention::run(
+                self.store.clone(),
+                Arc::new(self.config.retention.clone()),
+            )));
+        }
         for (name, ep) in &self.config.endpoints {
             match &ep.transport {
                 Transport::DirOut(_)
@@ -199,6 +262,20 @@ impl Hub {
         Ok(tasks)
     }
 
+    /// Measure the store (a read of every tree, on the blocking pool) now and every
+    /// 15 minutes, for `/metrics`.
+    async fn measure_store(self: Arc<Self>) {
+        loop {
+            let hub = self.clone();
+            match tokio::task::spawn_blocking(move || hub.store.stats()).await {
+                Ok(Ok(stats)) => *self.store_stats.lock().expect("lock") = Some(stats),
+                Ok(Err(e)) => tracing::warn!(error = %e, "measuring the store failed"),
+                Err(e) => tracing::warn!(error = %e, "measuring the store failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(15 * 60)).await;
+        }
+    }
+
     /// Whether recovery is done and the workers run.
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
@@ -219,6 +296,24 @@ impl Hub {
         if let Some(n) = self.wakers.get(dest) {
             n.notify_one();
         }
+    }
+
+    /// Whether inbound endpoint `endpoint` may take new work now (see [`pressure`]).
+    pub fn accepting(&self, endpoint: &str) -> Result<(), HubError> {
+        if !self.is_ready() {
+            return Err(HubError::NotReady);
+        }
+        if let Some(reason) = self.store.unhealthy() {
+            return Err(HubError::Store(crate::store::StoreError::Unhealthy {
+                reason,
+            }));
+        }
+        Ok(self.pressure.check(&self.store, endpoint)?)
+    }
+
+    /// An outbound endpoint's pacing (defaults for an unknown one).
+    pub(crate) fn limits(&self, dest: &str) -> crate::config::DeliveryLimits {
+        self.endpoint(dest).map(|e| e.delivery).unwrap_or_default()
     }
 
     /// The HTTP client used by `http-out`.

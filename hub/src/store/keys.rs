@@ -48,18 +48,36 @@ pub fn index_keys(r: &Record) -> Vec<Vec<u8>> {
     out
 }
 
-/// The prefix of one destination's queue.
+/// The prefix of one destination's keys in the queue trees.
 pub fn queue_prefix(dest: &str) -> Vec<u8> {
     let mut k = dest.as_bytes().to_vec();
     k.push(0);
     k
 }
 
-/// The key of one message in one destination's queue.
-pub fn queue_key(dest: &str, msg_id: &str) -> Vec<u8> {
+/// The key of one message in one destination's id map (`queue_ids`): the value
+/// is the due time of its entry in `queue_due`.
+pub fn queue_id_key(dest: &str, msg_id: &str) -> Vec<u8> {
     let mut k = queue_prefix(dest);
     k.extend_from_slice(msg_id.as_bytes());
     k
+}
+
+/// The key of one entry in `queue_due`: `<dest> 0x00 <due ms, 8 bytes big-endian>
+/// <message id>`, so a destination's entries sort by due time (then by id, which
+/// is time-ordered): the due ones are a prefix of its range.
+pub fn queue_due_key(dest: &str, due_ms: u64, msg_id: &str) -> Vec<u8> {
+    let mut k = queue_prefix(dest);
+    k.extend_from_slice(&due_ms.to_be_bytes());
+    k.extend_from_slice(msg_id.as_bytes());
+    k
+}
+
+/// The due time and message id of a `queue_due` key of `dest` (its prefix
+/// already stripped), if it has that layout.
+pub fn split_queue_due(rest: &[u8]) -> Option<(u64, &[u8])> {
+    let (due, id) = rest.split_at_checked(8)?;
+    Some((u64::from_be_bytes(due.try_into().ok()?), id))
 }
 
 /// The key that remembers a file taken in by a `dir` endpoint.

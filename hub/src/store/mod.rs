@@ -35,6 +35,9 @@ pub use open::{open_configured, tighten_permissions};
 pub use query::{Filter, Page};
 pub use record::{Delivery, DeliveryState, ErrorInfo, Record, RecordType, Status, StatusChange};
 
+/// The page cache of a store opened without a size (`[hub] store_cache_mib`'s default).
+pub const DEFAULT_CACHE_BYTES: u64 = 128 * 1024 * 1024;
+
 /// How hard [`Store::sync`] works before a sender is acknowledged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncMode {
@@ -96,6 +99,16 @@ pub enum StoreError {
         /// The store's folder.
         path: PathBuf,
     },
+    /// An fsync failed earlier: the store takes no more work until the hub is
+    /// restarted (a retried fsync can succeed although the data it covered is
+    /// lost, so it is never retried over; see docs/operations.md).
+    #[error(
+        "store: unhealthy since a sync failed ({reason}); restart the hub once the disk is fixed"
+    )]
+    Unhealthy {
+        /// The first failure, without content.
+        reason: String,
+    },
     /// The store was opened without a master key ([`Store::open`]), so payloads
     /// can be neither read nor written.
     #[error("store: opened without the master key; cannot use the {tree} payload of record {id}")]
@@ -117,14 +130,152 @@ impl From<TransactionError<StoreError>> for StoreError {
 }
 
 /// One entry in a destination's delivery queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueEntry {
     /// Not to be tried before this Unix time (ms).
     pub due_ms: u64,
-    /// Attempts made so far.
+    /// Attempts whose outcome is recorded.
     pub attempts: u32,
     /// When the message entered this queue (Unix ms), for latency metrics.
     pub enqueued_ms: u64,
+    /// Attempts started: recorded (and synced) before the payload goes out, so an
+    /// attempt the hub stopped during (`started > attempts`) is known after a restart
+    /// and the next one is recorded as a redelivery.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub started: u32,
+    /// The payload this message went out in, kept in the `outbox` tree under
+    /// `(destination, this id)` until its outcome is final: a retry sends these
+    /// same bytes (an X12 retry keeps its control numbers) instead of encoding again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl QueueEntry {
+    /// A new entry, due at `now_ms`.
+    pub fn new(now_ms: u64) -> QueueEntry {
+        QueueEntry {
+            due_ms: now_ms,
+            attempts: 0,
+            enqueued_ms: now_ms,
+            started: 0,
+            outbox: None,
+        }
+    }
+}
+
+/// A payload as it was handed to a destination, kept until every message it
+/// carries has a final outcome there (see [`QueueEntry::outbox`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The messages it carries, in the connector's order.
+    pub members: Vec<String>,
+    /// Its content type.
+    pub content_type: String,
+    /// The connector's file name hint.
+    pub filename_hint: Option<String>,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OutgoingHead {
+    members: Vec<String>,
+    content_type: String,
+    filename_hint: Option<String>,
+}
+
+impl Outgoing {
+    /// `u32` length of the head (JSON), the head, the bytes.
+    fn to_bytes(&self) -> Vec<u8> {
+        let head = serde_json::to_vec(&OutgoingHead {
+            members: self.members.clone(),
+            content_type: self.content_type.clone(),
+            filename_hint: self.filename_hint.clone(),
+        })
+        .expect("outgoing head serializes");
+        let mut out = Vec::with_capacity(4 + head.len() + self.data.len());
+        out.extend_from_slice(&(head.len() as u32).to_be_bytes());
+        out.extend_from_slice(&head);
+        out.extend_from_slice(&self.data);
+        out
+    }
+
+    fn from_bytes(id: &str, bytes: &[u8]) -> Result<Outgoing, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            what: OUTBOX,
+            id: id.to_owned(),
+            reason,
+        };
+        let (len, rest) = bytes
+            .split_at_checked(4)
+            .ok_or_else(|| corrupt("shorter than its head length".into()))?;
+        let len = u32::from_be_bytes(len.try_into().expect("4 bytes")) as usize;
+        let (head, data) = rest
+            .split_at_checked(len)
+            .ok_or_else(|| corrupt("shorter than its head".into()))?;
+        let head: OutgoingHead =
+            serde_json::from_slice(head).map_err(|e| corrupt(json_error_place(&e)))?;
+        Ok(Outgoing {
+            members: head.members,
+            content_type: head.content_type,
+            filename_hint: head.filename_hint,
+            data: data.to_vec(),
+        })
+    }
+}
+
+/// What retention does with one record ([`Store::prune`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prune {
+    /// Nothing yet.
+    Keep,
+    /// Destroy its payloads (crypto-shredding: the data key, then the bytes).
+    Payloads,
+    /// Remove the record, its index entries and any payload left.
+    Record,
+}
+
+/// What one [`Store::prune`] step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Records looked at.
+    pub looked: usize,
+    /// The last one, to go on after; `None` when the range is done.
+    pub last: Option<String>,
+    /// Records whose payloads were destroyed.
+    pub payloads_destroyed: usize,
+    /// Records removed.
+    pub records_removed: usize,
+    /// Records kept because they are still queued or waiting to be decoded.
+    pub kept_busy: usize,
+}
+
+/// What [`Store::stats`] found.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreStats {
+    /// The store's files on disk, in bytes.
+    pub on_disk_bytes: u64,
+    /// Records (inbound payloads, messages, acknowledgments).
+    pub records: u64,
+    /// `on_disk_bytes / records`.
+    pub bytes_per_record: Option<u64>,
+    /// Each tree, largest first.
+    pub trees: Vec<TreeStats>,
+}
+
+/// One tree's share of the store.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreeStats {
+    /// Its name.
+    pub name: String,
+    /// Its entries.
+    pub entries: u64,
+    /// Bytes of its keys and values as stored.
+    pub bytes: u64,
 }
 
 /// Due queue entries (message id, entry), and when the next one not yet due is due.
@@ -137,7 +288,12 @@ struct Trees {
     raw: sled::Tree,
     normalized: sled::Tree,
     idx: sled::Tree,
-    queue: sled::Tree,
+    /// `<dest> 0 <due ms> <id>` -> [`QueueEntry`]: each destination's queue in due order.
+    queue_due: sled::Tree,
+    /// `<dest> 0 <id>` -> due ms: where a message's entry is in `queue_due`.
+    queue_ids: sled::Tree,
+    /// `<dest> 0 <first id>` -> a sealed [`Outgoing`]: payloads sent, kept for retries.
+    outbox: sled::Tree,
     pending: sled::Tree,
     seen: sled::Tree,
     counters: sled::Tree,
@@ -155,12 +311,17 @@ pub struct Tx<'a> {
     raw: &'a TransactionalTree,
     normalized: &'a TransactionalTree,
     idx: &'a TransactionalTree,
-    queue: &'a TransactionalTree,
+    queue_due: &'a TransactionalTree,
+    queue_ids: &'a TransactionalTree,
+    outbox: &'a TransactionalTree,
     pending: &'a TransactionalTree,
     seen: &'a TransactionalTree,
     datakeys: &'a TransactionalTree,
     ledger: &'a TransactionalTree,
     key: Option<&'a MasterKey>,
+    /// Queue depth changes made in this attempt of the transaction, applied to the
+    /// store's counts once it commits.
+    depth: std::cell::RefCell<Vec<(String, i64)>>,
 }
 
 pub type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -235,6 +396,11 @@ impl Tx<'_> {
 
     /// Encrypt a payload of record `id` for `tree` under the record's data key.
     fn seal(&self, tree: &'static str, id: &str, plain: &[u8]) -> TxResult<Vec<u8>> {
+        self.seal_as(tree, id, id, plain)
+    }
+
+    /// [`Tx::seal`] under record `id`'s data key, bound to `(tree, name)`.
+    fn seal_as(&self, tree: &'static str, id: &str, name: &str, plain: &[u8]) -> TxResult<Vec<u8>> {
         let master = self.key.ok_or_else(|| {
             abort(StoreError::NoKey {
                 tree,
@@ -254,7 +420,7 @@ impl Tx<'_> {
             }
         };
         data_key
-            .encrypt(tree, id, plain)
+            .encrypt(tree, name, plain)
             .map_err(|e| abort(encrypt_error(tree, id, e)))
     }
 
@@ -276,16 +442,59 @@ impl Tx<'_> {
 
     /// Put a message in a destination's queue (or replace its entry).
     pub fn enqueue(&self, dest: &str, msg_id: &str, entry: QueueEntry) -> TxResult<()> {
+        let id_key = keys::queue_id_key(dest, msg_id);
+        match self.queue_ids.get(&id_key)? {
+            Some(old) => {
+                self.queue_due
+                    .remove(keys::queue_due_key(dest, due_of(&old), msg_id))?;
+            }
+            None => self.depth.borrow_mut().push((dest.to_owned(), 1)),
+        }
         let v = serde_json::to_vec(&entry).expect("queue entry serializes");
-        self.queue.insert(keys::queue_key(dest, msg_id), v)?;
+        self.queue_due
+            .insert(keys::queue_due_key(dest, entry.due_ms, msg_id), v)?;
+        self.queue_ids
+            .insert(id_key, entry.due_ms.to_be_bytes().to_vec())?;
         Ok(())
     }
 
     /// Take a message out of a destination's queue.
     pub fn dequeue(&self, dest: &str, msg_id: &str) -> TxResult<()> {
-        self.queue.remove(keys::queue_key(dest, msg_id))?;
+        if let Some(old) = self.queue_ids.remove(keys::queue_id_key(dest, msg_id))? {
+            self.queue_due
+                .remove(keys::queue_due_key(dest, due_of(&old), msg_id))?;
+            self.depth.borrow_mut().push((dest.to_owned(), -1));
+        }
         Ok(())
     }
+
+    /// Keep the payload a destination was (or is about to be) sent, under its first
+    /// message's id, encrypted with that message's data key.
+    pub fn put_outgoing(&self, dest: &str, out: &Outgoing) -> TxResult<()> {
+        let Some(first) = out.members.first() else {
+            return Ok(());
+        };
+        let name = keys::queue_id_key(dest, first);
+        let value = self.seal_as(
+            OUTBOX,
+            first,
+            &String::from_utf8_lossy(&name),
+            &out.to_bytes(),
+        )?;
+        self.outbox.insert(name, value)?;
+        Ok(())
+    }
+
+    /// Forget a payload kept by [`Tx::put_outgoing`].
+    pub fn remove_outgoing(&self, dest: &str, first: &str) -> TxResult<()> {
+        self.outbox.remove(keys::queue_id_key(dest, first))?;
+        Ok(())
+    }
+}
+
+/// The due time stored in `queue_ids`.
+fn due_of(value: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(value).map_or(0, u64::from_be_bytes)
 }
 
 /// The kinds the claim ledger follows.
@@ -311,6 +520,7 @@ fn json_error_place(e: &serde_json::Error) -> String {
 /// Tree names, also part of each payload's associated data.
 const RAW: &str = "raw";
 const NORMALIZED: &str = "normalized";
+const OUTBOX: &str = "outbox";
 const DATAKEYS: &str = "datakeys";
 /// The key of the master key check value in the `meta` tree.
 const KEY_CHECK: &[u8] = b"keycheck";
@@ -346,6 +556,19 @@ struct Inner {
     /// `None` for [`Store::open`]: payloads can be neither read nor written.
     key: Option<MasterKey>,
     data_file: PathBuf,
+    /// The store's folder; it and its `blobs/` folder are fsynced with the data file.
+    dir: PathBuf,
+    /// Messages waiting per destination (counted once at open, then kept by
+    /// every transaction's queue changes).
+    depths: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    /// Set by the first failed sync; from then on every sync fails.
+    failed: std::sync::Mutex<Option<String>>,
+    /// Fault injection for tests: the next this-many syncs fail.
+    #[cfg(test)]
+    fail_syncs: std::sync::atomic::AtomicU32,
+    /// Every path fsynced, for tests.
+    #[cfg(test)]
+    fsynced: std::sync::Mutex<Vec<PathBuf>>,
     /// Bumped by every write; a flush covers every write counted before it started.
     written: AtomicU64,
     /// The highest `written` value known to be durable.
@@ -365,7 +588,7 @@ impl Store {
     /// read or write fails with [`StoreError::NoKey`] (nothing is ever stored in
     /// clear). For tools that touch no payload; the hub uses [`open_configured`].
     pub fn open(dir: &Path, mode: SyncMode) -> Result<Store, StoreError> {
-        Store::open_with(dir, mode, None)
+        Store::open_with(dir, mode, None, DEFAULT_CACHE_BYTES)
     }
 
     /// Open (or create) the store in `dir` with its master key. A new store
@@ -373,19 +596,40 @@ impl Store {
     /// made with another key is refused ([`StoreError::WrongKey`]). Payloads a
     /// version before encryption stored in clear are encrypted now.
     pub fn open_encrypted(dir: &Path, mode: SyncMode, key: MasterKey) -> Result<Store, StoreError> {
-        let store = Store::open_with(dir, mode, Some(key))?;
+        Store::open_encrypted_cached(dir, mode, key, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Store::open_encrypted`] with a page cache of `cache_bytes` (sled's
+    /// `cache_capacity`, whose own default is 1 GiB).
+    pub fn open_encrypted_cached(
+        dir: &Path,
+        mode: SyncMode,
+        key: MasterKey,
+        cache_bytes: u64,
+    ) -> Result<Store, StoreError> {
+        let store = Store::open_with(dir, mode, Some(key), cache_bytes)?;
         store.check_key(dir)?;
         Ok(store)
     }
 
-    fn open_with(dir: &Path, mode: SyncMode, key: Option<MasterKey>) -> Result<Store, StoreError> {
-        let db = sled::Config::new().path(dir).open()?;
+    fn open_with(
+        dir: &Path,
+        mode: SyncMode,
+        key: Option<MasterKey>,
+        cache_bytes: u64,
+    ) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_bytes)
+            .open()?;
         let trees = Trees {
             records: db.open_tree("records")?,
             raw: db.open_tree("raw")?,
             normalized: db.open_tree("normalized")?,
             idx: db.open_tree("idx")?,
-            queue: db.open_tree("queue")?,
+            queue_due: db.open_tree("queue_due")?,
+            queue_ids: db.open_tree("queue_ids")?,
+            outbox: db.open_tree(OUTBOX)?,
             pending: db.open_tree("pending")?,
             seen: db.open_tree("seen")?,
             counters: db.open_tree("counters")?,
@@ -393,6 +637,8 @@ impl Store {
             meta: db.open_tree("meta")?,
             ledger: db.open_tree("ledger_pending")?,
         };
+        migrate_queue(&db, &trees)?;
+        let depths = count_depths(&trees.queue_ids)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
@@ -400,6 +646,13 @@ impl Store {
                 mode,
                 key,
                 data_file: dir.join("db"),
+                dir: dir.to_path_buf(),
+                depths: std::sync::Mutex::new(depths),
+                failed: std::sync::Mutex::new(None),
+                #[cfg(test)]
+                fail_syncs: std::sync::atomic::AtomicU32::new(0),
+                #[cfg(test)]
+                fsynced: std::sync::Mutex::new(Vec::new()),
                 written: AtomicU64::new(0),
                 synced: AtomicU64::new(0),
                 sync_lock: tokio::sync::Mutex::new(()),
@@ -407,45 +660,75 @@ impl Store {
         })
     }
 
+    /// Why the store takes no more work, if it does not (a sync failed).
+    pub fn unhealthy(&self) -> Option<String> {
+        self.inner.failed.lock().expect("lock").clone()
+    }
+
+    /// Make the next `n` syncs fail as if fsync had (tests only).
+    #[cfg(test)]
+    pub(crate) fn fail_next_syncs(&self, n: u32) {
+        self.inner.fail_syncs.store(n, Ordering::SeqCst);
+    }
+
+    /// Every path fsynced so far (tests only).
+    #[cfg(test)]
+    pub(crate) fn fsynced_paths(&self) -> Vec<PathBuf> {
+        self.inner.fsynced.lock().expect("lock").clone()
+    }
+
     /// Run `f` as one atomic transaction over the store. `f` may run more than once
     /// (sled retries on conflict), so it must not have side effects outside `tx`.
     pub fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let t = &self.inner.trees;
         let key = self.inner.key.as_ref();
-        let trees = (
+        let trees = [
             &t.records,
             &t.raw,
             &t.normalized,
             &t.idx,
-            &t.queue,
+            &t.queue_due,
+            &t.queue_ids,
+            &t.outbox,
             &t.pending,
             &t.seen,
             &t.datakeys,
             &t.ledger,
-        );
-        let out = trees.transaction(
-            |(records, raw, normalized, idx, queue, pending, seen, datakeys, ledger)| {
-                f(&Tx {
-                    records,
-                    raw,
-                    normalized,
-                    idx,
-                    queue,
-                    pending,
-                    seen,
-                    datakeys,
-                    ledger,
-                    key,
-                })
-            },
-        )?;
+        ];
+        let (out, depth) = trees.as_slice().transaction(|t| {
+            let tx = Tx {
+                records: &t[0],
+                raw: &t[1],
+                normalized: &t[2],
+                idx: &t[3],
+                queue_due: &t[4],
+                queue_ids: &t[5],
+                outbox: &t[6],
+                pending: &t[7],
+                seen: &t[8],
+                datakeys: &t[9],
+                ledger: &t[10],
+                key,
+                depth: std::cell::RefCell::new(Vec::new()),
+            };
+            let out = f(&tx)?;
+            Ok((out, tx.depth.into_inner()))
+        })?;
         self.inner.written.fetch_add(1, Ordering::SeqCst);
+        if !depth.is_empty() {
+            let mut depths = self.inner.depths.lock().expect("lock");
+            for (dest, d) in depth {
+                let n = depths.entry(dest).or_default();
+                *n = n.saturating_add_signed(d as isize);
+            }
+        }
         Ok(out)
     }
 
     /// Make every write made before this call durable, per the store's [`SyncMode`].
     /// Concurrent callers share flushes (group commit).
     pub async fn sync(&self) -> Result<(), StoreError> {
+        self.inner.check_healthy()?;
         let target = self.inner.written.load(Ordering::SeqCst);
         if self.inner.synced.load(Ordering::SeqCst) >= target {
             return Ok(());
@@ -467,6 +750,7 @@ impl Store {
 
     /// [`Store::sync`] for callers outside an async runtime.
     pub fn sync_blocking(&self) -> Result<(), StoreError> {
+        self.inner.check_healthy()?;
         let covered = self.inner.written.load(Ordering::SeqCst);
         self.inner.flush_now()?;
         self.inner.synced.fetch_max(covered, Ordering::SeqCst);
@@ -518,6 +802,17 @@ impl Store {
 
     /// Decrypt a payload of record `id` read from `tree`.
     fn unseal(&self, tree: &'static str, id: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        self.unseal_as(tree, id, id, value)
+    }
+
+    /// [`Store::unseal`] of a value bound to `(tree, name)` under record `id`'s key.
+    fn unseal_as(
+        &self,
+        tree: &'static str,
+        id: &str,
+        name: &str,
+        value: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
         let master = self.inner.key.as_ref().ok_or_else(|| StoreError::NoKey {
             tree,
             id: id.to_owned(),
@@ -532,7 +827,7 @@ impl Store {
             .unwrap_data_key(id, &wrapped)
             .map_err(|e| decrypt_error(DATAKEYS, id, e))?;
         data_key
-            .decrypt(tree, id, value)
+            .decrypt(tree, name, value)
             .map_err(|e| decrypt_error(tree, id, e))
     }
 
@@ -618,39 +913,85 @@ impl Store {
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
-    /// Up to `limit` entries of `dest`'s queue that are due at `now_ms`, oldest message
-    /// first, and the earliest due time among those not yet due.
+    /// Up to `limit` entries of `dest`'s queue that are due at `now_ms`, earliest
+    /// due first (then oldest message), and when the first one not yet due is due.
+    /// Reads only the entries it returns and one more: the queue is kept in due order.
     pub fn due(&self, dest: &str, now_ms: u64, limit: usize) -> Result<Due, StoreError> {
         let mut due = Vec::new();
-        let mut next: Option<u64> = None;
         let prefix = keys::queue_prefix(dest);
-        for kv in self.inner.trees.queue.scan_prefix(&prefix) {
+        for kv in self.inner.trees.queue_due.scan_prefix(&prefix) {
             let (k, v) = kv?;
-            let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
-            let entry: QueueEntry =
-                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
-                    what: "queue",
-                    id: id.clone(),
-                    reason: json_error_place(&e),
-                })?;
-            if entry.due_ms <= now_ms {
-                if due.len() < limit {
-                    due.push((id, entry));
-                }
-            } else {
-                next = Some(next.map_or(entry.due_ms, |n: u64| n.min(entry.due_ms)));
+            let corrupt = |reason: String| StoreError::Corrupt {
+                what: "queue",
+                id: String::from_utf8_lossy(&k).into_owned(),
+                reason,
+            };
+            let (due_ms, id) = keys::split_queue_due(&k[prefix.len()..])
+                .ok_or_else(|| corrupt("key too short".into()))?;
+            if due_ms > now_ms {
+                return Ok((due, Some(due_ms)));
             }
+            if due.len() == limit {
+                break;
+            }
+            let entry: QueueEntry =
+                serde_json::from_slice(&v).map_err(|e| corrupt(json_error_place(&e)))?;
+            due.push((String::from_utf8_lossy(id).into_owned(), entry));
         }
-        Ok((due, next))
+        Ok((due, None))
     }
 
-    /// How many messages wait in `dest`'s queue (due or not).
+    /// How many messages wait in `dest`'s queue (due or not). Kept in memory.
     pub fn queue_depth(&self, dest: &str) -> usize {
         self.inner
-            .trees
-            .queue
-            .scan_prefix(keys::queue_prefix(dest))
-            .count()
+            .depths
+            .lock()
+            .expect("lock")
+            .get(dest)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Every destination's queue depth (kept in memory).
+    pub fn queue_depths(&self) -> Vec<(String, usize)> {
+        self.inner
+            .depths
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(d, n)| (d.clone(), *n))
+            .collect()
+    }
+
+    /// The entry of message `id` in `dest`'s queue, if it is queued there.
+    pub fn queue_entry(&self, dest: &str, id: &str) -> Result<Option<QueueEntry>, StoreError> {
+        let t = &self.inner.trees;
+        let Some(due) = t.queue_ids.get(keys::queue_id_key(dest, id))? else {
+            return Ok(None);
+        };
+        match t
+            .queue_due
+            .get(keys::queue_due_key(dest, due_of(&due), id))?
+        {
+            Some(v) => serde_json::from_slice(&v)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    what: "queue",
+                    id: id.to_owned(),
+                    reason: json_error_place(&e),
+                }),
+            None => Ok(None),
+        }
+    }
+
+    /// The payload kept for `dest` under message `first` ([`Tx::put_outgoing`]).
+    pub fn outgoing(&self, dest: &str, first: &str) -> Result<Option<Outgoing>, StoreError> {
+        let name = keys::queue_id_key(dest, first);
+        let Some(value) = self.inner.trees.outbox.get(&name)? else {
+            return Ok(None);
+        };
+        let plain = self.unseal_as(OUTBOX, first, &String::from_utf8_lossy(&name), &value)?;
+        Outgoing::from_bytes(first, &plain).map(Some)
     }
 
     /// Up to `limit` ids of messages the claim ledger has yet to take in (or take in
@@ -738,6 +1079,109 @@ impl Store {
         self.inner.written.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// What each tree holds (entries, bytes of keys and values as stored, so
+    /// encrypted payloads count their ciphertext) and the store's size on disk. Reads
+    /// every tree: O(store size), for `clearway store stats` and a periodic metric.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let mut trees = Vec::new();
+        for name in self.inner.db.tree_names() {
+            let tree = self.inner.db.open_tree(&name)?;
+            let (mut entries, mut bytes) = (0u64, 0u64);
+            for kv in tree.iter() {
+                let (k, v) = kv?;
+                entries += 1;
+                bytes += (k.len() + v.len()) as u64;
+            }
+            let name = String::from_utf8_lossy(&name).into_owned();
+            // sled's default tree holds nothing of ours.
+            if name == "__sled__default" && entries == 0 {
+                continue;
+            }
+            trees.push(TreeStats {
+                name,
+                entries,
+                bytes,
+            });
+        }
+        trees.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+        let records = self.inner.trees.records.len() as u64;
+        let on_disk = self.size_on_disk();
+        Ok(StoreStats {
+            on_disk_bytes: on_disk,
+            records,
+            bytes_per_record: on_disk.checked_div(records),
+            trees,
+        })
+    }
+
+    /// One step of retention: look at up to `limit` records after `after` (in id,
+    /// so arrival, order) made before `before` (an id), and do what `decide` says
+    /// with each: destroy its payloads (its data key first, then the bytes), remove
+    /// the record with its index entries, or keep it. A record still queued or
+    /// waiting to be decoded is always kept. Returns the last id looked at (`None`
+    /// once the range is done) and what was done.
+    pub fn prune(
+        &self,
+        after: Option<&str>,
+        before: &str,
+        limit: usize,
+        decide: impl Fn(&Record) -> Prune,
+    ) -> Result<Pruned, StoreError> {
+        use std::ops::Bound;
+        let t = &self.inner.trees;
+        let start = after.map_or(Bound::Unbounded, |a| Bound::Excluded(a.as_bytes().to_vec()));
+        let range = (start, Bound::Excluded(before.as_bytes().to_vec()));
+        let mut out = Pruned::default();
+        for kv in t.records.range::<Vec<u8>, _>(range).take(limit) {
+            let (k, v) = kv?;
+            let id = String::from_utf8_lossy(&k).into_owned();
+            out.looked += 1;
+            out.last = Some(id.clone());
+            let record = decode_record(&id, &v)?;
+            let busy = t.pending.contains_key(&k)?
+                || record.deliveries.keys().any(|d| {
+                    t.queue_ids
+                        .contains_key(keys::queue_id_key(d, &id))
+                        .unwrap_or(true)
+                });
+            if busy {
+                out.kept_busy += 1;
+                continue;
+            }
+            match decide(&record) {
+                Prune::Keep => {}
+                Prune::Payloads => {
+                    if t.datakeys.contains_key(&k)? {
+                        self.transact(|tx| {
+                            tx.datakeys.remove(k.as_ref())?;
+                            tx.raw.remove(k.as_ref())?;
+                            tx.normalized.remove(k.as_ref())?;
+                            Ok(())
+                        })?;
+                        out.payloads_destroyed += 1;
+                    }
+                }
+                Prune::Record => {
+                    self.transact(|tx| {
+                        for ik in keys::index_keys(&record) {
+                            tx.idx.remove(ik)?;
+                        }
+                        tx.records.remove(k.as_ref())?;
+                        tx.datakeys.remove(k.as_ref())?;
+                        tx.raw.remove(k.as_ref())?;
+                        tx.normalized.remove(k.as_ref())?;
+                        Ok(())
+                    })?;
+                    out.records_removed += 1;
+                }
+            }
+        }
+        if out.looked < limit {
+            out.last = None;
+        }
+        Ok(out)
+    }
+
     /// Size of the store on disk, in bytes.
     pub fn size_on_disk(&self) -> u64 {
         self.inner.db.size_on_disk().unwrap_or(0)
@@ -775,20 +1219,125 @@ impl crate::runtime::ControlNumbers for Store {
 }
 
 impl Inner {
+    fn check_healthy(&self) -> Result<(), StoreError> {
+        match &*self.failed.lock().expect("lock") {
+            Some(reason) => Err(StoreError::Unhealthy {
+                reason: reason.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Flush and (per the mode) fsync; the first failure makes the store unhealthy
+    /// for good (see [`StoreError::Unhealthy`]).
     fn flush_now(&self) -> Result<(), StoreError> {
+        self.check_healthy()?;
+        let result = self.flush_and_fsync();
+        if let Err(e) = &result {
+            let mut failed = self.failed.lock().expect("lock");
+            if failed.is_none() {
+                tracing::error!(error = %e, "the store could not sync: no more work is acknowledged until the hub is restarted");
+                *failed = Some(e.to_string());
+            }
+        }
+        result
+    }
+
+    fn flush_and_fsync(&self) -> Result<(), StoreError> {
+        #[cfg(test)]
+        if self
+            .fail_syncs
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(StoreError::Fsync {
+                path: self.data_file.clone(),
+                source: std::io::Error::other("injected fsync failure"),
+            });
+        }
         self.db.flush()?;
         if self.mode == SyncMode::Fsync {
             // sled's flush issues sync_file_range, which does not promise the data
-            // reaches stable storage; fsync the data file so it does.
-            let f = std::fs::File::open(&self.data_file).map_err(|source| StoreError::Fsync {
-                path: self.data_file.clone(),
-                source,
-            })?;
-            f.sync_data().map_err(|source| StoreError::Fsync {
-                path: self.data_file.clone(),
-                source,
-            })?;
+            // reaches stable storage; fsync the data file so it does. sled keeps large
+            // values as files in `blobs/` (each fdatasynced by sled, but not the
+            // folder): fsync the folder so a new blob's name survives a power cut, and
+            // the store's own folder for the files sled creates there (snapshots).
+            self.fsync(&self.data_file, false)?;
+            let blobs = self.dir.join("blobs");
+            if blobs.exists() {
+                self.fsync(&blobs, true)?;
+            }
+            self.fsync(&self.dir, true)?;
         }
         Ok(())
     }
+
+    fn fsync(&self, path: &Path, dir: bool) -> Result<(), StoreError> {
+        let fail = |source| StoreError::Fsync {
+            path: path.to_path_buf(),
+            source,
+        };
+        let f = std::fs::File::open(path).map_err(fail)?;
+        if dir { f.sync_all() } else { f.sync_data() }.map_err(fail)?;
+        #[cfg(test)]
+        self.fsynced.lock().expect("lock").push(path.to_path_buf());
+        Ok(())
+    }
+}
+
+/// Count the messages waiting per destination.
+fn count_depths(
+    queue_ids: &sled::Tree,
+) -> Result<std::collections::HashMap<String, usize>, StoreError> {
+    let mut depths = std::collections::HashMap::new();
+    for k in queue_ids.iter().keys() {
+        let k = k?;
+        let dest = k.split(|&b| b == 0).next().unwrap_or_default();
+        *depths
+            .entry(String::from_utf8_lossy(dest).into_owned())
+            .or_default() += 1;
+    }
+    Ok(depths)
+}
+
+/// Move the queue of a store made before the queue was kept in due order (tree
+/// `queue`, `<dest> 0 <id>` -> entry) into `queue_due` and `queue_ids`.
+fn migrate_queue(db: &sled::Db, trees: &Trees) -> Result<(), StoreError> {
+    if !db.tree_names().iter().any(|n| n.as_ref() == b"queue") {
+        return Ok(());
+    }
+    let old = db.open_tree("queue")?;
+    let mut moved = 0usize;
+    for kv in old.iter() {
+        let (k, v) = kv?;
+        let mut parts = k.splitn(2, |&b| b == 0);
+        let (Some(dest), Some(id)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let (dest, id) = (String::from_utf8_lossy(dest), String::from_utf8_lossy(id));
+        let entry: QueueEntry = serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
+            what: "queue",
+            id: id.clone().into_owned(),
+            reason: json_error_place(&e),
+        })?;
+        (&trees.queue_due, &trees.queue_ids, &old).transaction(|(due, ids, old)| {
+            due.insert(keys::queue_due_key(&dest, entry.due_ms, &id), v.clone())?;
+            ids.insert(
+                keys::queue_id_key(&dest, &id),
+                entry.due_ms.to_be_bytes().to_vec(),
+            )?;
+            old.remove(&k)?;
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        })?;
+        moved += 1;
+    }
+    db.drop_tree("queue")?;
+    if moved > 0 {
+        tracing::info!(
+            messages = moved,
+            "moved the delivery queue into due-time order"
+        );
+    }
+    db.flush()?;
+    Ok(())
 }

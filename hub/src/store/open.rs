@@ -49,7 +49,11 @@ pub fn open_configured(hub: &HubConfig) -> anyhow::Result<Store> {
         Durability::Fsync => SyncMode::Fsync,
     };
     let dir = data_dir.join("store");
-    match (Store::open_encrypted(&dir, mode, key), created) {
+    let cache = hub.store_cache_mib.saturating_mul(1024 * 1024);
+    match (
+        Store::open_encrypted_cached(&dir, mode, key, cache),
+        created,
+    ) {
         (Ok(store), _) => Ok(store),
         (Err(StoreError::WrongKey { .. }), Some(key_file)) => {
             // The key just made cannot open the store: leave no useless key behind.

@@ -53,8 +53,18 @@ fn key(hex: &str) -> MasterKey {
     MasterKey::from_hex(hex).unwrap()
 }
 
+/// Open the store in `dir`; a store just dropped may hold sled's lock a moment
+/// longer (its flusher thread), so a reopen waits for it (up to 5 s).
 fn open(dir: &std::path::Path) -> Store {
-    Store::open_encrypted(dir, SyncMode::Fsync, key(KEY)).unwrap()
+    for _ in 0..100 {
+        match Store::open_encrypted(dir, SyncMode::Fsync, key(KEY)) {
+            Err(StoreError::Sled(sled::Error::Io(e))) if e.to_string().contains("lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("the store in {} stayed locked", dir.display())
 }
 
 #[test]
@@ -75,6 +85,7 @@ fn survives_reopen_with_raw_pending_and_queue() {
                     due_ms: 5,
                     attempts: 0,
                     enqueued_ms: 5,
+                    ..QueueEntry::new(0)
                 },
             )
         })
@@ -266,6 +277,7 @@ fn due_respects_time_and_limit() {
                 due_ms: 100,
                 attempts: 0,
                 enqueued_ms: 0,
+                ..QueueEntry::new(0)
             },
         )?;
         tx.enqueue(
@@ -275,6 +287,7 @@ fn due_respects_time_and_limit() {
                 due_ms: 300,
                 attempts: 1,
                 enqueued_ms: 0,
+                ..QueueEntry::new(0)
             },
         )?;
         tx.enqueue(
@@ -284,6 +297,7 @@ fn due_respects_time_and_limit() {
                 due_ms: 50,
                 attempts: 0,
                 enqueued_ms: 0,
+                ..QueueEntry::new(0)
             },
         )?;
         tx.enqueue(
@@ -293,6 +307,7 @@ fn due_respects_time_and_limit() {
                 due_ms: 0,
                 attempts: 0,
                 enqueued_ms: 0,
+                ..QueueEntry::new(0)
             },
         )
     })
@@ -300,7 +315,8 @@ fn due_respects_time_and_limit() {
     let (due, next) = s.due("out", 200, 10).unwrap();
     assert_eq!(
         due.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
-        vec!["A", "C"]
+        vec!["C", "A"],
+        "earliest due first"
     );
     assert_eq!(next, Some(300));
     let (due, _) = s.due("out", 200, 1).unwrap();
@@ -619,4 +635,296 @@ fn open_configured_makes_the_key_file_and_private_modes() {
     // The right key, configured.
     std::fs::write(&bad, &key_text).unwrap();
     assert!(open_configured(&hub).is_ok());
+}
+
+// Issue 12's durability holes, each named after what it closes.
+
+#[test]
+fn blobs_folder_is_fsynced_with_large_payloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    let id = id_at(1_700_000_000_000, 7);
+    // Larger than sled's blob threshold: kept as a file of its own under blobs/.
+    let big = vec![b'x'; 430 * 1024];
+    s.transact(|tx| tx.put_raw(&id, &big)).unwrap();
+    s.sync_blocking().unwrap();
+    let blobs = dir.path().join("blobs");
+    let files = std::fs::read_dir(&blobs)
+        .map(|d| d.count())
+        .unwrap_or_default();
+    assert!(
+        files > 0,
+        "a 430 KB value is a blob file in {}",
+        blobs.display()
+    );
+    let synced = s.fsynced_paths();
+    assert!(
+        synced.contains(&blobs),
+        "the blobs folder is fsynced: {synced:?}"
+    );
+    assert!(synced.contains(&dir.path().to_path_buf()), "{synced:?}");
+    assert!(synced.contains(&dir.path().join("db")), "{synced:?}");
+    drop(s);
+    assert_eq!(open(dir.path()).raw(&id).unwrap().unwrap(), big);
+}
+
+#[tokio::test]
+async fn failed_fsync_makes_the_store_unhealthy_until_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.transact(|tx| tx.set_pending("a", true)).unwrap();
+    s.fail_next_syncs(1);
+    assert!(matches!(s.sync().await, Err(StoreError::Fsync { .. })));
+    assert!(s.unhealthy().is_some());
+    // The injected failure is over, but a sync after a failed one is never trusted.
+    s.transact(|tx| tx.set_pending("b", true)).unwrap();
+    assert!(matches!(s.sync().await, Err(StoreError::Unhealthy { .. })));
+    assert!(matches!(
+        s.sync_blocking(),
+        Err(StoreError::Unhealthy { .. })
+    ));
+    drop(s);
+    let s = open(dir.path());
+    assert!(s.unhealthy().is_none());
+    s.transact(|tx| tx.set_pending("c", true)).unwrap();
+    s.sync().await.unwrap();
+}
+
+#[test]
+fn queue_due_reads_in_due_order_past_a_long_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.transact(|tx| {
+        for n in 0..5_000u32 {
+            let e = QueueEntry {
+                due_ms: 1_000_000 + u64::from(n),
+                ..QueueEntry::new(0)
+            };
+            tx.enqueue("out", &format!("LATER{n:05}"), e)?;
+        }
+        for (id, due) in [("B", 20), ("A", 10), ("C", 30)] {
+            tx.enqueue(
+                "out",
+                id,
+                QueueEntry {
+                    due_ms: due,
+                    ..QueueEntry::new(0)
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(s.queue_depth("out"), 5_003);
+    let (due, next) = s.due("out", 100, 10).unwrap();
+    let ids: Vec<&str> = due.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["A", "B", "C"]);
+    assert_eq!(next, Some(1_000_000));
+    // A requeue moves the entry (no duplicate) and keeps the depth.
+    s.transact(|tx| {
+        tx.enqueue(
+            "out",
+            "A",
+            QueueEntry {
+                due_ms: 2_000_000,
+                attempts: 1,
+                ..QueueEntry::new(0)
+            },
+        )
+    })
+    .unwrap();
+    assert_eq!(s.queue_depth("out"), 5_003);
+    let (due, _) = s.due("out", 100, 10).unwrap();
+    assert_eq!(due.len(), 2);
+    assert_eq!(s.queue_entry("out", "A").unwrap().unwrap().attempts, 1);
+    s.transact(|tx| {
+        tx.dequeue("out", "A")?;
+        tx.dequeue("out", "A")
+    })
+    .unwrap();
+    assert_eq!(s.queue_depth("out"), 5_002);
+    drop(s);
+    let s = open(dir.path());
+    assert_eq!(s.queue_depth("out"), 5_002, "counted again at open");
+    assert!(s.queue_entry("out", "A").unwrap().is_none());
+}
+
+#[test]
+fn queue_of_an_older_store_is_moved_into_due_order() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let old = db.open_tree("queue").unwrap();
+        for (id, due) in [("M1", 50u64), ("M2", 5)] {
+            let v = serde_json::json!({ "due_ms": due, "attempts": 2, "enqueued_ms": 1 });
+            old.insert(format!("out\0{id}"), serde_json::to_vec(&v).unwrap())
+                .unwrap();
+        }
+        db.flush().unwrap();
+    }
+    let s = open(dir.path());
+    let (due, _) = s.due("out", 100, 10).unwrap();
+    let ids: Vec<&str> = due.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["M2", "M1"]);
+    assert_eq!(due[0].1.attempts, 2);
+    assert_eq!(s.queue_depth("out"), 2);
+    drop(s);
+    let db = sled::Config::new().path(dir.path()).open().unwrap();
+    assert!(!db.tree_names().iter().any(|n| n.as_ref() == b"queue"));
+}
+
+#[test]
+fn outgoing_payload_is_kept_encrypted_for_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    let first = id_at(1_700_000_000_000, 9);
+    let out = Outgoing {
+        members: vec![first.clone(), "OTHER".into()],
+        content_type: "application/edi-x12".into(),
+        filename_hint: Some("batch.x12".into()),
+        data: b"ISA*00*SECRET-CONTROL-000000123~".to_vec(),
+    };
+    s.transact(|tx| tx.put_outgoing("payer", &out)).unwrap();
+    assert_eq!(s.outgoing("payer", &first).unwrap().unwrap(), out);
+    assert!(s.outgoing("other", &first).unwrap().is_none());
+    let t = s.tree(OUTBOX).unwrap();
+    let stored = t.iter().values().next().unwrap().unwrap();
+    assert!(
+        !stored.windows(6).any(|w| w == b"SECRET"),
+        "the kept payload is encrypted"
+    );
+    s.destroy_payload(&first).unwrap();
+    assert!(matches!(
+        s.outgoing("payer", &first),
+        Err(StoreError::Destroyed { .. })
+    ));
+    s.transact(|tx| tx.remove_outgoing("payer", &first))
+        .unwrap();
+    assert!(s.outgoing("payer", &first).unwrap().is_none());
+}
+
+#[test]
+fn stats_report_each_tree_and_bytes_per_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    let id = id_at(1_700_000_000_000, 3);
+    let r = record(&id, RecordType::Inbound, None, "in", Status::Received, &[]);
+    s.transact(|tx| {
+        tx.put(&r)?;
+        tx.put_raw(&id, &[7u8; 10_000])
+    })
+    .unwrap();
+    s.sync_blocking().unwrap();
+    let st = s.stats().unwrap();
+    assert_eq!(st.records, 1);
+    assert_eq!(st.bytes_per_record, Some(st.on_disk_bytes));
+    let raw = st.trees.iter().find(|t| t.name == "raw").unwrap();
+    assert_eq!(raw.entries, 1);
+    assert!(raw.bytes > 10_000, "ciphertext and key: {}", raw.bytes);
+    assert_eq!(st.trees[0].name, "raw", "largest first");
+}
+
+#[test]
+fn retention_destroys_old_payloads_and_removes_old_records_but_not_queued_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    let day = 24 * 60 * 60 * 1000u64;
+    let now = now_ms();
+    let old_payload = id_at(now - 100 * day, 1);
+    let old_record = id_at(now - 3000 * day, 2);
+    let queued = id_at(now - 3000 * day, 3);
+    let recent = id_at(now - day, 4);
+    for id in [&old_payload, &old_record, &queued, &recent] {
+        let r = record(
+            id,
+            RecordType::Message,
+            Some(Kind::Claim),
+            "in",
+            Status::Delivered,
+            &[("claim_id", "PCN-1")],
+        );
+        s.transact(|tx| {
+            tx.put(&r)?;
+            tx.put_normalized(id, "{\"kind\":\"claim\"}")
+        })
+        .unwrap();
+    }
+    s.transact(|tx| tx.enqueue("out", &queued, QueueEntry::new(0)))
+        .unwrap();
+    let mut r = s.get(&queued).unwrap().unwrap();
+    r.deliveries.insert(
+        "out".into(),
+        Delivery {
+            state: DeliveryState::Queued,
+            attempts: 0,
+            next_attempt_at: None,
+            delivered_at: None,
+            last_error: None,
+        },
+    );
+    s.transact(|tx| tx.put(&r)).unwrap();
+    // Payloads 90 days, records 7 years; only records older than 90 days are looked at.
+    let before = ulid::Ulid::from_parts(now - 90 * day, 0).to_string();
+    let decide = |r: &Record| {
+        let age = (now - ulid::Ulid::from_string(&r.id).unwrap().timestamp_ms()) / day;
+        if age >= 2555 {
+            Prune::Record
+        } else if age >= 90 {
+            Prune::Payloads
+        } else {
+            Prune::Keep
+        }
+    };
+    let mut after = None;
+    let mut total = Pruned::default();
+    loop {
+        let step = s.prune(after.as_deref(), &before, 2, decide).unwrap();
+        total.looked += step.looked;
+        total.payloads_destroyed += step.payloads_destroyed;
+        total.records_removed += step.records_removed;
+        total.kept_busy += step.kept_busy;
+        match step.last {
+            Some(l) => after = Some(l),
+            None => break,
+        }
+    }
+    assert_eq!(total.looked, 3, "the recent one is not looked at");
+    assert_eq!(
+        (
+            total.payloads_destroyed,
+            total.records_removed,
+            total.kept_busy
+        ),
+        (1, 1, 1)
+    );
+    assert!(s.normalized(&old_payload).unwrap().is_none());
+    assert!(
+        !s.tree(DATAKEYS)
+            .unwrap()
+            .contains_key(&old_payload)
+            .unwrap(),
+        "its data key is gone"
+    );
+    assert!(s.get(&old_payload).unwrap().is_some(), "its history stays");
+    assert!(s.get(&old_record).unwrap().is_none());
+    assert!(s.normalized(&old_record).unwrap().is_none());
+    let page = s
+        .list(
+            &Filter {
+                correlation: Some("PCN-1".into()),
+                ..Filter::default()
+            },
+            None,
+            100,
+        )
+        .unwrap();
+    assert!(
+        page.items.iter().all(|r| r.id != old_record),
+        "its index entries are gone"
+    );
+    assert!(
+        s.normalized(&queued).unwrap().is_some(),
+        "still queued: kept"
+    );
+    assert!(s.normalized(&recent).unwrap().is_some());
 }

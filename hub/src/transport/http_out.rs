@@ -32,13 +32,18 @@ pub async fn send(
     }
     // Read (and drop) the answer, bounded, so that an endless one fails rather than
     // holding the delivery until the timeout. An answer cut off after a 2xx is still a
-    // delivery, as before the body was read.
-    if let Err(e) = read_bounded(dest, &cfg.http, resp).await
-        && !e.retryable
-    {
-        return Err(e);
+    // delivery (the receiver said it took the payload; sending again would duplicate
+    // it), recorded with what went wrong.
+    match read_bounded(dest, &cfg.http, resp).await {
+        Ok(_) => Ok(format!("HTTP {}", status.as_u16())),
+        Err(e) if e.retryable => Ok(format!(
+            "HTTP {}; the answer could not be read ({}: {})",
+            status.as_u16(),
+            e.info.code,
+            e.info.message
+        )),
+        Err(e) => Err(e),
     }
-    Ok(format!("HTTP {}", status.as_u16()))
 }
 
 /// The receiver's answer, read chunk by chunk up to the endpoint's `max_response_kib`.

@@ -119,6 +119,7 @@ fn the_full_example_parses_to_the_expected_values() {
             transport: Transport::Http,
             acknowledgments: None,
             max_body_mib: 64,
+            delivery: Default::default(),
             at: pos(13, 1)
         }
     );
@@ -133,6 +134,7 @@ fn the_full_example_parses_to_the_expected_values() {
             failed_dir: etc("inbox/failed"),
             failed_dir_at: Some(pos(23, 14)),
             pattern: "*.json".into(),
+            max_file_mib: 64,
         })
     );
     assert_eq!(

@@ -54,7 +54,7 @@ to = ["outbox", "archive"]
             (at(2, 10), plugin_message.as_str()),
             (
                 at(12, 1),
-                "unknown key `retries` in [endpoints.outbox] (expected one of: transport, connector, path, retry, batch_size)"
+                "unknown key `retries` in [endpoints.outbox] (expected one of: transport, connector, path, retry, batch_size, delivery)"
             ),
             (
                 at(16, 17),

@@ -32,7 +32,7 @@ fn an_unknown_top_level_key_is_named_with_the_allowed_ones() {
         (
             2,
             1,
-            "unknown key `route` in the top level (expected one of: hub, connectors, endpoints, routes, console)".into()
+            "unknown key `route` in the top level (expected one of: hub, connectors, endpoints, routes, console, retention)".into()
         )
     );
 }
@@ -55,7 +55,7 @@ fn unknown_keys_are_reported_in_every_table_at_the_key() {
     assert_eq!(
         triples(&problems(text)),
         vec![
-            (3, 1, "unknown key `data-dir` in [hub] (expected one of: data_dir, listen, log_format, durability, tls, allow_plaintext, allowed_hosts, encryption_key, metrics_listen, session_idle_minutes, session_max_hours)".into()),
+            (3, 1, "unknown key `data-dir` in [hub] (expected one of: data_dir, listen, log_format, durability, tls, allow_plaintext, allowed_hosts, encryption_key, metrics_listen, session_idle_minutes, session_max_hours, max_queue_per_destination, max_backlog, min_free_disk_mib, store_cache_mib)".into()),
             (
                 6,
                 12,
@@ -66,7 +66,7 @@ fn unknown_keys_are_reported_in_every_table_at_the_key() {
             (
                 12,
                 1,
-                "unknown key `retries` in [endpoints.outbox] (expected one of: transport, connector, path, retry, batch_size)"
+                "unknown key `retries` in [endpoints.outbox] (expected one of: transport, connector, path, retry, batch_size, delivery)"
                     .into()
             ),
             (
@@ -85,7 +85,7 @@ fn keys_of_another_transport_are_unknown_keys() {
     assert_eq!((line, column), (12, 1));
     assert_eq!(
         message,
-        "unknown key `poll_ms` in [endpoints.outbox] (expected one of: transport, connector, path, retry, batch_size)"
+        "unknown key `poll_ms` in [endpoints.outbox] (expected one of: transport, connector, path, retry, batch_size, delivery)"
     );
 }
 

@@ -1,7 +1,9 @@
 //! `GET /dead-letters`: the messages whose delivery failed for good (status
-//! `dead`), counted by destination endpoint and reason (the last error code),
-//! filtered by destination, reason, kind and dates, each with a replay (see
-//! [`super::replay`]) and a bulk replay of all the filter shows.
+//! `dead`), counted by destination endpoint and reason (that delivery's last
+//! error code), filtered by destination, reason, kind and dates, each with a
+//! replay (see [`super::replay`]) and a bulk replay of all the filter shows. The
+//! dead-letter rows, their groups and the scan are `GET /v1/dead-letters`'s
+//! ([`crate::api::dead_letters`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,14 +15,14 @@ use maud::{Markup, html};
 
 use super::messages::date_input;
 use super::{
-    Budget, PAGE_BUDGET, REPLAY_PATH, api_params, bad_request, blocking, filter_of, last_error,
-    made_ms, may_replay, scan, when,
+    REPLAY_PATH, api_params, bad_request, filter_of, last_error, made_ms, may_replay, when,
 };
 use crate::api::Caller;
+pub(super) use crate::api::dead_letters::{BULK_MAX, Row, Scan, groups, scan_dead};
 use crate::console::text::{self, Clock, Params};
 use crate::console::{Ctx, count_status, csv, internal, page};
 use crate::pipeline::Hub;
-use crate::store::{DeliveryState, Filter, Record, Status};
+use crate::store::{Filter, Status};
 
 /// The parameters of `GET /dead-letters`.
 const LIST: &[&str] = &[
@@ -35,62 +37,6 @@ const LIST: &[&str] = &[
 ];
 /// The filter fields (repeated by the replay forms).
 pub(super) const FILTER_FIELDS: &[&str] = &["destination", "reason", "kind", "since", "until"];
-/// Most dead letters one page reads.
-const MAX_SCAN: usize = 50_000;
-/// Most messages one bulk replay takes (the oldest first).
-pub const BULK_MAX: usize = 1000;
-
-/// A dead letter as the page shows it.
-#[derive(Debug, Clone)]
-pub struct Row {
-    /// The record.
-    pub record: Record,
-    /// The destinations where it is dead, with the attempts made there.
-    pub dests: Vec<(String, u32)>,
-    /// The reason: its last error code, or empty.
-    pub reason: String,
-}
-
-impl Row {
-    /// The row of a dead record.
-    pub fn of(record: Record) -> Row {
-        let dests = record
-            .deliveries
-            .iter()
-            .filter(|(_, d)| d.state == DeliveryState::Dead)
-            .map(|(n, d)| (n.clone(), d.attempts))
-            .collect();
-        let reason = last_error(&record)
-            .map(|e| e.code.clone())
-            .unwrap_or_default();
-        Row {
-            record,
-            dests,
-            reason,
-        }
-    }
-
-    /// Whether it is dead at `destination` (any, for none) for `reason` (any, for none).
-    pub fn matches(&self, destination: Option<&str>, reason: Option<&str>) -> bool {
-        destination.is_none_or(|d| self.dests.iter().any(|(n, _)| n == d))
-            && reason.is_none_or(|r| self.reason == r)
-    }
-}
-
-/// Dead letters counted by (destination, reason); a record dead at several
-/// destinations counts at each, one dead at none under an empty destination.
-pub fn groups(rows: &[Row]) -> BTreeMap<(String, String), usize> {
-    let mut out = BTreeMap::new();
-    for r in rows {
-        if r.dests.is_empty() {
-            *out.entry((String::new(), r.reason.clone())).or_default() += 1;
-        }
-        for (d, _) in &r.dests {
-            *out.entry((d.clone(), r.reason.clone())).or_default() += 1;
-        }
-    }
-    out
-}
 
 /// A dead-letter query: the store filter (status dead, kind, dates, by the API's
 /// code) and the two filters the store has no index for.
@@ -130,33 +76,6 @@ pub fn dead_query(pairs: &[(String, String)], clock: &Clock) -> Result<DeadQuery
         cursor: p.ulid_cursor().map_err(|e| e.message)?,
         given,
     })
-}
-
-/// Every dead letter of the store filter, newest first (bounded by the budget and
-/// [`MAX_SCAN`]); and whether the scan was cut, with the oldest id it read.
-pub(super) struct Scan {
-    pub(super) rows: Vec<Row>,
-    pub(super) cut: Option<Option<String>>,
-}
-
-pub(super) async fn scan_dead(hub: &Arc<Hub>, filter: &Filter) -> Result<Scan, String> {
-    let (store, filter) = (hub.store.clone(), filter.clone());
-    blocking(move || {
-        let mut rows = Vec::new();
-        let budget = Budget::new(PAGE_BUDGET);
-        let (cut, oldest) = scan(&store, &filter, &budget, MAX_SCAN, |r| {
-            // The index may lag a change by nothing, but the record decides.
-            if r.status == Status::Dead {
-                rows.push(Row::of(r));
-            }
-            true
-        })?;
-        Ok(Scan {
-            rows,
-            cut: cut.then_some(oldest),
-        })
-    })
-    .await
 }
 
 /// `GET /dead-letters`.
@@ -321,13 +240,15 @@ fn filter_form(hub: &Hub, p: &Params, rows: &[Row]) -> Markup {
         .collect();
     let mut reasons: Vec<String> = Vec::new();
     for r in rows {
-        for (d, _) in &r.dests {
-            if !dests.contains(d) {
-                dests.push(d.clone());
+        for d in &r.dests {
+            if !dests.contains(&d.destination) {
+                dests.push(d.destination.clone());
             }
         }
-        if !r.reason.is_empty() && !reasons.contains(&r.reason) {
-            reasons.push(r.reason.clone());
+        for reason in r.reasons() {
+            if !reasons.iter().any(|x| x == reason) {
+                reasons.push(reason.to_owned());
+            }
         }
     }
     for (name, list) in [("destination", &mut dests), ("reason", &mut reasons)] {
@@ -391,8 +312,8 @@ fn table(ctx: &Ctx, rows: &[&Row]) -> Markup {
                         td { (when(ctx, made_ms(&r.record))) }
                         td { a href=(format!("/messages/{}", r.record.id)) { code { (r.record.id) } } }
                         td { (r.record.kind.map(Kind::as_str).unwrap_or("")) }
-                        td { @for (i, (d, _)) in r.dests.iter().enumerate() { @if i > 0 { br; } (d) } }
-                        td class="num" { @for (i, (_, a)) in r.dests.iter().enumerate() { @if i > 0 { br; } (a) } }
+                        td { @for (i, d) in r.dests.iter().enumerate() { @if i > 0 { br; } (d.destination) } }
+                        td class="num" { @for (i, d) in r.dests.iter().enumerate() { @if i > 0 { br; } (d.attempts) } }
                         td { @if let Some(e) = last_error(&r.record) { code { (e.code) } " " (e.message) } }
                         @if replay {
                             td {
@@ -431,12 +352,12 @@ fn rows_csv(ctx: &Ctx, rows: &[&Row]) -> Response {
                 .unwrap_or_default(),
             r.dests
                 .iter()
-                .map(|(d, _)| d.as_str())
+                .map(|d| d.destination.as_str())
                 .collect::<Vec<_>>()
                 .join(" "),
             r.dests
                 .iter()
-                .map(|(_, a)| a.to_string())
+                .map(|d| d.attempts.to_string())
                 .collect::<Vec<_>>()
                 .join(" "),
             e.map(|e| e.code.clone()).unwrap_or_default(),

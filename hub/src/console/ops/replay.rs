@@ -1,8 +1,8 @@
 //! `POST /dead-letters/replay`: first says exactly how many messages a replay
 //! takes (one by `id`, or the dead letters of a filter) and stops; only with
-//! `confirm=yes` (and the count it confirmed, `expect`) replays them through
-//! [`Hub::replay`], the function `POST /v1/messages/{id}/replay` calls, and
-//! audits `message.replay` as the API does. Admin and operator only (policy).
+//! `confirm=yes` (and the count it confirmed, `expect`) replays them with
+//! [`replay_all`], what `POST /v1/dead-letters/replay` calls ([`Hub::replay`]
+//! for each, audited `message.replay`). Admin and operator only (policy).
 
 use std::sync::Arc;
 
@@ -14,9 +14,10 @@ use maud::{Markup, html};
 use super::dead::{BULK_MAX, FILTER_FIELDS, dead_query, link, scan_dead};
 use super::{REPLAY_PATH, bad_request, blocking, field, form_pairs, status_badge};
 use crate::api::Caller;
+use crate::api::dead_letters::{Outcome, replay_all};
 use crate::console::{Ctx, error_page, internal, page};
-use crate::pipeline::{Hub, HubError};
-use crate::store::{Record, Status, StoreError};
+use crate::pipeline::Hub;
+use crate::store::Record;
 
 /// The fields of `POST /dead-letters/replay`.
 const FORM: &[&str] = &[
@@ -169,61 +170,6 @@ pub async fn replay(
         Ok(Ok(outcome)) => result_page(&ctx, &target, &outcome),
         Ok(Err(e)) => internal(&ctx, e),
         Err(e) => internal(&ctx, e),
-    }
-}
-
-/// What became of each replay: (id, status now) and (id, why not).
-pub struct Outcome {
-    /// Replayed, with the status each has now.
-    pub replayed: Vec<(String, Status)>,
-    /// Not replayed, with the reason (no internals).
-    pub failed: Vec<(String, String)>,
-}
-
-/// Replay each of `ids` with the API's replay, then audit `message.replay`: the
-/// replayed ones `ok`, the others `failed`.
-pub async fn replay_all(
-    hub: &Arc<Hub>,
-    caller: &Caller,
-    ids: Vec<String>,
-) -> Result<Outcome, String> {
-    let mut out = Outcome {
-        replayed: Vec::new(),
-        failed: Vec::new(),
-    };
-    for id in ids {
-        match hub.replay(&id).await {
-            Ok(r) => out.replayed.push((id, r.status)),
-            Err(e) => {
-                tracing::warn!(record_id = %id, error = %e, "console replay failed");
-                out.failed.push((id, why(&e)));
-            }
-        }
-    }
-    let ok: Vec<String> = out.replayed.iter().map(|(id, _)| id.clone()).collect();
-    let failed: Vec<String> = out.failed.iter().map(|(id, _)| id.clone()).collect();
-    for (ids, outcome) in [(ok, "ok"), (failed, "failed")] {
-        if !ids.is_empty() {
-            caller
-                .audit("message.replay", ids, outcome)
-                .await
-                .map_err(|e| e.message)?;
-        }
-    }
-    tracing::info!(replayed = out.replayed.len(), failed = out.failed.len(), actor = %caller.principal.name, "replayed from the console");
-    Ok(out)
-}
-
-/// Why a replay failed, for a person (the detail is in the log).
-fn why(e: &HubError) -> String {
-    match e {
-        HubError::NotFound(_) => "it is no longer in the store (or its payload is missing)".into(),
-        HubError::Store(StoreError::Destroyed { .. }) => {
-            "its payload was destroyed by retention".into()
-        }
-        HubError::UnknownEndpoint(ep) => format!("its endpoint `{ep}` is no longer configured"),
-        HubError::Store(_) => "the store failed; the error is in the hub's log".into(),
-        HubError::Task(_) => "an internal task failed; the error is in the hub's log".into(),
     }
 }
 

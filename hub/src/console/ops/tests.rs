@@ -177,7 +177,7 @@ fn compiled_plugins() -> &'static [(std::ffi::OsString, Vec<u8>)] {
 
 /// Put the compiled connector into `dir`'s plugin cache, private as the cache
 /// wants it.
-fn warm(dir: &std::path::Path) {
+pub(crate) fn warm(dir: &std::path::Path) {
     use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
     let cache = dir.join("data/plugin-cache");
     std::fs::DirBuilder::new()

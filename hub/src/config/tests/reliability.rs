@@ -1,0 +1,99 @@
+//! `[hub]` backpressure limits, outbound `delivery` pacing, `[retention]`, and
+//! backoff jitter.
+
+use std::time::Duration;
+
+use super::super::{DeliveryLimits, RetryPolicy};
+use super::{BASE, ok, only};
+use clearway_schemas::Kind;
+
+#[test]
+fn backpressure_limits_default_and_parse() {
+    let c = ok(BASE);
+    assert_eq!(c.hub.max_queue_per_destination, 1_000_000);
+    assert_eq!(c.hub.max_backlog, 5_000_000);
+    assert_eq!(c.hub.min_free_disk_mib, 256);
+    let c = ok(&format!(
+        "[hub]\nmax_queue_per_destination = 10\nmax_backlog = 20\nmin_free_disk_mib = 0\n\n{BASE}"
+    ));
+    assert_eq!(
+        (
+            c.hub.max_queue_per_destination,
+            c.hub.max_backlog,
+            c.hub.min_free_disk_mib
+        ),
+        (10, 20, 0)
+    );
+    let (line, _, msg) = only(&format!("[hub]\nmax_backlog = 0\n\n{BASE}"));
+    assert_eq!(line, 2);
+    assert!(msg.contains("max_backlog"), "{msg}");
+}
+
+#[test]
+fn delivery_table_paces_an_outbound_endpoint() {
+    let c = ok(BASE);
+    assert_eq!(c.endpoints["outbox"].delivery, DeliveryLimits::default());
+    let c = ok(&format!(
+        "{BASE}delivery = {{ concurrency = 2, rate_per_second = 5, breaker_failures = 0, breaker_cooldown_ms = 500 }}\n"
+    ));
+    let d = c.endpoints["outbox"].delivery;
+    assert_eq!(d.concurrency, 2);
+    assert_eq!(d.rate_per_second, Some(5));
+    assert_eq!(d.breaker_failures, 0);
+    assert_eq!(d.breaker_cooldown_ms, 500);
+    let (line, _, msg) = only(&format!("{BASE}delivery = {{ concurrency = 0 }}\n"));
+    assert_eq!(line, 12);
+    assert!(msg.contains("concurrency"), "{msg}");
+    let (_, _, msg) = only(&format!("{BASE}delivery = {{ speed = 1 }}\n"));
+    assert!(msg.contains("speed"), "{msg}");
+    // Inbound endpoints have no `delivery`.
+    let text = BASE.replace(
+        "transport = \"http\"\n",
+        "transport = \"http\"\ndelivery = { concurrency = 2 }\n",
+    );
+    let (_, _, msg) = only(&text);
+    assert!(msg.contains("delivery"), "{msg}");
+}
+
+#[test]
+fn retention_per_stage_and_kind() {
+    let c = ok(BASE);
+    assert!(!crate::retention::enabled(&c.retention));
+    let c = ok(&format!(
+        "{BASE}\n[retention]\nraw_days = 90\nnormalized_days = 365\nhistory_days = 2555\n\n[retention.kinds.remittance]\nnormalized_days = 2555\n"
+    ));
+    assert_eq!(c.retention.raw_days, Some(90));
+    assert_eq!(c.retention.of(Some(Kind::Claim)).normalized_days, Some(365));
+    let remit = c.retention.of(Some(Kind::Remittance));
+    assert_eq!(remit.normalized_days, Some(2555));
+    assert_eq!(remit.history_days, Some(2555), "falls back to the default");
+    let (_, _, msg) = only(&format!(
+        "{BASE}\n[retention]\nnormalized_days = 365\nhistory_days = 30\n"
+    ));
+    assert!(
+        msg.contains("must not be less than `normalized_days`"),
+        "{msg}"
+    );
+    let (_, _, msg) = only(&format!(
+        "{BASE}\n[retention.kinds.invoice]\nhistory_days = 30\n"
+    ));
+    assert!(msg.contains("unknown kind `invoice`"), "{msg}");
+}
+
+#[test]
+fn backoff_jitter_stays_within_half_and_full() {
+    let p = RetryPolicy::default();
+    for attempt in 1..12 {
+        let full = p.backoff(attempt);
+        let low = p.backoff_with_jitter(attempt, 0);
+        let span = (full - full / 2).as_millis() as u64;
+        let high = p.backoff_with_jitter(attempt, span);
+        assert_eq!(low, full / 2, "attempt {attempt}");
+        assert_eq!(high, full, "attempt {attempt}");
+        for r in [1, 7, 1 << 40, u64::MAX] {
+            let w = p.backoff_with_jitter(attempt, r);
+            assert!(w >= full / 2 && w <= full, "attempt {attempt}: {w:?}");
+        }
+    }
+    assert_eq!(p.backoff_with_jitter(1, 251), Duration::from_millis(250));
+}

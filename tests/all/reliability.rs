@@ -1,0 +1,152 @@
+//! Issue 12 end to end, on a real hub process: the circuit breaker of a destination
+//! that is down (in `GET /v1/endpoints` and `/metrics`, messages held without using
+//! up their attempts), and `clearway store stats` on the stopped hub's store.
+
+use clearway_tests::support::{Hub, claim, clearway, free_port, plugin};
+
+fn config(port: u16) -> String {
+    format!(
+        r#"[hub]
+data_dir = "data"
+listen = "127.0.0.1:{{port}}"
+
+[connectors.json]
+plugin = "{json}"
+
+[endpoints.in]
+transport = "http"
+connector = "json"
+
+[endpoints.payer]
+transport = "http-out"
+connector = "json"
+url = "http://127.0.0.1:{port}/claims"
+timeout_ms = 1000
+retry = {{ max_attempts = 100, initial_backoff_ms = 10, max_backoff_ms = 20 }}
+delivery = {{ breaker_failures = 3, breaker_cooldown_ms = 600000 }}
+
+[[routes]]
+from = "in"
+to = ["payer"]
+"#,
+        json = plugin("json").display()
+    )
+}
+
+#[test]
+fn a_destination_that_is_down_opens_its_circuit_and_keeps_its_messages() {
+    // Nothing listens on this port: every attempt is a connection error.
+    let port = free_port();
+    let hub = Hub::start(&config(port));
+    for n in 0..3 {
+        let (status, body) = hub.post_inbound(
+            "in",
+            &serde_json::to_vec(&claim(&format!("DOWN-{n}"))).unwrap(),
+        );
+        assert_eq!(status, 202, "{body}");
+    }
+    let payer = |hub: &Hub| {
+        let (status, body) = hub.get("/v1/endpoints");
+        assert_eq!(status, 200, "{body}");
+        body["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "payer")
+            .cloned()
+            .unwrap()
+    };
+    hub.wait_for("the circuit to open", 30, || {
+        payer(&hub)["circuit"]["state"] == "open"
+    });
+    let p = payer(&hub);
+    assert_eq!(p["direction"], "outbound");
+    assert_eq!(p["queue_depth"], 3, "{p}");
+    assert_eq!(p["circuit"]["opened_total"], 1, "{p}");
+    assert!(p["circuit"]["probe_in_ms"].as_u64().unwrap() > 0, "{p}");
+    let (_, inbound) = hub.get("/v1/endpoints");
+    let i = inbound["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "in")
+        .cloned()
+        .unwrap();
+    assert_eq!(i["accepting"]["ok"], true, "{i}");
+    let metrics = hub.get_text("/metrics");
+    assert!(
+        metrics.contains("clearway_circuit_open{endpoint=\"payer\"} 1"),
+        "{metrics}"
+    );
+    // Held, not burnt: once open, no attempt is made (the cooldown is 10 minutes).
+    let attempts = |hub: &Hub| -> u64 {
+        let (_, list) = hub.get("/v1/messages?status=retrying");
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["deliveries"]["payer"]["attempts"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let before = attempts(&hub);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(
+        attempts(&hub),
+        before,
+        "no attempt while the circuit is open"
+    );
+    assert_eq!(payer(&hub)["queue_depth"], 3);
+}
+
+#[test]
+fn store_stats_on_a_stopped_hub() {
+    let port = free_port();
+    let mut hub = Hub::start(&config(port));
+    let (status, body) = hub.post_inbound("in", &serde_json::to_vec(&claim("STATS-1")).unwrap());
+    assert_eq!(status, 202, "{body}");
+    hub.kill();
+    let out = clearway(
+        &[
+            "store",
+            "stats",
+            "--json",
+            "--config",
+            hub.config_path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        stats["records"], 2,
+        "an inbound payload and its message: {stats}"
+    );
+    let tree = |name: &str| {
+        stats["trees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no tree {name}: {stats}"))
+    };
+    assert_eq!(tree("raw")["entries"], 1);
+    assert_eq!(tree("normalized")["entries"], 1);
+    assert!(stats["bytes_per_record"].as_u64().unwrap() > 0);
+    let table = clearway(
+        &[
+            "store",
+            "stats",
+            "--config",
+            hub.config_path().to_str().unwrap(),
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("bytes per record:"), "{text}");
+    assert!(!text.contains("STATS-1"), "no content in the figures");
+}
