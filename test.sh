@@ -33,6 +33,10 @@ fi
 # The console in a real Chromium against a real hub (installs Debian's chromium
 # and the npm packages it lacks; tests/README.md, "Browser tests").
 scripts/browser-tests.sh || status=1
+# Faults: SIGKILL at random moments under load, 20 times (tests/README.md, "Chaos";
+# ./bench.sh chaos runs the long form).
+echo "==> chaos: kill 20"
+cargo run --locked -p clearway-tests --bin chaos -- kill 20 || status=1
 if [[ $status -ne 0 ]]; then
     echo "==> FAILED (see fmt, clippy, test or browser test output above)" >&2
 fi
