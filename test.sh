@@ -35,8 +35,11 @@ fi
 scripts/browser-tests.sh || status=1
 # Faults: SIGKILL at random moments under load, 20 times (tests/README.md, "Chaos";
 # ./bench.sh chaos runs the long form).
-echo "==> chaos: kill 20"
+echo "==> chaos: kill 20, partner down, disk full"
 cargo run --locked -p clearway-tests --bin chaos -- kill 20 || status=1
+cargo run --locked -p clearway-tests --bin chaos -- partner-down --messages 1000 || status=1
+# Mounts a 64 MiB tmpfs: needs root (CI runs as root).
+cargo run --locked -p clearway-tests --bin chaos -- disk-full || status=1
 if [[ $status -ne 0 ]]; then
     echo "==> FAILED (see fmt, clippy, test or browser test output above)" >&2
 fi
