@@ -15,7 +15,7 @@ use super::ingest::change;
 use super::{Hub, HubError};
 use crate::runtime::{InboundMeta, Plugin};
 use crate::store::record::{now_ms, now_rfc3339};
-use crate::store::{Delivery, DeliveryState, QueueEntry, Record, RecordType, Status, Tx, TxResult};
+use crate::store::{Delivery, QueueEntry, Record, RecordType, Status, Tx, TxResult};
 
 /// The acknowledgments made for one inbound payload, ready to store.
 #[derive(Debug, Default)]
@@ -123,16 +123,7 @@ impl Hub {
                     content_type: Some(payload.content_type),
                     filename: payload.filename_hint,
                     size: payload.data.len() as u64,
-                    deliveries: BTreeMap::from([(
-                        dest.clone(),
-                        Delivery {
-                            state: DeliveryState::Queued,
-                            attempts: 0,
-                            next_attempt_at: None,
-                            delivered_at: None,
-                            last_error: None,
-                        },
-                    )]),
+                    deliveries: BTreeMap::from([(dest.clone(), Delivery::queued())]),
                     history: vec![queued],
                 };
                 (record, payload.data)
@@ -168,13 +159,7 @@ impl Hub {
             tx.update(id, |r| {
                 r.push(change(Status::Replayed, "api", None));
                 for delivery in r.deliveries.values_mut() {
-                    *delivery = Delivery {
-                        state: DeliveryState::Queued,
-                        attempts: 0,
-                        next_attempt_at: None,
-                        delivered_at: None,
-                        last_error: None,
-                    };
+                    *delivery = Delivery::queued();
                 }
                 let mut c = change(Status::Queued, "api", None);
                 c.note = Some(format!("to {}", dests.join(", ")));

@@ -696,13 +696,7 @@ fn record(
             let d = r
                 .deliveries
                 .entry(dest.to_owned())
-                .or_insert(crate::store::Delivery {
-                    state: DeliveryState::Queued,
-                    attempts: 0,
-                    next_attempt_at: None,
-                    delivered_at: None,
-                    last_error: None,
-                });
+                .or_insert(crate::store::Delivery::queued());
             d.state = event;
             d.attempts = attempts;
             d.next_attempt_at = requeue.map(rfc3339_ms);

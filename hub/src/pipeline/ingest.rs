@@ -12,9 +12,7 @@ use super::acks::Acks;
 use super::{Hub, HubError, call_error_info};
 use crate::runtime::InboundMeta;
 use crate::store::record::{now_ms, now_rfc3339};
-use crate::store::{
-    Delivery, DeliveryState, ErrorInfo, QueueEntry, Record, RecordType, Status, StatusChange,
-};
+use crate::store::{Delivery, ErrorInfo, QueueEntry, Record, RecordType, Status, StatusChange};
 
 /// What happened to one decoded message.
 #[derive(Debug, Clone, Serialize)]
@@ -347,16 +345,7 @@ impl Hub {
             record.push(change(Status::Unrouted, "router", None));
         } else {
             for d in &dests {
-                record.deliveries.insert(
-                    d.clone(),
-                    Delivery {
-                        state: DeliveryState::Queued,
-                        attempts: 0,
-                        next_attempt_at: None,
-                        delivered_at: None,
-                        last_error: None,
-                    },
-                );
+                record.deliveries.insert(d.clone(), Delivery::queued());
             }
             let mut c = change(Status::Queued, "router", None);
             c.note = Some(format!("to {}", dests.join(", ")));
@@ -391,16 +380,7 @@ impl Hub {
                     r.push(change(Status::Unrouted, "router", None));
                 } else {
                     for d in &dests {
-                        r.deliveries.insert(
-                            d.clone(),
-                            Delivery {
-                                state: DeliveryState::Queued,
-                                attempts: 0,
-                                next_attempt_at: None,
-                                delivered_at: None,
-                                last_error: None,
-                            },
-                        );
+                        r.deliveries.insert(d.clone(), Delivery::queued());
                     }
                     let mut c = change(Status::Queued, "router", None);
                     c.note = Some(format!("to {}", dests.join(", ")));

@@ -249,16 +249,7 @@ fn change(status: Status) -> StatusChange {
 fn queued_message(id: &str) -> Record {
     let at = rfc3339_ms(now_ms());
     let mut deliveries = BTreeMap::new();
-    deliveries.insert(
-        "out".to_owned(),
-        Delivery {
-            state: DeliveryState::Queued,
-            attempts: 0,
-            next_attempt_at: None,
-            delivered_at: None,
-            last_error: None,
-        },
-    );
+    deliveries.insert("out".to_owned(), Delivery::queued());
     Record {
         id: id.into(),
         record_type: RecordType::Message,

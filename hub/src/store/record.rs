@@ -174,6 +174,19 @@ pub struct Delivery {
     pub last_error: Option<ErrorInfo>,
 }
 
+impl Delivery {
+    /// A delivery not tried yet.
+    pub fn queued() -> Delivery {
+        Delivery {
+            state: DeliveryState::Queued,
+            attempts: 0,
+            next_attempt_at: None,
+            delivered_at: None,
+            last_error: None,
+        }
+    }
+}
+
 /// A stored record: an inbound payload or a normalized message, with its history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {

@@ -852,16 +852,7 @@ fn retention_destroys_old_payloads_and_removes_old_records_but_not_queued_ones()
     s.transact(|tx| tx.enqueue("out", &queued, QueueEntry::new(0)))
         .unwrap();
     let mut r = s.get(&queued).unwrap().unwrap();
-    r.deliveries.insert(
-        "out".into(),
-        Delivery {
-            state: DeliveryState::Queued,
-            attempts: 0,
-            next_attempt_at: None,
-            delivered_at: None,
-            last_error: None,
-        },
-    );
+    r.deliveries.insert("out".into(), Delivery::queued());
     s.transact(|tx| tx.put(&r)).unwrap();
     // Payloads 90 days, records 7 years; only records older than 90 days are looked at.
     let before = ulid::Ulid::from_parts(now - 90 * day, 0).to_string();
