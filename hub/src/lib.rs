@@ -7,6 +7,7 @@
 //! to an outbound [`transport`]. [`api`] serves the message log; [`cli`] is the
 //! command line; [`config`] parses and checks `clearway.toml`.
 
+pub mod alerts;
 pub mod api;
 pub mod audit;
 pub mod auth;

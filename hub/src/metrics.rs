@@ -56,6 +56,33 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Every count of `endpoint` so far, by status.
+    pub fn counts_of(&self, endpoint: &str) -> BTreeMap<Status, u64> {
+        self.counts
+            .lock()
+            .expect("metrics lock")
+            .iter()
+            .filter(|((ep, _), _)| ep == endpoint)
+            .map(|((_, st), n)| (*st, *n))
+            .collect()
+    }
+
+    /// Whether each alert fires: `clearway_alert_firing{alert}`.
+    pub fn render_alerts(out: &mut String, firing: &BTreeMap<String, bool>) {
+        out.push_str(
+            "# HELP clearway_alert_firing Whether an [alerts] rule fires (1) or not (0).\n",
+        );
+        out.push_str("# TYPE clearway_alert_firing gauge\n");
+        for (name, on) in firing {
+            let _ = writeln!(
+                out,
+                "clearway_alert_firing{{alert=\"{}\"}} {}",
+                escape(name),
+                u8::from(*on)
+            );
+        }
+    }
+
     /// Count one message reaching `status` at `endpoint`.
     pub fn count(&self, endpoint: &str, status: Status) {
         let mut c = self.counts.lock().expect("metrics lock");

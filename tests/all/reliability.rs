@@ -150,3 +150,62 @@ fn store_stats_on_a_stopped_hub() {
     assert!(text.contains("bytes per record:"), "{text}");
     assert!(!text.contains("STATS-1"), "no content in the figures");
 }
+
+#[test]
+fn a_queue_over_its_alert_threshold_fires_the_webhook_and_the_metric() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let s = seen.clone();
+    let webhook = clearway_tests::support::http_receiver(move |_, body| {
+        s.lock()
+            .unwrap()
+            .push(serde_json::from_slice(body).unwrap_or_default());
+        200
+    });
+    let down = free_port();
+    let text = format!(
+        "{}
+[endpoints.ops]
+transport = \"http-out\"
+connector = \"json\"
+url = \"http://127.0.0.1:{webhook}/alerts\"
+
+[alerts]
+webhook = \"ops\"
+interval_seconds = 1
+
+[[alerts.rules]]
+name = \"payer-backlog\"
+endpoint = \"payer\"
+queue_depth = 1
+",
+        config(down)
+    );
+    let hub = Hub::start(&text);
+    for n in 0..2 {
+        let (status, body) = hub.post_inbound(
+            "in",
+            &serde_json::to_vec(&claim(&format!("ALERT-{n}"))).unwrap(),
+        );
+        assert_eq!(status, 202, "{body}");
+    }
+    hub.wait_for("the alert at the webhook", 30, || {
+        !seen.lock().unwrap().is_empty()
+    });
+    let alert = seen.lock().unwrap()[0].clone();
+    assert_eq!(alert["alert"], "payer-backlog", "{alert}");
+    assert_eq!(alert["endpoint"], "payer");
+    assert_eq!(alert["state"], "firing");
+    assert_eq!(alert["condition"], "queue_depth");
+    assert_eq!(alert["value"], 2);
+    assert_eq!(alert["threshold"], 1);
+    let metrics = hub.get_text("/metrics");
+    assert!(
+        metrics.contains("clearway_alert_firing{alert=\"payer-backlog\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        !alert.to_string().contains("ALERT-"),
+        "no message content in alerts"
+    );
+}

@@ -311,6 +311,7 @@ async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
             .map(|(n, b)| (n.clone(), b.view(now)))
             .collect();
         crate::metrics::Metrics::render_circuits(&mut text, &circuits);
+        crate::metrics::Metrics::render_alerts(&mut text, &hub.alerts_firing.lock().expect("lock"));
         if let Some(stats) = hub.store_stats.lock().expect("lock").as_ref() {
             crate::metrics::Metrics::render_store(&mut text, stats);
         }

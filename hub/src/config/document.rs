@@ -10,7 +10,7 @@ use super::fields::Fields;
 use super::model::{Config, Durability, HubConfig, LogFormat, TlsConfig};
 use super::problem::{Problem, Report};
 use super::value::ConfigValue;
-use super::{connectors, console, endpoints, retention, routes};
+use super::{alerts, connectors, console, endpoints, retention, routes};
 
 /// Keys allowed at the top of the file.
 const TOP_KEYS: &[&str] = &[
@@ -20,6 +20,7 @@ const TOP_KEYS: &[&str] = &[
     "routes",
     "console",
     "retention",
+    "alerts",
 ];
 /// Keys allowed in `[hub]`.
 const HUB_KEYS: &[&str] = &[
@@ -86,6 +87,7 @@ pub(crate) fn read_document(
     let routes = routes::parse(&mut report, &root, &endpoints.transports);
     let console = console::parse(&mut report, &root);
     let retention = retention::parse(&mut report, &root);
+    let alerts = alerts::parse(&mut report, &root, &endpoints.transports);
 
     let config = Config {
         path: path.to_path_buf(),
@@ -96,6 +98,7 @@ pub(crate) fn read_document(
         routes,
         console,
         retention,
+        alerts,
     };
     (Some(config), report.into_problems())
 }

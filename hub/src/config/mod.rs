@@ -12,6 +12,7 @@
 //!
 //! `docs/configuration.md` is the reference for every key.
 
+mod alerts;
 mod connectors;
 mod console;
 mod document;
@@ -36,10 +37,10 @@ use std::path::{Path, PathBuf};
 pub use files::check_files;
 pub use kind::Kind;
 pub use model::{
-    Config, ConnectorConfig, ConsoleConfig, DeliveryLimits, DirIn, DirOut, Durability,
-    EndpointConfig, FhirCollections, FhirOut, HttpMethod, HttpOut, HttpSettings, HubConfig, Limits,
-    LogFormat, RetentionConfig, RetentionDays, RetryPolicy, RouteConfig, TestClearinghouse,
-    TlsConfig, Transport,
+    AlertCondition, AlertRule, AlertsConfig, Config, ConnectorConfig, ConsoleConfig,
+    DeliveryLimits, DirIn, DirOut, Durability, EndpointConfig, FhirCollections, FhirOut,
+    HttpMethod, HttpOut, HttpSettings, HubConfig, Limits, LogFormat, RetentionConfig,
+    RetentionDays, RetryPolicy, RouteConfig, TestClearinghouse, TlsConfig, Transport,
 };
 pub use problem::{ConfigErrors, Pos, Problem};
 pub use value::{ConfigValue, SecretError};

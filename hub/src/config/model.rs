@@ -28,6 +28,62 @@ pub struct Config {
     pub console: ConsoleConfig,
     /// The `[retention]` table.
     pub retention: RetentionConfig,
+    /// The `[alerts]` table.
+    pub alerts: AlertsConfig,
+}
+
+/// The `[alerts]` table: rules over endpoints, fired to an `http-out` webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AlertsConfig {
+    /// The `http-out` endpoint alerts are POSTed through.
+    pub webhook: Option<String>,
+    /// Seconds between evaluations (default 10).
+    pub interval_seconds: u64,
+    /// The rules.
+    pub rules: Vec<AlertRule>,
+}
+
+/// One `[[alerts.rules]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRule {
+    /// Its name (unique), in the alert and the metric label.
+    pub name: String,
+    /// The endpoint it watches.
+    pub endpoint: String,
+    /// When it fires.
+    pub condition: AlertCondition,
+}
+
+/// When an alert rule fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertCondition {
+    /// Failures are at least `percent` of the endpoint's outcomes over the last
+    /// `window_minutes` (with at least `min_messages` outcomes): decode failures of
+    /// an inbound endpoint, failed attempts (retrying, dead) of an outbound one.
+    ErrorRate {
+        /// The threshold.
+        percent: u32,
+        /// The window.
+        window_minutes: u64,
+        /// Fewer outcomes than this in the window never fire.
+        min_messages: u64,
+    },
+    /// Nothing arrived at (inbound) or was delivered by (outbound) the endpoint for
+    /// `minutes`.
+    NoTraffic {
+        /// The quiet period.
+        minutes: u64,
+    },
+    /// More than `above` messages wait in the endpoint's queue.
+    QueueDepth {
+        /// The threshold.
+        above: u64,
+    },
+    /// The oldest message waiting in the endpoint's queue is older than `minutes`.
+    OldestMessage {
+        /// The threshold.
+        minutes: u64,
+    },
 }
 
 /// The `[retention]` table: how long what the hub keeps is kept. A stage without a

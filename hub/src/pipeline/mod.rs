@@ -69,6 +69,8 @@ pub struct Hub {
     rates: BTreeMap<String, Arc<breaker::RateLimit>>,
     /// When inbound endpoints refuse new work.
     pub(crate) pressure: pressure::Pressure,
+    /// Whether each `[alerts]` rule fires.
+    pub alerts_firing: std::sync::Mutex<BTreeMap<String, bool>>,
     /// The store's size by tree, measured at start and every 15 minutes.
     pub store_stats: std::sync::Mutex<Option<crate::store::StoreStats>>,
     http: reqwest::Client,
@@ -203,6 +205,7 @@ impl Hub {
             rates,
             pressure,
             store_stats: std::sync::Mutex::new(None),
+            alerts_firing: std::sync::Mutex::new(BTreeMap::new()),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -232,6 +235,9 @@ impl Hub {
             tokio::spawn(self.ledger.clone().run()),
             tokio::spawn(self.clone().measure_store()),
         ];
+        if !self.config.alerts.rules.is_empty() {
+            tasks.push(tokio::spawn(crate::alerts::run(self.clone())));
+        }
         if crate::retention::enabled(&self.config.retention) {
             tasks.push(tokio::spawn(crate::retention::run(
                 self.store.clone(),

@@ -963,6 +963,27 @@ impl Store {
             .collect()
     }
 
+    /// When the oldest message waiting in `dest`'s queue was made (Unix ms): the
+    /// first id of its range, since ids are ULIDs.
+    pub fn oldest_queued_ms(&self, dest: &str) -> Result<Option<u64>, StoreError> {
+        let prefix = keys::queue_prefix(dest);
+        match self
+            .inner
+            .trees
+            .queue_ids
+            .scan_prefix(&prefix)
+            .keys()
+            .next()
+        {
+            Some(k) => {
+                let k = k?;
+                let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+                Ok(ulid::Ulid::from_string(&id).ok().map(|u| u.timestamp_ms()))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// The entry of message `id` in `dest`'s queue, if it is queued there.
     pub fn queue_entry(&self, dest: &str, id: &str) -> Result<Option<QueueEntry>, StoreError> {
         let t = &self.inner.trees;

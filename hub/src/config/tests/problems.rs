@@ -32,7 +32,7 @@ fn an_unknown_top_level_key_is_named_with_the_allowed_ones() {
         (
             2,
             1,
-            "unknown key `route` in the top level (expected one of: hub, connectors, endpoints, routes, console, retention)".into()
+            "unknown key `route` in the top level (expected one of: hub, connectors, endpoints, routes, console, retention, alerts)".into()
         )
     );
 }

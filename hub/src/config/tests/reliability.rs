@@ -97,3 +97,28 @@ fn backoff_jitter_stays_within_half_and_full() {
     }
     assert_eq!(p.backoff_with_jitter(1, 251), Duration::from_millis(250));
 }
+
+#[test]
+fn alert_rules_name_an_endpoint_and_one_condition() {
+    let text = format!(
+        "{BASE}\n[endpoints.ops]\ntransport = \"http-out\"\nconnector = \"json\"\nurl = \"https://ops.example/hook\"\n\n[alerts]\nwebhook = \"ops\"\n\n[[alerts.rules]]\nname = \"quiet\"\nendpoint = \"inbox\"\nno_traffic_minutes = 60\n\n[[alerts.rules]]\nname = \"failing\"\nendpoint = \"outbox\"\nerror_rate_percent = 20\nwindow_minutes = 10\n"
+    );
+    let c = ok(&text);
+    assert_eq!(c.alerts.webhook.as_deref(), Some("ops"));
+    assert_eq!(c.alerts.interval_seconds, 10);
+    assert_eq!(c.alerts.rules.len(), 2);
+    assert_eq!(
+        c.alerts.rules[1].condition,
+        crate::config::AlertCondition::ErrorRate {
+            percent: 20,
+            window_minutes: 10,
+            min_messages: 10
+        }
+    );
+    let (_, _, msg) = only(&format!("{BASE}\n[alerts]\nwebhook = \"outbox\"\n"));
+    assert!(msg.contains("must be an `http-out` one"), "{msg}");
+    let (_, _, msg) = only(&format!(
+        "{BASE}\n[endpoints.ops]\ntransport = \"http-out\"\nconnector = \"json\"\nurl = \"https://ops.example/hook\"\n\n[alerts]\nwebhook = \"ops\"\n\n[[alerts.rules]]\nname = \"both\"\nendpoint = \"outbox\"\nqueue_depth = 5\noldest_minutes = 5\n"
+    ));
+    assert!(msg.contains("needs exactly one of"), "{msg}");
+}
