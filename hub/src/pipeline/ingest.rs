@@ -373,6 +373,14 @@ impl Hub {
         let dests = self.router.destinations(&record.endpoint, kind, &value);
         let now = now_ms();
         self.store.transact(|tx| {
+            // A payload kept for a retry of this message is not sent any more: the
+            // message is encoded again (with the others it was sent with, if any,
+            // which then find their kept payload no longer carries a waiting member).
+            if let Some(old) = tx.get(id)? {
+                for dest in old.deliveries.keys() {
+                    tx.remove_outgoing(dest, id)?;
+                }
+            }
             tx.update(id, |r| {
                 r.push(change(Status::Replayed, "api", None));
                 r.deliveries.clear();

@@ -1187,6 +1187,10 @@ impl Store {
                         for ik in keys::index_keys(&record) {
                             tx.idx.remove(ik)?;
                         }
+                        // A payload kept for a retry under this message, if one is left.
+                        for dest in record.deliveries.keys() {
+                            tx.outbox.remove(keys::queue_id_key(dest, &id))?;
+                        }
                         tx.records.remove(k.as_ref())?;
                         tx.datakeys.remove(k.as_ref())?;
                         tx.raw.remove(k.as_ref())?;
