@@ -203,7 +203,7 @@ async fn submit(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let result = match super::ingest_in_task(&hub, &endpoint, body.to_vec(), content_type).await {
+    let result = match super::ingest_in_task(&hub, &endpoint, Vec::from(body), content_type).await {
         Ok(r) => r,
         Err(HubError::UnknownEndpoint(_)) => {
             return outcome(

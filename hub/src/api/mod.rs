@@ -372,7 +372,7 @@ async fn inbound(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let outcome = ingest_in_task(&hub, &endpoint, body.to_vec(), content_type).await?;
+    let outcome = ingest_in_task(&hub, &endpoint, Vec::from(body), content_type).await?;
     if outcome.status == Status::DecodeFailed {
         let err = outcome
             .error

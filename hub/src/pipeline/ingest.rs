@@ -119,8 +119,10 @@ impl Hub {
         })?;
         self.metrics.count(endpoint, Status::Received);
         let span = tracing::info_span!("inbound", inbound_id = %id, endpoint = %endpoint);
+        // The bytes go on to the decoder as they are (not read back and decrypted):
+        // a large payload is held once more only while it is being stored.
         let outcome = self
-            .process_inbound(&id, "pipeline")
+            .process_inbound(&id, "pipeline", Some(bytes))
             .instrument(span)
             .await?;
         tracing::debug!(inbound_id = %id, status = %outcome.status, messages = outcome.messages.len(), "ingested");
@@ -139,11 +141,13 @@ impl Hub {
     }
 
     /// Decode a stored inbound payload and store, route and enqueue its messages.
-    /// Used by ingest, by recovery after a crash and by replay. Does not sync.
+    /// Used by ingest (with the bytes it just stored), by recovery after a crash and
+    /// by replay (which read them from the store). Does not sync.
     pub(super) async fn process_inbound(
         self: &Arc<Self>,
         id: &str,
         actor: &str,
+        stored: Option<Vec<u8>>,
     ) -> Result<IngestOutcome, HubError> {
         let record = self
             .store
@@ -151,7 +155,7 @@ impl Hub {
             .ok_or_else(|| HubError::NotFound(id.to_owned()))?;
         // A payload that is gone (destroyed by retention, or lost) is a recorded
         // failure, never an empty decode.
-        let raw = match self.store.raw(id) {
+        let raw = match stored.map_or_else(|| self.store.raw(id), |b| Ok(Some(b))) {
             Ok(Some(raw)) => raw,
             Ok(None) | Err(crate::store::StoreError::Destroyed { .. }) => {
                 let err = ErrorInfo::new(

@@ -228,7 +228,7 @@ impl Hub {
             );
         }
         for id in pending {
-            self.process_inbound(&id, "recovery").await?;
+            self.process_inbound(&id, "recovery", None).await?;
         }
         self.store.sync().await?;
         let mut tasks = vec![
@@ -342,7 +342,7 @@ impl Hub {
                     })?;
                     tx.set_pending(id, true)
                 })?;
-                self.process_inbound(id, "api").await?;
+                self.process_inbound(id, "api", None).await?;
             }
             crate::store::RecordType::Message => self.reroute(id).await?,
             crate::store::RecordType::Ack => self.resend_ack(id)?,
