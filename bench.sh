@@ -4,6 +4,7 @@
 #   ./bench.sh x12 [CLAIMS]                        x12 connector: WASM vs native vs pyx12 (837P, 835)
 #   ./bench.sh fhir [ENTRIES]                      fhir-r4 connector: WASM vs native vs fhir.resources
 #   ./bench.sh console [CLAIMS]                    console pages over a ledger of CLAIMS claims (100,000)
+#   ./bench.sh queue [WAITING]                     Store::due with WAITING (1,000,000) messages queued
 #   ./bench.sh chaos [KILLS]                       release hub: chaos kill KILLS (100), partner-down, disk-full
 # BENCH_RUNS (default 7), BENCH_WARMUP (2) and BENCH_PY_RUNS (3) set the x12/fhir run counts.
 set -euo pipefail
@@ -27,6 +28,10 @@ case "$what" in
         cargo build --locked --release -p clearway-tests --bin bench-console
         "$target/release/bench-console" "$@"
         ;;
+    queue)
+        cargo build --locked --release -p clearway-tests --bin bench-queue
+        "$target/release/bench-queue" "$@"
+        ;;
     chaos)
         # Not timing: faults against the release hub (tests/README.md, "Chaos"). Every
         # run goes ahead; the status says whether any of them failed.
@@ -39,5 +44,5 @@ case "$what" in
         "$target/release/chaos" disk-full --hub "$hub" || status=1
         exit $status
         ;;
-    *) echo "unknown benchmark: $what (expected: pipeline, x12, fhir, console or chaos)" >&2; exit 2 ;;
+    *) echo "unknown benchmark: $what (expected: pipeline, x12, fhir, console, queue or chaos)" >&2; exit 2 ;;
 esac
