@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::RetentionConfig;
+use crate::config::{RetentionConfig, RetentionDays};
 use crate::store::record::now_ms;
 use crate::store::{Prune, Record, RecordType, Store};
 
@@ -31,70 +31,150 @@ pub fn enabled(cfg: &RetentionConfig) -> bool {
             .any(|d| d.normalized_days.is_some() || d.history_days.is_some())
 }
 
-/// What to do with `r`, `age_days` old.
+/// What retention does with `r` once it is `age_days` old: the strongest action
+/// of the stages that apply to it and whose time has come.
 pub fn decide(cfg: &RetentionConfig, r: &Record, age_days: u64) -> Prune {
-    let days = cfg.of(r.kind);
-    let older = |d: Option<u32>| d.is_some_and(|d| age_days >= u64::from(d));
-    if older(days.history_days) {
-        return Prune::Record;
-    }
-    let payload_days = match r.record_type {
-        RecordType::Inbound => cfg.raw_days,
-        RecordType::Message | RecordType::Ack => days.normalized_days,
-    };
-    if older(payload_days) {
+    let due: Vec<Prune> = stages(cfg)
+        .into_iter()
+        .filter(|s| s.applies(cfg, r) && age_days >= u64::from(s.days))
+        .map(|s| s.action)
+        .collect();
+    if due.contains(&Prune::Record) {
+        Prune::Record
+    } else if due.contains(&Prune::Payloads) {
         Prune::Payloads
     } else {
         Prune::Keep
     }
 }
 
-/// The shortest retention configured, in days.
-fn shortest(cfg: &RetentionConfig) -> Option<u32> {
-    let mut all = vec![
-        cfg.raw_days,
-        cfg.default.normalized_days,
-        cfg.default.history_days,
-    ];
-    for d in cfg.kinds.values() {
-        all.push(d.normalized_days);
-        all.push(d.history_days);
-    }
-    all.into_iter().flatten().min()
+/// One stage of retention: what it removes from which records, after how long.
+#[derive(Debug, Clone)]
+struct Stage {
+    /// Its cursor's name in the `retention` tree.
+    name: String,
+    days: u32,
+    action: Prune,
+    /// Inbound records (raw payloads) or messages and acknowledgments of these kinds
+    /// (`None`: every kind without a line of its own).
+    inbound: bool,
+    kind: Option<Option<clearway_schemas::Kind>>,
 }
 
-/// One whole pass over the records old enough to matter, in steps. Returns
-/// (payloads destroyed, records removed).
+impl Stage {
+    fn applies(&self, cfg: &RetentionConfig, r: &Record) -> bool {
+        if self.inbound {
+            return r.record_type == RecordType::Inbound;
+        }
+        match self.kind {
+            // A history stage covers inbound records too (kind-less).
+            Some(k) => r.kind == k,
+            None => r.kind.is_none_or(|k| !cfg.kinds.contains_key(&k)),
+        }
+    }
+}
+
+/// Every stage the config asks for.
+fn stages(cfg: &RetentionConfig) -> Vec<Stage> {
+    let mut out = Vec::new();
+    if let Some(days) = cfg.raw_days {
+        out.push(Stage {
+            name: "raw".into(),
+            days,
+            action: Prune::Payloads,
+            inbound: true,
+            kind: None,
+        });
+    }
+    let mut push =
+        |name: String, kind: Option<Option<clearway_schemas::Kind>>, d: RetentionDays| {
+            if let Some(days) = d.normalized_days {
+                out.push(Stage {
+                    name: format!("normalized:{name}"),
+                    days,
+                    action: Prune::Payloads,
+                    inbound: false,
+                    kind,
+                });
+            }
+            if let Some(days) = d.history_days {
+                out.push(Stage {
+                    name: format!("history:{name}"),
+                    days,
+                    action: Prune::Record,
+                    inbound: false,
+                    kind,
+                });
+            }
+        };
+    push("*".into(), None, cfg.default);
+    for (k, d) in &cfg.kinds {
+        push(k.as_str().into(), Some(Some(*k)), *d);
+    }
+    out
+}
+
+/// The shortest retention configured, in days.
+#[cfg(test)]
+fn shortest(cfg: &RetentionConfig) -> Option<u32> {
+    stages(cfg).iter().map(|s| s.days).min()
+}
+
+/// One pass: each stage goes on from its cursor (kept in the store's `retention`
+/// tree) over the records that have come of age since, in steps. A stage's
+/// cursor does not pass a record kept because it is busy, so that one is looked
+/// at again next time. Returns (payloads destroyed, records removed, looked at).
 pub async fn pass(
     store: &Store,
     cfg: &RetentionConfig,
-) -> Result<(usize, usize), crate::store::StoreError> {
-    let Some(min) = shortest(cfg) else {
-        return Ok((0, 0));
-    };
+) -> Result<(usize, usize, usize), crate::store::StoreError> {
+    let cursors = store.tree("retention")?;
     let now = now_ms();
-    let before = ulid::Ulid::from_parts(now.saturating_sub(u64::from(min) * DAY_MS), 0).to_string();
-    let mut after: Option<String> = None;
-    let (mut destroyed, mut removed) = (0, 0);
-    loop {
-        let (s, c, b, a) = (store.clone(), cfg.clone(), before.clone(), after.clone());
-        let step = tokio::task::spawn_blocking(move || {
-            s.prune(a.as_deref(), &b, STEP, |r| {
-                let made = ulid::Ulid::from_string(&r.id).map_or(now, |u| u.timestamp_ms());
-                decide(&c, r, now.saturating_sub(made) / DAY_MS)
+    let (mut destroyed, mut removed, mut looked) = (0, 0, 0);
+    for stage in stages(cfg) {
+        let before = ulid::Ulid::from_parts(now.saturating_sub(u64::from(stage.days) * DAY_MS), 0)
+            .to_string();
+        let mut after: Option<String> = cursors
+            .get(stage.name.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned());
+        let mut blocked = false;
+        loop {
+            let (s, c, st, b, a) = (
+                store.clone(),
+                cfg.clone(),
+                stage.clone(),
+                before.clone(),
+                after.clone(),
+            );
+            let step = tokio::task::spawn_blocking(move || {
+                s.prune(a.as_deref(), &b, STEP, |r| {
+                    if st.applies(&c, r) {
+                        st.action
+                    } else {
+                        Prune::Keep
+                    }
+                })
             })
-        })
-        .await
-        .map_err(|e| crate::store::StoreError::Sled(sled::Error::ReportableBug(e.to_string())))??;
-        destroyed += step.payloads_destroyed;
-        removed += step.records_removed;
-        match step.last {
-            Some(last) => after = Some(last),
-            None => break,
+            .await
+            .map_err(|e| {
+                crate::store::StoreError::Sled(sled::Error::ReportableBug(e.to_string()))
+            })??;
+            destroyed += step.payloads_destroyed;
+            removed += step.records_removed;
+            looked += step.looked;
+            blocked |= step.first_busy.is_some();
+            if !blocked && let Some(last) = &step.last {
+                cursors.insert(stage.name.as_bytes(), last.as_bytes())?;
+                store.note_write();
+            }
+            if step.done {
+                break;
+            }
+            after = step.last;
+            tokio::time::sleep(PAUSE).await;
         }
-        tokio::time::sleep(PAUSE).await;
     }
-    Ok((destroyed, removed))
+    Ok((destroyed, removed, looked))
 }
 
 /// Run passes forever, `interval_seconds` apart.
@@ -102,8 +182,8 @@ pub async fn run(store: Store, cfg: Arc<RetentionConfig>) {
     let interval = Duration::from_secs(cfg.interval_seconds.max(1));
     loop {
         match pass(&store, &cfg).await {
-            Ok((0, 0)) => {}
-            Ok((destroyed, removed)) => {
+            Ok((0, 0, _)) => {}
+            Ok((destroyed, removed, _)) => {
                 tracing::info!(
                     payloads_destroyed = destroyed,
                     records_removed = removed,
@@ -175,5 +255,64 @@ mod tests {
         assert_eq!(shortest(&cfg), Some(90));
         assert!(enabled(&cfg));
         assert!(!enabled(&RetentionConfig::default()));
+    }
+}
+
+#[cfg(test)]
+mod pass_tests {
+    use super::*;
+    use crate::config::RetentionDays;
+    use crate::store::{MasterKey, Status, SyncMode};
+
+    #[tokio::test]
+    async fn a_second_pass_reads_only_what_came_of_age_since() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open_encrypted(dir.path(), SyncMode::Flush, MasterKey::generate().unwrap())
+                .unwrap();
+        let now = now_ms();
+        let mut ids = Vec::new();
+        for n in 0..30u64 {
+            let id = ulid::Ulid::from_parts(now - (100 + n) * DAY_MS, u128::from(n)).to_string();
+            let r = Record {
+                id: id.clone(),
+                record_type: RecordType::Message,
+                endpoint: "in".into(),
+                kind: Some(clearway_schemas::Kind::Claim),
+                status: Status::Delivered,
+                created_at: String::new(),
+                updated_at: String::new(),
+                parent: None,
+                children: vec![],
+                correlation: vec![],
+                content_type: None,
+                filename: None,
+                size: 0,
+                deliveries: Default::default(),
+                history: vec![],
+            };
+            store
+                .transact(|tx| {
+                    tx.put(&r)?;
+                    tx.put_normalized(&id, "{}")
+                })
+                .unwrap();
+            ids.push(id);
+        }
+        let cfg = RetentionConfig {
+            default: RetentionDays {
+                normalized_days: Some(90),
+                history_days: Some(3650),
+            },
+            interval_seconds: 60,
+            ..RetentionConfig::default()
+        };
+        let (destroyed, removed, looked) = pass(&store, &cfg).await.unwrap();
+        assert_eq!((destroyed, removed), (30, 0));
+        assert!(looked >= 30);
+        assert!(ids.iter().all(|id| store.normalized(id).unwrap().is_none()));
+        // Nothing new came of age: the next pass looks at nothing.
+        let (destroyed, removed, looked) = pass(&store, &cfg).await.unwrap();
+        assert_eq!((destroyed, removed, looked), (0, 0, 0));
     }
 }

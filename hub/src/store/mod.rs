@@ -244,8 +244,12 @@ pub enum Prune {
 pub struct Pruned {
     /// Records looked at.
     pub looked: usize,
-    /// The last one, to go on after; `None` when the range is done.
+    /// The last one, to go on after.
     pub last: Option<String>,
+    /// Whether the range is done.
+    pub done: bool,
+    /// The first record kept because it is busy, if one was.
+    pub first_busy: Option<String>,
     /// Records whose payloads were destroyed.
     pub payloads_destroyed: usize,
     /// Records removed.
@@ -1139,8 +1143,8 @@ impl Store {
     /// so arrival, order) made before `before` (an id), and do what `decide` says
     /// with each: destroy its payloads (its data key first, then the bytes), remove
     /// the record with its index entries, or keep it. A record still queued or
-    /// waiting to be decoded is always kept. Returns the last id looked at (`None`
-    /// once the range is done) and what was done.
+    /// waiting to be decoded is always kept. Returns the last id looked at, whether
+    /// the range is done, and what was done.
     pub fn prune(
         &self,
         after: Option<&str>,
@@ -1167,6 +1171,9 @@ impl Store {
                 });
             if busy {
                 out.kept_busy += 1;
+                if out.first_busy.is_none() {
+                    out.first_busy = Some(id.clone());
+                }
                 continue;
             }
             match decide(&record) {
@@ -1201,9 +1208,7 @@ impl Store {
                 }
             }
         }
-        if out.looked < limit {
-            out.last = None;
-        }
+        out.done = out.looked < limit;
         Ok(out)
     }
 
