@@ -75,6 +75,8 @@ pub struct Pressure {
     data_dir: PathBuf,
     /// (when read, free bytes, whether the last check refused) of the data folder's file system.
     disk: Mutex<(Option<Instant>, u64, bool)>,
+    /// Whether the last queue check refused, to log only the changes.
+    queues_full: std::sync::atomic::AtomicBool,
 }
 
 impl Pressure {
@@ -100,12 +102,31 @@ impl Pressure {
                 .into(),
             data_dir: config.hub.data_dir.clone(),
             disk: Mutex::new((None, u64::MAX, false)),
+            queues_full: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     /// Whether `endpoint` may take new work now.
     pub fn check(&self, store: &Store, endpoint: &str) -> Result<(), Refusal> {
         self.check_disk()?;
+        let result = self.check_queues(store, endpoint);
+        let full = result.is_err();
+        if self
+            .queues_full
+            .swap(full, std::sync::atomic::Ordering::SeqCst)
+            != full
+        {
+            match &result {
+                Err(r) => {
+                    tracing::warn!(endpoint, reason = %r, "inbound endpoints refuse new work (503) until the queues drain")
+                }
+                Ok(()) => tracing::info!("the queues drained: inbound endpoints take work again"),
+            }
+        }
+        result
+    }
+
+    fn check_queues(&self, store: &Store, endpoint: &str) -> Result<(), Refusal> {
         let mut total = 0u64;
         for (dest, depth) in store.queue_depths() {
             total += depth as u64;

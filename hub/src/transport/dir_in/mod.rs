@@ -140,7 +140,12 @@ impl Failure {
 
     fn ingest(e: &HubError) -> Failure {
         Failure {
-            held: matches!(e, HubError::NotReady | HubError::Refused(_)),
+            held: matches!(
+                e,
+                HubError::NotReady
+                    | HubError::Refused(_)
+                    | HubError::Store(crate::store::StoreError::Unhealthy { .. })
+            ),
             ..Failure::store(e)
         }
     }
@@ -175,7 +180,8 @@ async fn pass(hub: &Arc<Hub>, endpoint: &str, cfg: &DirIn) -> anyhow::Result<Pas
             Ok(Handled::Refused) => pass.refused += 1,
             Ok(Handled::Changed) => pass.changed += 1,
             Err(failure) if failure.held => {
-                tracing::info!(endpoint = %endpoint, error = %failure.error, "new work is refused; the folder's files wait");
+                // Said once by the hub where it starts (pressure.rs, the store); not per poll.
+                tracing::debug!(endpoint = %endpoint, error = %failure.error, "new work is refused; the folder's files wait");
                 break;
             }
             Err(failure) => {
