@@ -75,8 +75,8 @@ pub struct Pressure {
     data_dir: PathBuf,
     /// (when read, free bytes, whether the last check refused) of the data folder's file system.
     disk: Mutex<(Option<Instant>, u64, bool)>,
-    /// Whether the last queue check refused, to log only the changes.
-    queues_full: std::sync::atomic::AtomicBool,
+    /// The inbound endpoints the last queue check refused, to log only the changes.
+    queues_full: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Pressure {
@@ -102,7 +102,7 @@ impl Pressure {
                 .into(),
             data_dir: config.hub.data_dir.clone(),
             disk: Mutex::new((None, u64::MAX, false)),
-            queues_full: std::sync::atomic::AtomicBool::new(false),
+            queues_full: Mutex::default(),
         }
     }
 
@@ -110,19 +110,20 @@ impl Pressure {
     pub fn check(&self, store: &Store, endpoint: &str) -> Result<(), Refusal> {
         self.check_disk()?;
         let result = self.check_queues(store, endpoint);
-        let full = result.is_err();
-        if self
-            .queues_full
-            .swap(full, std::sync::atomic::Ordering::SeqCst)
-            != full
-        {
-            match &result {
-                Err(r) => {
-                    tracing::warn!(endpoint, reason = %r, "inbound endpoints refuse new work (503) until the queues drain")
-                }
-                Ok(()) => tracing::info!("the queues drained: inbound endpoints take work again"),
+        let mut full = self.queues_full.lock().expect("lock");
+        match &result {
+            Err(r) if full.insert(endpoint.to_owned()) => {
+                tracing::warn!(endpoint, reason = %r, "the endpoint refuses new work (503) until the queues drain");
             }
+            Ok(()) if full.remove(endpoint) => {
+                tracing::info!(
+                    endpoint,
+                    "the queues drained: the endpoint takes work again"
+                );
+            }
+            _ => {}
         }
+        drop(full);
         result
     }
 
