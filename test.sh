@@ -35,11 +35,15 @@ fi
 scripts/browser-tests.sh || status=1
 # Faults: SIGKILL at random moments under load, 20 times (tests/README.md, "Chaos";
 # ./bench.sh chaos runs the long form).
+# The binary the build above made (`cargo run -p` would resolve the tests crate's
+# features alone and compile wasmtime again).
 echo "==> chaos: kill 20, partner down, disk full"
-cargo run --locked -p clearway-tests --bin chaos -- kill 20 || status=1
-cargo run --locked -p clearway-tests --bin chaos -- partner-down --messages 1000 || status=1
+chaos="${CARGO_TARGET_DIR:-$PWD/target}/debug/chaos"
+hub="${CARGO_TARGET_DIR:-$PWD/target}/debug/clearway"
+"$chaos" kill 20 --hub "$hub" || status=1
+"$chaos" partner-down --messages 1000 --hub "$hub" || status=1
 # Mounts a 64 MiB tmpfs: needs root (CI runs as root).
-cargo run --locked -p clearway-tests --bin chaos -- disk-full || status=1
+"$chaos" disk-full --hub "$hub" || status=1
 if [[ $status -ne 0 ]]; then
     echo "==> FAILED (see fmt, clippy, test or browser test output above)" >&2
 fi
