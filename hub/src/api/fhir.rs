@@ -226,7 +226,13 @@ async fn submit(
                 }
                 _ => StatusCode::SERVICE_UNAVAILABLE,
             };
-            let mut resp = outcome(status, "error", "transient", &e.to_string());
+            // The store's own error names files and OS errors: callers get a fixed text.
+            let text = match &e {
+                HubError::Refused(r) => format!("not taken in: {r}; try again later"),
+                HubError::NotReady => e.to_string(),
+                _ => "the hub's store could not make data durable; nothing is taken in until the hub is restarted".to_owned(),
+            };
+            let mut resp = outcome(status, "error", "transient", &text);
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(5u64));
             return resp;
