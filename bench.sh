@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (they print figures; nothing here asserts on time). See tests/README.md.
-#   ./bench.sh pipeline [MESSAGES] [CONCURRENCY]   http -> json -> dir-out, durability on
+#   ./bench.sh pipeline [a|b|c] [MESSAGES] [CONCURRENCY] [--rate R] [--stored N]
+#                                                  the three shapes of issue 12, durability on
 #   ./bench.sh x12 [CLAIMS]                        x12 connector: WASM vs native vs pyx12 (837P, 835)
 #   ./bench.sh fhir [ENTRIES]                      fhir-r4 connector: WASM vs native vs fhir.resources
 #   ./bench.sh console [CLAIMS]                    console pages over a ledger of CLAIMS claims (100,000)

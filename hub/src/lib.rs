@@ -14,6 +14,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod cpu;
 pub mod ledger;
 pub mod metrics;
 pub mod pipeline;

@@ -8,6 +8,7 @@
 
 pub mod fhir_data;
 pub mod python;
+pub mod receiver;
 pub mod report;
 pub mod timing;
 pub mod wasm;
