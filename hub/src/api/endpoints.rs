@@ -39,6 +39,7 @@ pub async fn list(State(hub): State<Arc<Hub>>) -> Json<Value> {
                     "rate_per_second": d.rate_per_second,
                     "breaker_failures": d.breaker_failures,
                     "breaker_cooldown_ms": d.breaker_cooldown_ms,
+                    "ordered": d.ordered,
                 });
                 if let Some(b) = hub.breakers.get(name) {
                     v["circuit"] = serde_json::to_value(b.view(now)).unwrap_or(Value::Null);

@@ -39,6 +39,7 @@ const HUB_KEYS: &[&str] = &[
     "max_backlog",
     "min_free_disk_mib",
     "store_cache_mib",
+    "max_blocking_threads",
 ];
 /// Keys allowed in `[hub] tls`.
 const TLS_KEYS: &[&str] = &["cert", "key", "client_ca"];
@@ -122,6 +123,7 @@ fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) ->
         max_backlog: DEFAULT_MAX_BACKLOG,
         min_free_disk_mib: DEFAULT_MIN_FREE_DISK_MIB,
         store_cache_mib: DEFAULT_STORE_CACHE_MIB,
+        max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
     };
     let Some(value) = root.get("hub") else {
         return hub;
@@ -242,8 +244,18 @@ fn parse_hub(report: &mut Report<'_>, root: &Fields<'_, '_>, base_dir: &Path) ->
         65_536,
         DEFAULT_STORE_CACHE_MIB,
     );
+    hub.max_blocking_threads = fields.uint(
+        report,
+        "max_blocking_threads",
+        4,
+        4096,
+        DEFAULT_MAX_BLOCKING_THREADS,
+    );
     hub
 }
+
+/// `max_blocking_threads` when not set (tokio's own default is 512).
+const DEFAULT_MAX_BLOCKING_THREADS: u64 = 64;
 
 /// `store_cache_mib` when not set.
 const DEFAULT_STORE_CACHE_MIB: u64 = 128;

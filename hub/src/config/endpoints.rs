@@ -85,6 +85,7 @@ const DELIVERY_KEYS: &[&str] = &[
     "rate_per_second",
     "breaker_failures",
     "breaker_cooldown_ms",
+    "ordered",
 ];
 
 /// The endpoints read from the file.
@@ -388,9 +389,33 @@ fn parse_delivery(report: &mut Report<'_>, fields: &Fields<'_, '_>) -> DeliveryL
     let Some(d) = fields.table(report, "delivery", DELIVERY_KEYS) else {
         return default;
     };
-    let concurrency = d.uint(report, "concurrency", 1, 64, default.concurrency as u64);
+    let ordered = d.bool(report, "ordered", false);
+    // Ordered means one payload at a time: any other `concurrency` contradicts it
+    // (a value out of range is reported once, by `uint`).
+    let unset = if ordered {
+        1
+    } else {
+        default.concurrency as u64
+    };
+    let concurrency = d.uint(report, "concurrency", 1, 64, unset);
+    if ordered
+        && concurrency != 1
+        && let Some(value) = d.get("concurrency")
+    {
+        d.invalid(
+            report,
+            "concurrency",
+            &value.span(),
+            "must be 1 (or left out) with `ordered = true`: an ordered destination sends one payload at a time",
+        );
+    }
     DeliveryLimits {
-        concurrency: usize::try_from(concurrency).unwrap_or(default.concurrency),
+        ordered,
+        concurrency: if ordered {
+            1
+        } else {
+            usize::try_from(concurrency).unwrap_or(default.concurrency)
+        },
         rate_per_second: d
             .get("rate_per_second")
             .is_some()

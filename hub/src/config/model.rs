@@ -182,6 +182,9 @@ pub struct HubConfig {
     /// The store's page cache, in MiB (sled's `cache_capacity`; sled's own default
     /// is 1 GiB): the largest part of the hub's memory that grows with the store.
     pub store_cache_mib: u64,
+    /// The most threads of the pool that runs store IO and connector calls (tokio's
+    /// `max_blocking_threads`): bounds their stacks and per-thread allocator state.
+    pub max_blocking_threads: u64,
 }
 
 /// TLS settings of the listener. Both files are PEM.
@@ -297,6 +300,10 @@ pub struct DeliveryLimits {
     /// How long the breaker first stays open before a probe, in ms (default 10000;
     /// doubled after each failed probe, up to 5 minutes).
     pub breaker_cooldown_ms: u64,
+    /// Messages go one at a time in the order they arrived, and one that fails
+    /// (and will be retried) holds back those behind it (default false). With it,
+    /// `concurrency` is 1.
+    pub ordered: bool,
 }
 
 impl Default for DeliveryLimits {
@@ -306,6 +313,7 @@ impl Default for DeliveryLimits {
             rate_per_second: None,
             breaker_failures: 10,
             breaker_cooldown_ms: 10_000,
+            ordered: false,
         }
     }
 }

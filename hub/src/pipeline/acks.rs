@@ -110,7 +110,7 @@ impl Hub {
                 let mut queued = change(Status::Queued, &actor, None);
                 queued.note = Some(format!("acknowledgment to {dest}"));
                 let record = Record {
-                    id: ulid::Ulid::new().to_string(),
+                    id: super::delivery::new_id(),
                     record_type: RecordType::Ack,
                     endpoint: meta.endpoint.clone(),
                     kind: None,

@@ -15,6 +15,14 @@
 //!   again meanwhile.
 //! - A queued message whose payload is missing is recorded `dead` with
 //!   `delivery.no_payload`, never dropped quietly.
+//!
+//! An ordered destination (`delivery = { ordered = true }`) takes its queue in id
+//! (arrival) order and only as far as it is due ([`crate::store::Store::head`]), and
+//! sends one payload at a time. A payload that failed and will be retried ends the
+//! batch: the payloads behind it were not sent, and their queue entries are put back
+//! as they were (no attempt counted), due with the failed one. One that is final
+//! (delivered or dead) lets the next go. A head that failed before goes alone until
+//! it is through, so the messages behind it are not encoded again at every retry.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,6 +44,20 @@ use crate::transport::{self, DeliveryError};
 /// The longest wait between tries to record outcomes while the store fails.
 const MAX_STORE_BACKOFF: Duration = Duration::from_secs(30);
 
+/// The id of a new message or acknowledgment: a ULID greater than every one this
+/// process made before, also within one millisecond (`Ulid::new` is random there),
+/// so that id order is the order they were made: an ordered destination sends in
+/// id order.
+pub(super) fn new_id() -> String {
+    static IDS: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+    let next = IDS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .generate();
+    // Overflow needs 2^80 ids in one millisecond; a random one then.
+    next.unwrap_or_else(|_| ulid::Ulid::new()).to_string()
+}
+
 /// Run the delivery worker for `dest` forever.
 pub(super) async fn run(hub: Arc<Hub>, dest: String) {
     let Some(waker) = hub.wakers.get(&dest).cloned() else {
@@ -49,6 +71,7 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
         _ => return,
     };
     let breaker = hub.breakers.get(&dest).cloned();
+    let ordered = hub.limits(&dest).ordered;
     // Outcomes the transport gave but the store did not take yet.
     let mut unrecorded: Vec<Finished> = Vec::new();
     let mut store_backoff = Duration::from_secs(1);
@@ -81,7 +104,12 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
             }
         };
         let now = now_ms();
-        let (due, next) = match hub.store.due(&dest, now, limit) {
+        let read = if ordered {
+            hub.store.head(&dest, now, limit)
+        } else {
+            hub.store.due(&dest, now, limit)
+        };
+        let (mut due, next) = match read {
             Ok(x) => x,
             Err(e) => {
                 tracing::error!(endpoint = %dest, error = %e, "reading the delivery queue failed");
@@ -97,8 +125,17 @@ pub(super) async fn run(hub: Arc<Hub>, dest: String) {
             let _ = tokio::time::timeout(wait, waker.notified()).await;
             continue;
         }
+        // An ordered destination's head that failed before goes alone until it is
+        // through: the messages behind it are not encoded (and put back) each time.
+        if ordered && due[0].1.started.max(due[0].1.attempts) > 0 {
+            due.truncate(1);
+        }
         let span = tracing::info_span!("delivery", endpoint = %dest, batch = due.len());
-        match deliver_batch(&hub, &dest, due).instrument(span).await {
+        let order = ordered.then_some(&retry);
+        match deliver_batch(&hub, &dest, due, order)
+            .instrument(span)
+            .await
+        {
             Ok(finished) => {
                 if let Some(b) = &breaker {
                     watch(b, &dest, &finished);
@@ -143,6 +180,23 @@ type EncodeResult = Result<Vec<Payload>, ErrorInfo>;
 enum Outcome {
     Delivered(String),
     Failed(ErrorInfo, bool),
+    /// Not sent: an ordered destination's payload behind one that failed and will
+    /// be retried. Its messages' queue entries go back as they were, due with the
+    /// failed one; nothing is recorded in their history.
+    Held,
+}
+
+impl Outcome {
+    /// Whether this outcome of a payload carrying `members` is retried (rather
+    /// than final).
+    fn retried(&self, members: &[Member], retry: &RetryPolicy) -> bool {
+        matches!(self, Outcome::Failed(_, true)) && attempts(members) < retry.max_attempts
+    }
+}
+
+/// The number of a payload's attempt: the highest of its messages'.
+fn attempts(members: &[Member]) -> u32 {
+    members.iter().map(Member::attempt).max().unwrap_or(1)
 }
 
 /// A message of a job: its id, its queue entry as it was due, and how many
@@ -185,6 +239,15 @@ impl Job {
     fn first(&self) -> &str {
         &self.members[0].id
     }
+
+    /// Its oldest message: where it stands in an ordered destination's queue.
+    fn oldest(&self) -> &str {
+        self.members
+            .iter()
+            .map(|m| m.id.as_str())
+            .min()
+            .unwrap_or_default()
+    }
 }
 
 /// A job's (or a single message's) outcome, to record.
@@ -192,18 +255,22 @@ impl Job {
 struct Finished {
     members: Vec<Member>,
     outcome: Outcome,
-    /// The outbox entry to keep for a retry or forget once final, if there is one.
+    /// The outbox entry to keep for a retry or forget once final, if there is one;
+    /// for [`Outcome::Held`], the one stored for this attempt, to forget.
     outbox: Option<String>,
     /// Whether it went to the transport (not an encode failure or a missing payload).
     sent: bool,
 }
 
-/// Take one batch of due messages through encode, the outbox and the transport.
+/// Take one batch of due messages through encode, the outbox and the transport:
+/// together, or with `ordered` (the endpoint's retry policy) one after another in
+/// id order, stopping at the first that will be retried.
 /// Returns the outcomes to record; an error means nothing was sent.
 async fn deliver_batch(
     hub: &Arc<Hub>,
     dest: &str,
     due: Vec<(String, QueueEntry)>,
+    ordered: Option<&RetryPolicy>,
 ) -> anyhow::Result<Vec<Finished>> {
     let Some(plugin) = hub.connector_of(dest).cloned() else {
         return Ok(Vec::new());
@@ -391,43 +458,11 @@ async fn deliver_batch(
         }
     }
 
-    // Hand the payloads to the transport, a few at a time: file fsyncs and HTTP
-    // round trips overlap instead of queueing behind each other.
     let endpoint = hub.endpoint(dest).map(|e| e.transport.clone());
-    let mut running = tokio::task::JoinSet::new();
-    let mut waiting: BTreeMap<usize, Job> = BTreeMap::new();
-    let mut results: Vec<(Job, Outcome)> = Vec::with_capacity(jobs.len());
-    let parallel = hub.limits(dest).concurrency;
-    let rate = hub.rates.get(dest);
-    for (n, job) in jobs.into_iter().enumerate() {
-        while running.len() >= parallel {
-            collect(running.join_next().await, &mut waiting, &mut results);
-        }
-        if let Some(r) = rate {
-            r.acquire().await;
-        }
-        let (hub, dest, endpoint) = (hub.clone(), dest.to_owned(), endpoint.clone());
-        let (payload, first) = (job.payload.clone(), job.first().to_owned());
-        waiting.insert(n, job);
-        running.spawn(async move {
-            let result = match &endpoint {
-                Some(t) => transport::deliver(&hub, &dest, t, &payload, &first).await,
-                None => Err(DeliveryError::permanent(
-                    "delivery.no_endpoint",
-                    "the endpoint is no longer configured",
-                )),
-            };
-            (n, result)
-        });
-    }
-    while let Some(done) = running.join_next().await {
-        collect(Some(done), &mut waiting, &mut results);
-    }
-    // A panicked task leaves its job without an outcome: it stays queued (its
-    // attempt counted as started) and goes again in the next round.
-    for (_, job) in waiting {
-        tracing::error!(endpoint = %dest, message_id = %job.first(), "a delivery task failed without an outcome");
-    }
+    let (mut results, held) = match ordered {
+        Some(retry) => send_in_order(hub, dest, &endpoint, jobs, retry).await,
+        None => (send_together(hub, dest, &endpoint, jobs).await, Vec::new()),
+    };
 
     // dir-out: one fsync of the folder makes the whole batch's renames durable.
     if let Some(Transport::DirOut(d)) = &endpoint
@@ -451,7 +486,114 @@ async fn deliver_batch(
             sent: true,
         });
     }
+    // After the failed one (see `record_all`): what was stored for them is undone.
+    for job in held {
+        let outbox = (job.keep && job.fresh).then(|| job.first().to_owned());
+        finished.push(Finished {
+            members: job.members,
+            outcome: Outcome::Held,
+            outbox,
+            sent: false,
+        });
+    }
     Ok(finished)
+}
+
+/// The transport's answer for one payload, on a task of its own (a panic there
+/// loses this outcome, not the worker).
+fn spawn_delivery(
+    running: &mut tokio::task::JoinSet<Sent>,
+    hub: &Arc<Hub>,
+    dest: &str,
+    endpoint: &Option<Transport>,
+    n: usize,
+    job: &Job,
+) {
+    let (hub, dest, endpoint) = (hub.clone(), dest.to_owned(), endpoint.clone());
+    let (payload, first) = (job.payload.clone(), job.first().to_owned());
+    running.spawn(async move {
+        let result = match &endpoint {
+            Some(t) => transport::deliver(&hub, &dest, t, &payload, &first).await,
+            None => Err(DeliveryError::permanent(
+                "delivery.no_endpoint",
+                "the endpoint is no longer configured",
+            )),
+        };
+        (n, result)
+    });
+}
+
+/// Hand the payloads to the transport, a few at a time: file fsyncs and HTTP
+/// round trips overlap instead of queueing behind each other.
+async fn send_together(
+    hub: &Arc<Hub>,
+    dest: &str,
+    endpoint: &Option<Transport>,
+    jobs: Vec<Job>,
+) -> Vec<(Job, Outcome)> {
+    let mut running = tokio::task::JoinSet::new();
+    let mut waiting: BTreeMap<usize, Job> = BTreeMap::new();
+    let mut results: Vec<(Job, Outcome)> = Vec::with_capacity(jobs.len());
+    let parallel = hub.limits(dest).concurrency;
+    let rate = hub.rates.get(dest);
+    for (n, job) in jobs.into_iter().enumerate() {
+        while running.len() >= parallel {
+            collect(running.join_next().await, &mut waiting, &mut results);
+        }
+        if let Some(r) = rate {
+            r.acquire().await;
+        }
+        spawn_delivery(&mut running, hub, dest, endpoint, n, &job);
+        waiting.insert(n, job);
+    }
+    while let Some(done) = running.join_next().await {
+        collect(Some(done), &mut waiting, &mut results);
+    }
+    // A panicked task leaves its job without an outcome: it stays queued (its
+    // attempt counted as started) and goes again in the next round.
+    for (_, job) in waiting {
+        tracing::error!(endpoint = %dest, message_id = %job.first(), "a delivery task failed without an outcome");
+    }
+    results
+}
+
+/// Hand the payloads to the transport one at a time, oldest message first, until
+/// one fails in a way that is retried: the outcomes, and the jobs behind it, not
+/// sent.
+async fn send_in_order(
+    hub: &Arc<Hub>,
+    dest: &str,
+    endpoint: &Option<Transport>,
+    mut jobs: Vec<Job>,
+    retry: &RetryPolicy,
+) -> (Vec<(Job, Outcome)>, Vec<Job>) {
+    jobs.sort_by(|a, b| a.oldest().cmp(b.oldest()));
+    let mut results: Vec<(Job, Outcome)> = Vec::with_capacity(jobs.len());
+    let rate = hub.rates.get(dest);
+    let mut jobs = jobs.into_iter();
+    while let Some(job) = jobs.next() {
+        if let Some(r) = rate {
+            r.acquire().await;
+        }
+        let mut running = tokio::task::JoinSet::new();
+        spawn_delivery(&mut running, hub, dest, endpoint, 0, &job);
+        let mut waiting = BTreeMap::from([(0, job)]);
+        let done = results.len();
+        collect(running.join_next().await, &mut waiting, &mut results);
+        let stop = match results.get(done) {
+            Some((job, outcome)) => outcome.retried(&job.members, retry),
+            None => {
+                // A panicked task: this job stays queued with its attempt started
+                // and goes first again next round; the ones behind wait for it.
+                tracing::error!(endpoint = %dest, message_id = %waiting.values().next().map_or("", Job::first), "a delivery task failed without an outcome");
+                true
+            }
+        };
+        if stop {
+            return (results, jobs.collect());
+        }
+    }
+    (results, Vec::new())
 }
 
 /// The job that sends again the payload kept under `first` for the due messages of
@@ -616,7 +758,10 @@ async fn encode(
     meta: OutboundMeta,
 ) -> anyhow::Result<EncodeResult> {
     let p = plugin.clone();
-    let r = tokio::task::spawn_blocking(move || p.encode(&jsons, &meta)).await?;
+    let r = tokio::task::spawn_blocking(move || {
+        crate::cpu::charge(crate::cpu::Stage::Encode, || p.encode(&jsons, &meta))
+    })
+    .await?;
     Ok(r.map_err(|e| call_error_info("encode_failed", &e)))
 }
 
@@ -642,10 +787,38 @@ async fn record_all(
         ))));
     }
     let now = now_ms();
+    // Held payloads come after the failed one of their batch, and wait with it.
+    let mut behind = None;
     for f in finished {
-        record(hub, dest, retry, f, now)?;
+        match f.outcome {
+            Outcome::Held => put_back(hub, dest, f, behind)?,
+            _ => {
+                if let Some(due) = record(hub, dest, retry, f, now)? {
+                    behind = Some(due);
+                }
+            }
+        }
     }
     hub.store.sync().await
+}
+
+/// Put the queue entries of a payload that was not sent back as they were before
+/// this attempt (so it counts as none), due at `due` if given, and forget the
+/// payload stored for it.
+fn put_back(hub: &Hub, dest: &str, f: &Finished, due: Option<u64>) -> Result<(), StoreError> {
+    hub.store.transact(|tx| {
+        for m in &f.members {
+            let mut e = m.entry.clone();
+            if let Some(due) = due {
+                e.due_ms = e.due_ms.max(due);
+            }
+            tx.enqueue(dest, &m.id, e)?;
+        }
+        if let Some(first) = &f.outbox {
+            tx.remove_outgoing(dest, first)?;
+        }
+        Ok(())
+    })
 }
 
 /// A random number for backoff jitter.
@@ -657,26 +830,29 @@ fn jitter() -> u64 {
 }
 
 /// Record one payload's outcome for each message it carries and update their queue
-/// entries (and the kept payload) in one transaction.
+/// entries (and the kept payload) in one transaction. When it is retried, the time
+/// it is due again.
 fn record(
     hub: &Hub,
     dest: &str,
     retry: &RetryPolicy,
     f: &Finished,
     now: u64,
-) -> Result<(), StoreError> {
+) -> Result<Option<u64>, StoreError> {
     let actor = format!("delivery:{dest}");
-    let attempts = f.members.iter().map(Member::attempt).max().unwrap_or(1);
+    let attempts = attempts(&f.members);
     // A payload's messages share one backoff (and one jitter), so a kept payload's
     // messages are due again together.
     let wait = retry.backoff_with_jitter(attempts, jitter());
     let (event, error, note, requeue) = match &f.outcome {
         Outcome::Delivered(note) => (DeliveryState::Delivered, None, Some(note.clone()), None),
-        Outcome::Failed(err, retryable) if *retryable && attempts < retry.max_attempts => {
+        Outcome::Failed(err, _) if f.outcome.retried(&f.members, retry) => {
             let due = now + wait.as_millis() as u64;
             (DeliveryState::Retrying, Some(err.clone()), None, Some(due))
         }
         Outcome::Failed(err, _) => (DeliveryState::Dead, Some(err.clone()), None, None),
+        // Not sent: see `put_back`.
+        Outcome::Held => return Ok(None),
     };
     let status = match event {
         DeliveryState::Delivered => Status::Delivered,
@@ -762,5 +938,5 @@ fn record(
     } else {
         tracing::warn!(message_id = %first, endpoint = %dest, messages = f.members.len(), attempts, state = ?event, "delivery failed");
     }
-    Ok(())
+    Ok(requeue)
 }

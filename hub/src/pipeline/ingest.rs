@@ -185,9 +185,11 @@ impl Hub {
         let acks = self.acknowledgments(&plugin, &raw, &meta, actor).await;
         let started = Instant::now();
         let p = plugin.clone();
-        let decoded = tokio::task::spawn_blocking(move || p.decode(&raw, &meta))
-            .await
-            .map_err(|e| HubError::Task(e.to_string()))?;
+        let decoded = tokio::task::spawn_blocking(move || {
+            crate::cpu::charge(crate::cpu::Stage::Decode, || p.decode(&raw, &meta))
+        })
+        .await
+        .map_err(|e| HubError::Task(e.to_string()))?;
         self.metrics.observe_decode(&endpoint, started.elapsed());
         let jsons = match decoded {
             Ok(j) => j,
@@ -313,7 +315,7 @@ impl Hub {
                 e.column()
             )
         })?;
-        let id = ulid::Ulid::new().to_string();
+        let id = super::delivery::new_id();
         msg.id = Some(id.clone());
         let value = serde_json::to_value(&msg).map_err(|e| e.to_string())?;
         let kind = msg.kind();

@@ -24,19 +24,43 @@ use crate::store::{
 struct Receiver {
     bodies: Mutex<Vec<Vec<u8>>>,
     script: Mutex<Vec<u16>>,
+    /// The status answered to each body.
+    answered: Mutex<Vec<u16>>,
 }
 
 impl Receiver {
     fn bodies(&self) -> Vec<Vec<u8>> {
         self.bodies.lock().unwrap().clone()
     }
+
+    /// The claim id of each body received, in order.
+    fn claims(&self) -> Vec<String> {
+        self.bodies().iter().map(|b| claim_id(b)).collect()
+    }
+
+    /// The claim ids of the bodies answered 2xx, in order.
+    fn delivered(&self) -> Vec<String> {
+        let answered = self.answered.lock().unwrap().clone();
+        self.claims()
+            .into_iter()
+            .zip(answered)
+            .filter(|(_, status)| (200..300).contains(status))
+            .map(|(c, _)| c)
+            .collect()
+    }
+}
+
+/// The claim id in a body the json connector encoded.
+fn claim_id(body: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+    v["correlation"]["claim_id"].as_str().unwrap().to_owned()
 }
 
 /// Start a receiver on loopback; its port.
 async fn receiver(script: Vec<u16>) -> (u16, Arc<Receiver>) {
     let state = Arc::new(Receiver {
-        bodies: Mutex::default(),
         script: Mutex::new(script),
+        ..Receiver::default()
     });
     let s = state.clone();
     let app = axum::Router::new().route(
@@ -52,6 +76,7 @@ async fn receiver(script: Vec<u16>) -> (u16, Arc<Receiver>) {
                     .copied()
                     .unwrap_or(200);
                 bodies.push(body.to_vec());
+                s.answered.lock().unwrap().push(status);
                 StatusCode::from_u16(status).unwrap()
             }
         }),
@@ -70,7 +95,12 @@ struct World {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
-fn config(dir: &std::path::Path, port: u16, extra_hub: &str) -> crate::config::Config {
+fn config(
+    dir: &std::path::Path,
+    port: u16,
+    extra_hub: &str,
+    extra_out: &str,
+) -> crate::config::Config {
     let json = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist/plugins/json.wasm");
     assert!(
         json.exists(),
@@ -97,6 +127,7 @@ connector = "json"
 url = "http://127.0.0.1:{port}/in"
 timeout_ms = 5000
 retry = {{ max_attempts = 50, initial_backoff_ms = 20, max_backoff_ms = 100 }}
+{extra_out}
 
 [[routes]]
 from = "in"
@@ -117,21 +148,30 @@ async fn world(port: u16) -> World {
 
 /// [`world`] with `extra_hub` lines in `[hub]`.
 async fn world_with(port: u16, extra_hub: &str) -> World {
+    world_full(port, extra_hub, "").await
+}
+
+/// [`world`] with `extra_out` lines in `[endpoints.out]`.
+async fn world_out(port: u16, extra_out: &str) -> World {
+    world_full(port, "", extra_out).await
+}
+
+async fn world_full(port: u16, extra_hub: &str, extra_out: &str) -> World {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_owned();
     tokio::task::spawn_blocking(move || crate::console::ops::tests::warm(&d))
         .await
         .unwrap();
-    reopen_with(dir, port, extra_hub).await
+    reopen_full(dir, port, extra_hub, extra_out).await
 }
 
 /// A hub over `dir` again (as after a restart), not started.
 async fn reopen(dir: tempfile::TempDir, port: u16) -> World {
-    reopen_with(dir, port, "").await
+    reopen_full(dir, port, "", "").await
 }
 
-async fn reopen_with(dir: tempfile::TempDir, port: u16, extra_hub: &str) -> World {
-    let cfg = config(dir.path(), port, extra_hub);
+async fn reopen_full(dir: tempfile::TempDir, port: u16, extra_hub: &str, extra_out: &str) -> World {
+    let cfg = config(dir.path(), port, extra_hub, extra_out);
     let hub = tokio::task::spawn_blocking(move || Hub::build(cfg))
         .await
         .unwrap()
@@ -549,4 +589,200 @@ async fn low_disk_refuses_with_507_and_resumes_without_a_restart() {
     w.hub.pressure.set_min_free_disk_mib(1);
     let (status, _, body) = w.post_claim("D2").await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
+
+/// Queue claim messages at `out` as a stopped hub would have left them (ids in
+/// the order given, each with its normalized payload); `due(n)` is the n-th's due
+/// time. Their ids.
+fn queue_claims(w: &World, pcns: &[&str], due: impl Fn(usize) -> u64) -> Vec<String> {
+    let now = now_ms();
+    let example: serde_json::Value =
+        serde_json::from_str(include_str!("../../../schemas/examples/claim.json")).unwrap();
+    let mut ids = Vec::new();
+    for (n, pcn) in pcns.iter().enumerate() {
+        let id = ulid::Ulid::from_parts(now, n as u128).to_string();
+        let mut claim = example.clone();
+        claim["id"] = id.clone().into();
+        claim["correlation"]["claim_id"] = (*pcn).into();
+        let json = serde_json::to_string(&claim).unwrap();
+        let r = queued_message(&id);
+        let entry = QueueEntry {
+            due_ms: due(n),
+            ..QueueEntry::new(now)
+        };
+        w.hub
+            .store
+            .transact(|tx| {
+                tx.put(&r)?;
+                tx.put_normalized(&id, &json)?;
+                tx.enqueue("out", &id, entry.clone())
+            })
+            .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+/// Wait (up to 20 s) until `done` holds.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..400 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+const ORDERED: &str = "delivery = { ordered = true, breaker_failures = 0 }";
+
+#[test]
+fn new_ids_increase_within_a_millisecond() {
+    // `Ulid::new` is random within a millisecond: thousands of ids made in a few
+    // milliseconds would not come out sorted.
+    let ids: Vec<String> = (0..5_000).map(|_| super::delivery::new_id()).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ids made later sort later"
+    );
+    assert!(ids.iter().all(|id| ulid::Ulid::from_string(id).is_ok()));
+}
+
+#[tokio::test]
+async fn ordered_destination_holds_later_messages_behind_a_failing_head() {
+    let (port, rx) = receiver(vec![503]).await;
+    let w = world_out(port, ORDERED).await;
+    let t0 = now_ms();
+    let ids = queue_claims(&w, &["HEAD", "SECOND", "THIRD", "FOURTH"], |_| t0);
+    w.start().await;
+    // The head fails (and is retried) a few times; nothing behind it goes.
+    until("three tries of the head", || rx.bodies().len() >= 3).await;
+    let first_bodies = rx.bodies();
+    assert!(
+        first_bodies.iter().all(|b| claim_id(b) == "HEAD"),
+        "only the head went: {:?}",
+        rx.claims()
+    );
+    assert!(
+        first_bodies.iter().all(|b| b == &first_bodies[0]),
+        "each retry sent the first bytes"
+    );
+    // Those behind it are back as they were: no attempt counted, nothing kept
+    // for them, not marked retrying, due with the head (not before it).
+    let behind: Vec<QueueEntry> = ids[1..]
+        .iter()
+        .map(|id| w.hub.store.queue_entry("out", id).unwrap().unwrap())
+        .collect();
+    for (id, e) in ids[1..].iter().zip(&behind) {
+        assert_eq!(
+            (e.started, e.attempts, e.outbox.as_deref()),
+            (0, 0, None),
+            "{id}"
+        );
+        assert!(w.hub.store.outgoing("out", id).unwrap().is_none(), "{id}");
+        assert_eq!(w.record(id).status, Status::Queued, "{id}");
+        assert!(e.due_ms > t0, "{id} waits with the head");
+        assert_eq!(e.due_ms, behind[0].due_ms, "{id}");
+    }
+    // The partner recovers: the head goes through, then the others in order.
+    *rx.script.lock().unwrap() = vec![200];
+    let last = w.wait_for(&ids[3], Status::Delivered).await;
+    let head = w.wait_for(&ids[0], Status::Delivered).await;
+    let claims = rx.claims();
+    let tries = claims.iter().take_while(|c| *c == "HEAD").count();
+    assert!(tries >= 4, "{claims:?}");
+    assert_eq!(claims[tries..], ["SECOND", "THIRD", "FOURTH"], "{claims:?}");
+    assert_eq!(head.deliveries["out"].attempts as usize, tries);
+    assert_eq!(last.deliveries["out"].attempts, 1);
+    for id in &ids[1..] {
+        let r = w.record(id);
+        assert_eq!(r.deliveries["out"].attempts, 1, "{id}: {:?}", r.history);
+        assert!(
+            r.history
+                .iter()
+                .all(|c| !c.note.as_deref().unwrap_or_default().contains("redelivery")),
+            "held back is not a redelivery: {:?}",
+            r.history
+        );
+    }
+    assert_eq!(w.hub.store.queue_depth("out"), 0);
+}
+
+#[tokio::test]
+async fn ordered_destination_sends_in_arrival_order() {
+    let (port, rx) = receiver(vec![200]).await;
+    let w = world_out(port, ORDERED).await;
+    // Twenty waiting, the later ones due earlier (as retries with jitter leave
+    // them): due order would send them backwards.
+    let t0 = now_ms();
+    let pcns: Vec<String> = (0..20).map(|n| format!("Q{n:02}")).collect();
+    let names: Vec<&str> = pcns.iter().map(String::as_str).collect();
+    let ids = queue_claims(&w, &names, |n| t0 - n as u64);
+    w.start().await;
+    w.wait_for(&ids[19], Status::Delivered).await;
+    assert_eq!(rx.claims(), pcns);
+    // Then messages as they arrive, one after another.
+    let mut posted = Vec::new();
+    for n in 0..10 {
+        let pcn = format!("P{n:02}");
+        let (status, _, body) = w.post_claim(&pcn).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        posted.push((message_id(&body), pcn));
+    }
+    w.wait_for(&posted[9].0, Status::Delivered).await;
+    for (id, _) in &posted {
+        w.wait_for(id, Status::Delivered).await;
+    }
+    let expected: Vec<String> = pcns
+        .iter()
+        .cloned()
+        .chain(posted.iter().map(|(_, p)| p.clone()))
+        .collect();
+    assert_eq!(rx.claims(), expected);
+}
+
+#[tokio::test]
+async fn ordered_destination_lets_the_next_go_after_a_dead_head() {
+    // The head is refused for good (400); the others are taken.
+    let (port, rx) = receiver(vec![400, 200]).await;
+    let w = world_out(port, ORDERED).await;
+    let t0 = now_ms();
+    let ids = queue_claims(&w, &["REFUSED", "NEXT", "LAST"], |_| t0);
+    w.start().await;
+    w.wait_for(&ids[2], Status::Delivered).await;
+    w.wait_for(&ids[1], Status::Delivered).await;
+    let dead = w.wait_for(&ids[0], Status::Dead).await;
+    assert_eq!(dead.deliveries["out"].attempts, 1);
+    assert_eq!(rx.claims(), ["REFUSED", "NEXT", "LAST"]);
+}
+
+#[tokio::test]
+async fn replayed_message_goes_back_to_its_arrival_position() {
+    // The first is refused for good, the second fails until the partner recovers.
+    let (port, rx) = receiver(vec![400, 503]).await;
+    let w = world_out(port, ORDERED).await;
+    let t0 = now_ms();
+    let ids = queue_claims(&w, &["FIRST", "SECOND", "THIRD"], |_| t0);
+    w.start().await;
+    w.wait_for(&ids[0], Status::Dead).await;
+    until("the second tried twice", || {
+        rx.claims().iter().filter(|c| *c == "SECOND").count() >= 2
+    })
+    .await;
+    // Replayed, the first is queued under its id again: ahead of the others.
+    w.hub.replay(&ids[0]).await.unwrap();
+    until("the replayed one tried", || {
+        rx.claims().iter().filter(|c| *c == "FIRST").count() >= 2
+    })
+    .await;
+    *rx.script.lock().unwrap() = vec![200];
+    for id in &ids {
+        w.wait_for(id, Status::Delivered).await;
+    }
+    assert_eq!(
+        rx.delivered(),
+        ["FIRST", "SECOND", "THIRD"],
+        "{:?}",
+        rx.claims()
+    );
 }

@@ -346,13 +346,25 @@ impl Tx<'_> {
     /// Write a record (new or changed) and bring its index entries in step.
     pub fn put(&self, record: &Record) -> TxResult<()> {
         let old = self.get(&record.id)?;
-        if let Some(old) = &old {
+        self.write(old.as_ref(), record)
+    }
+
+    /// Write `record` over `old` (what is stored now, if anything): only index entries
+    /// that changed are touched.
+    fn write(&self, old: Option<&Record>, record: &Record) -> TxResult<()> {
+        let new_keys = keys::index_keys(record);
+        if let Some(old) = old {
             for k in keys::index_keys(old) {
-                self.idx.remove(k)?;
+                if !new_keys.contains(&k) {
+                    self.idx.remove(k)?;
+                }
             }
         }
-        for k in keys::index_keys(record) {
-            self.idx.insert(k, &[][..])?;
+        let old_keys = old.map(keys::index_keys).unwrap_or_default();
+        for k in new_keys {
+            if !old_keys.contains(&k) {
+                self.idx.insert(k, &[][..])?;
+            }
         }
         // The claim ledger follows these messages (their arrival and every status
         // change); marked in the same transaction, so it never misses one.
@@ -375,11 +387,12 @@ impl Tx<'_> {
 
     /// Read, change and write a record.
     pub fn update(&self, id: &str, f: impl FnOnce(&mut Record)) -> TxResult<Record> {
-        let mut r = self
+        let old = self
             .get(id)?
             .ok_or_else(|| abort(StoreError::NotFound(id.to_owned())))?;
+        let mut r = old.clone();
         f(&mut r);
-        self.put(&r)?;
+        self.write(Some(&old), &r)?;
         Ok(r)
     }
 
@@ -684,6 +697,10 @@ impl Store {
     /// Run `f` as one atomic transaction over the store. `f` may run more than once
     /// (sled retries on conflict), so it must not have side effects outside `tx`.
     pub fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
+        crate::cpu::charge(crate::cpu::Stage::Store, || self.transact_now(f))
+    }
+
+    fn transact_now<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let t = &self.inner.trees;
         let key = self.inner.key.as_ref();
         let trees = [
@@ -943,6 +960,46 @@ impl Store {
             due.push((String::from_utf8_lossy(id).into_owned(), entry));
         }
         Ok((due, None))
+    }
+
+    /// The first entries of `dest`'s queue in id (arrival) order, up to `limit`, as
+    /// long as they are due at `now_ms`: it stops at the first one not yet due and
+    /// returns its due time, so nothing behind a waiting message is taken (the
+    /// queue of an ordered destination). Reads the entries it returns and one more.
+    pub fn head(&self, dest: &str, now_ms: u64, limit: usize) -> Result<Due, StoreError> {
+        let t = &self.inner.trees;
+        let mut head = Vec::new();
+        let prefix = keys::queue_prefix(dest);
+        for kv in t.queue_ids.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+            let due_ms = due_of(&v);
+            if due_ms > now_ms {
+                return Ok((head, Some(due_ms)));
+            }
+            if head.len() == limit {
+                break;
+            }
+            let corrupt = |reason: String| StoreError::Corrupt {
+                what: "queue",
+                id: id.clone(),
+                reason,
+            };
+            let Some(v) = t.queue_due.get(keys::queue_due_key(dest, due_ms, &id))? else {
+                // Moved (a replay) or taken out since the id map was read: read again.
+                if t.queue_ids
+                    .get(&k)?
+                    .is_some_and(|now| due_of(&now) == due_ms)
+                {
+                    return Err(corrupt("in the id map but not in the queue".into()));
+                }
+                return Ok((head, Some(now_ms)));
+            };
+            let entry: QueueEntry =
+                serde_json::from_slice(&v).map_err(|e| corrupt(json_error_place(&e)))?;
+            head.push((id, entry));
+        }
+        Ok((head, None))
     }
 
     /// How many messages wait in `dest`'s queue (due or not). Kept in memory.

@@ -325,6 +325,70 @@ fn due_respects_time_and_limit() {
     assert_eq!(s.queue_depth("out"), 2);
 }
 
+#[test]
+fn head_takes_ids_in_order_and_stops_at_the_first_not_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    // Ids in arrival order; due times deliberately out of that order.
+    let ids: Vec<String> = (0..5).map(|n| id_at(1_000, n)).collect();
+    let dues = [50, 10, 300, 20, 30];
+    s.transact(|tx| {
+        for (id, due) in ids.iter().zip(dues) {
+            let e = QueueEntry {
+                due_ms: due,
+                attempts: u32::from(due == 50),
+                ..QueueEntry::new(0)
+            };
+            tx.enqueue("out", id, e)?;
+        }
+        // Another destination's queue, before and after in key order.
+        tx.enqueue("ou", &id_at(1, 0), QueueEntry::new(0))?;
+        tx.enqueue("out2", &id_at(1, 0), QueueEntry::new(0))
+    })
+    .unwrap();
+    let names = |v: &[(String, QueueEntry)]| v.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    // Id order, up to the first one not due (the third, due at 300), whose time
+    // comes back; the due ones behind it (20, 30) are not taken.
+    let (head, next) = s.head("out", 200, 10).unwrap();
+    assert_eq!(names(&head), ids[..2]);
+    assert_eq!(next, Some(300));
+    assert_eq!(head[0].1.attempts, 1, "the entries as stored");
+    // The limit cuts it.
+    let (head, _) = s.head("out", 200, 1).unwrap();
+    assert_eq!(names(&head), ids[..1]);
+    // A head not due holds back everything.
+    let (head, next) = s.head("out", 40, 10).unwrap();
+    assert!(head.is_empty(), "{head:?}");
+    assert_eq!(next, Some(50));
+    // Once it is due and the one at 300 is gone, the rest follow in id order.
+    s.transact(|tx| tx.dequeue("out", &ids[2])).unwrap();
+    let (head, next) = s.head("out", 200, 10).unwrap();
+    assert_eq!(
+        names(&head),
+        [&ids[0], &ids[1], &ids[3], &ids[4]].map(String::clone)
+    );
+    assert_eq!(next, None);
+    // A requeue keeps its place: the head moves in time, not in order.
+    s.transact(|tx| {
+        tx.enqueue(
+            "out",
+            &ids[0],
+            QueueEntry {
+                due_ms: 500,
+                ..QueueEntry::new(0)
+            },
+        )
+    })
+    .unwrap();
+    let (head, next) = s.head("out", 200, 10).unwrap();
+    assert!(head.is_empty());
+    assert_eq!(next, Some(500));
+    let (head, _) = s.head("out", 500, 10).unwrap();
+    assert_eq!(head.len(), 4);
+    assert_eq!(head[0].0, ids[0]);
+    assert!(s.head("none", 500, 10).unwrap().0.is_empty());
+}
+
 #[tokio::test]
 async fn concurrent_syncs_share_flushes() {
     let dir = tempfile::tempdir().unwrap();

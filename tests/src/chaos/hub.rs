@@ -13,6 +13,10 @@ pub const FILES: &str = "files";
 /// The `http-out` endpoint.
 pub const PARTNER: &str = "partner";
 
+/// `[hub] store_cache_mib` of the chaos config: sled's smallest, so that the page
+/// cache is full early and `partner-down` checks a bound the run actually reaches.
+pub const STORE_CACHE_MIB: u64 = 16;
+
 /// What the config needs besides the folder.
 pub struct Settings<'a> {
     /// The `data_dir` (absolute, or relative to the folder).
@@ -35,6 +39,7 @@ listen = "127.0.0.1:{port}"
 durability = "fsync"
 # The disk-full run's tmpfs is 64 MiB: refuse new work before sled meets ENOSPC.
 min_free_disk_mib = 8
+store_cache_mib = {cache}
 
 [connectors.json]
 plugin = "{json}"
@@ -77,6 +82,7 @@ to = ["{FILES}", "{PARTNER}"]
         url = s.partner_url,
         timeout = s.timeout_ms,
         backoff = s.max_backoff_ms,
+        cache = STORE_CACHE_MIB,
     )
 }
 

@@ -48,7 +48,8 @@ pub struct Opts {
     /// `partner-down`/`disk-full`: messages to post (partner-down), or the most to
     /// try (disk-full).
     pub messages: u64,
-    /// `partner-down`: fail when the hub's peak RSS exceeds this (MiB).
+    /// `partner-down`: fail when the hub's peak RSS exceeds this (MiB) instead of
+    /// the bound derived from its config (docs/operations.md, "Memory").
     pub max_rss_mib: Option<u64>,
     /// `disk-full`: succeed with a note when the tmpfs cannot be mounted.
     pub allow_skip: bool,

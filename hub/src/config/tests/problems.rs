@@ -55,7 +55,7 @@ fn unknown_keys_are_reported_in_every_table_at_the_key() {
     assert_eq!(
         triples(&problems(text)),
         vec![
-            (3, 1, "unknown key `data-dir` in [hub] (expected one of: data_dir, listen, log_format, durability, tls, allow_plaintext, allowed_hosts, encryption_key, metrics_listen, session_idle_minutes, session_max_hours, max_queue_per_destination, max_backlog, min_free_disk_mib, store_cache_mib)".into()),
+            (3, 1, "unknown key `data-dir` in [hub] (expected one of: data_dir, listen, log_format, durability, tls, allow_plaintext, allowed_hosts, encryption_key, metrics_listen, session_idle_minutes, session_max_hours, max_queue_per_destination, max_backlog, min_free_disk_mib, store_cache_mib, max_blocking_threads)".into()),
             (
                 6,
                 12,

@@ -56,6 +56,45 @@ fn delivery_table_paces_an_outbound_endpoint() {
 }
 
 #[test]
+fn ordered_delivery_sends_one_at_a_time() {
+    let c = ok(&format!("{BASE}delivery = {{ ordered = true }}\n"));
+    let d = c.endpoints["outbox"].delivery;
+    assert!(d.ordered);
+    assert_eq!(d.concurrency, 1, "ordered means one at a time");
+    let c = ok(&format!(
+        "{BASE}delivery = {{ ordered = true, concurrency = 1, rate_per_second = 5 }}\n"
+    ));
+    assert_eq!(c.endpoints["outbox"].delivery.concurrency, 1);
+    let c = ok(&format!(
+        "{BASE}delivery = {{ ordered = false, concurrency = 4 }}\n"
+    ));
+    assert!(!c.endpoints["outbox"].delivery.ordered);
+    assert_eq!(c.endpoints["outbox"].delivery.concurrency, 4);
+    // Another concurrency contradicts it: one problem, at the value, naming the key.
+    let (line, column, msg) = only(&format!(
+        "{BASE}delivery = {{ ordered = true, concurrency = 4 }}\n"
+    ));
+    assert_eq!((line, column), (12, 44), "{msg}");
+    assert_eq!(
+        msg,
+        "`concurrency` in [endpoints.outbox].delivery must be 1 (or left out) with `ordered = true`: an ordered destination sends one payload at a time"
+    );
+    // An out-of-range value is reported once, as out of range.
+    let (_, _, msg) = only(&format!(
+        "{BASE}delivery = {{ ordered = true, concurrency = 0 }}\n"
+    ));
+    assert!(msg.contains("must be between 1 and 64"), "{msg}");
+    let (_, _, msg) = only(&format!("{BASE}delivery = {{ ordered = \"yes\" }}\n"));
+    assert!(msg.contains("`ordered`"), "{msg}");
+    // The unknown-key message lists it.
+    let (_, _, msg) = only(&format!("{BASE}delivery = {{ order = true }}\n"));
+    assert!(
+        msg.ends_with("(expected one of: concurrency, rate_per_second, breaker_failures, breaker_cooldown_ms, ordered)"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn retention_per_stage_and_kind() {
     let c = ok(BASE);
     assert!(!crate::retention::enabled(&c.retention));
@@ -121,4 +160,20 @@ fn alert_rules_name_an_endpoint_and_one_condition() {
         "{BASE}\n[endpoints.ops]\ntransport = \"http-out\"\nconnector = \"json\"\nurl = \"https://ops.example/hook\"\n\n[alerts]\nwebhook = \"ops\"\n\n[[alerts.rules]]\nname = \"both\"\nendpoint = \"outbox\"\nqueue_depth = 5\noldest_minutes = 5\n"
     ));
     assert!(msg.contains("needs exactly one of"), "{msg}");
+}
+
+#[test]
+fn memory_settings_default_and_parse() {
+    let c = ok(BASE);
+    assert_eq!(
+        (c.hub.store_cache_mib, c.hub.max_blocking_threads),
+        (128, 64)
+    );
+    let c = ok(&format!(
+        "[hub]\nstore_cache_mib = 16\nmax_blocking_threads = 8\n\n{BASE}"
+    ));
+    assert_eq!((c.hub.store_cache_mib, c.hub.max_blocking_threads), (16, 8));
+    let (line, _, msg) = only(&format!("[hub]\nmax_blocking_threads = 2\n\n{BASE}"));
+    assert_eq!(line, 2);
+    assert!(msg.contains("max_blocking_threads"), "{msg}");
 }
