@@ -392,8 +392,7 @@ fn main() -> anyhow::Result<()> {
     });
     let elapsed = started.elapsed();
     let after = cpu(&hub);
-    let lat = latencies(&hub);
-    let measured: Vec<i64> = lat;
+    let measured = latencies(&hub);
     let pct = |p: usize| {
         if measured.is_empty() {
             return 0;
