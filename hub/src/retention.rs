@@ -156,9 +156,7 @@ pub async fn pass(
                 })
             })
             .await
-            .map_err(|e| {
-                crate::store::StoreError::Sled(sled::Error::ReportableBug(e.to_string()))
-            })??;
+            .map_err(|e| crate::store::StoreError::backend(e.to_string()))??;
             destroyed += step.payloads_destroyed;
             removed += step.records_removed;
             looked += step.looked;

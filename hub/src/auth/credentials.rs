@@ -57,7 +57,7 @@ pub enum CredentialError {
 
 impl From<sled::Error> for CredentialError {
     fn from(e: sled::Error) -> Self {
-        CredentialError::Store(StoreError::Sled(e))
+        CredentialError::Store(e.into())
     }
 }
 

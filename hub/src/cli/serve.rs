@@ -87,7 +87,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .transpose()?;
     let metrics_listen = config.hub.metrics_listen;
     let hub = tokio::task::spawn_blocking(move || Hub::build(config)).await??;
-    let auth = Arc::new(Auth::new(&hub.store, &hub.config.hub).context("opening the credentials")?);
+    let auth = Arc::new(Auth::new(&hub.sled, &hub.config.hub).context("opening the credentials")?);
     if auth.credentials.list_tokens()?.is_empty() && auth.credentials.list_users()?.is_empty() {
         tracing::warn!(
             "no credentials exist yet: every request but /healthz and /readyz will be refused; make one with \

@@ -239,7 +239,7 @@ impl Budget {
 /// until the end, `max` records, or the budget; `Ok(false)` from `each` stops it.
 /// Returns whether it stopped before the end, and the id of the oldest record read.
 fn scan(
-    store: &crate::store::Store,
+    store: &dyn crate::store::HubStore,
     filter: &Filter,
     budget: &Budget,
     max: usize,

@@ -36,7 +36,7 @@ use super::text::{self, Params};
 use super::{Ctx, error_page, internal};
 use crate::api::Routes;
 use crate::auth::Access;
-use crate::store::{Record, Store, StoreError};
+use crate::store::{HubStore, Record, StoreError};
 
 /// Add this module's routes.
 pub fn routes(r: Routes) -> Routes {
@@ -154,7 +154,7 @@ fn received_ms(r: &Record) -> u64 {
 
 /// The normalized message of a record; `None` when it has none, its payload
 /// was destroyed (retention) or it does not parse.
-fn message_of(store: &Store, r: &Record) -> Result<Option<Message>, StoreError> {
+fn message_of(store: &dyn HubStore, r: &Record) -> Result<Option<Message>, StoreError> {
     let json = match store.normalized(&r.id) {
         Ok(Some(j)) => j,
         Ok(None) | Err(StoreError::Destroyed { .. }) => return Ok(None),
@@ -171,7 +171,7 @@ fn message_of(store: &Store, r: &Record) -> Result<Option<Message>, StoreError> 
 
 /// The raw payload an inbound record holds (a message's parent), at most
 /// [`RAW_LIMIT`] bytes, as text.
-fn raw_text(store: &Store, r: &Record) -> Option<String> {
+fn raw_text(store: &dyn HubStore, r: &Record) -> Option<String> {
     let inbound = r.parent.as_deref().unwrap_or(&r.id);
     let bytes = store.raw(inbound).ok()??;
     let cut = &bytes[..bytes.len().min(RAW_LIMIT)];
@@ -188,7 +188,7 @@ struct Loaded {
 
 /// Message `id` if it is one of `kinds`; the raw payload too when `with_raw`.
 fn load(
-    store: &Store,
+    store: &dyn HubStore,
     id: &str,
     kinds: &[Kind],
     with_raw: bool,

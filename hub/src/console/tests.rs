@@ -39,7 +39,7 @@ impl Console {
         std::fs::write(&path, &text).unwrap();
         let config = crate::config::parse(&path, &text).unwrap();
         let hub = Hub::build(config).unwrap();
-        let auth = Arc::new(Auth::new(&hub.store, &hub.config.hub).unwrap());
+        let auth = Arc::new(Auth::new(&hub.sled, &hub.config.hub).unwrap());
         let token = |name: &str, role: Role| {
             auth.credentials
                 .create_token(name, role, &[], None)
@@ -68,7 +68,7 @@ impl Console {
 
     pub fn put(&mut self, at: u64, m: &serde_json::Value) -> String {
         self.n += 1;
-        put_message(&self.hub.store, &self.hub.ledger, self.n, at, m)
+        put_message(&self.hub.sled, &self.hub.ledger, self.n, at, m)
     }
 
     pub async fn call(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {

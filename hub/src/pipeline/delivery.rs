@@ -782,9 +782,7 @@ async fn record_all(
         )
         .is_ok()
     {
-        return Err(StoreError::Sled(sled::Error::Io(std::io::Error::other(
-            "injected store failure",
-        ))));
+        return Err(StoreError::backend("injected store failure"));
     }
     let now = now_ms();
     // Held payloads come after the failed one of their batch, and wait with it.

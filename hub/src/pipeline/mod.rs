@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 use crate::config::{Config, ConnectorConfig, EndpointConfig, Transport};
 use crate::metrics::Metrics;
 use crate::runtime::{Plugin, Runtime};
-use crate::store::{ErrorInfo, Status, Store};
+use crate::store::{ErrorInfo, HubStore, Status};
 
 pub use ingest::{IngestOutcome, MessageOutcome};
 use router::Router;
@@ -53,8 +53,16 @@ pub enum HubError {
 pub struct Hub {
     /// The checked config.
     pub config: Arc<Config>,
-    /// The durable store.
-    pub store: Store,
+    /// The durable store, through the interfaces the pipeline needs (the store's
+    /// seam: crate::store::interfaces); sled is one implementation.
+    pub store: Arc<dyn HubStore>,
+    /// Background tasks of modules that keep stores of their own (retention),
+    /// made by [`Hub::build`], started by [`Hub::start`].
+    background: std::sync::Mutex<Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>>,
+    /// The sled store itself, for the modules that keep trees of their own in it
+    /// (access control and audit: [`crate::auth::Auth::new`]) and for tests that
+    /// inject faults. The pipeline uses only `store`.
+    pub sled: crate::store::Store,
     /// Loaded connectors by name.
     pub connectors: BTreeMap<String, Arc<Plugin>>,
     /// Metrics for `/metrics`.
@@ -193,11 +201,20 @@ impl Hub {
         let pressure = pressure::Pressure::new(&config);
         let ledger =
             Arc::new(crate::ledger::Ledger::open(&store).context("opening the claim ledger")?);
+        let mut background: Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> = Vec::new();
+        if crate::retention::enabled(&config.retention) {
+            background.push(Box::pin(crate::retention::run(
+                store.clone(),
+                Arc::new(config.retention.clone()),
+            )));
+        }
         Ok(Arc::new(Hub {
             ledger,
             router: Router::new(config.routes.clone()),
             config: Arc::new(config),
-            store,
+            sled: store.clone(),
+            store: Arc::new(store),
+            background: std::sync::Mutex::new(background),
             connectors,
             metrics: Arc::new(Metrics::default()),
             wakers,
@@ -238,11 +255,8 @@ impl Hub {
         if !self.config.alerts.rules.is_empty() {
             tasks.push(tokio::spawn(crate::alerts::run(self.clone())));
         }
-        if crate::retention::enabled(&self.config.retention) {
-            tasks.push(tokio::spawn(crate::retention::run(
-                self.store.clone(),
-                Arc::new(self.config.retention.clone()),
-            )));
+        for task in std::mem::take(&mut *self.background.lock().expect("lock")) {
+            tasks.push(tokio::spawn(task));
         }
         for (name, ep) in &self.config.endpoints {
             match &ep.transport {
@@ -314,7 +328,7 @@ impl Hub {
                 reason,
             }));
         }
-        Ok(self.pressure.check(&self.store, endpoint)?)
+        Ok(self.pressure.check(&*self.store, endpoint)?)
     }
 
     /// An outbound endpoint's pacing (defaults for an unknown one).

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::store::Store;
+use crate::store::DeliveryQueue;
 
 /// Why new work is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,7 +107,7 @@ impl Pressure {
     }
 
     /// Whether `endpoint` may take new work now.
-    pub fn check(&self, store: &Store, endpoint: &str) -> Result<(), Refusal> {
+    pub fn check(&self, store: &dyn DeliveryQueue, endpoint: &str) -> Result<(), Refusal> {
         self.check_disk()?;
         let result = self.check_queues(store, endpoint);
         let mut full = self.queues_full.lock().expect("lock");
@@ -127,7 +127,7 @@ impl Pressure {
         result
     }
 
-    fn check_queues(&self, store: &Store, endpoint: &str) -> Result<(), Refusal> {
+    fn check_queues(&self, store: &dyn DeliveryQueue, endpoint: &str) -> Result<(), Refusal> {
         let mut total = 0u64;
         for (dest, depth) in store.queue_depths() {
             total += depth as u64;

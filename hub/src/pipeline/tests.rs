@@ -176,7 +176,7 @@ async fn reopen_full(dir: tempfile::TempDir, port: u16, extra_hub: &str, extra_o
         .await
         .unwrap()
         .unwrap();
-    let auth = Arc::new(Auth::new(&hub.store, &hub.config.hub).unwrap());
+    let auth = Arc::new(Auth::new(&hub.sled, &hub.config.hub).unwrap());
     let admin = auth
         .credentials
         .create_token(
@@ -361,7 +361,7 @@ async fn failed_fsync_stops_acknowledging() {
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let before = message_id(&body);
     w.wait_for(&before, Status::Delivered).await;
-    w.hub.store.fail_next_syncs(1);
+    w.hub.sled.fail_next_syncs(1);
     let (status, retry, body) = w.post_claim("DURING").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "store_unhealthy");

@@ -14,10 +14,12 @@
 //! and queues are not encrypted.
 
 mod crypt;
+mod interfaces;
 mod keys;
 mod open;
 mod query;
 pub mod record;
+mod seam_sled;
 #[cfg(test)]
 mod tests;
 
@@ -27,9 +29,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
+};
 
 pub use crypt::{CryptError, KeyError, MasterKey, ModuleKey};
+use interfaces::TxFailure;
+pub use interfaces::{
+    Counters, DeliveryQueue, HubStore, MessageLog, Payloads, StoreFuture, Tx, TxError, TxResult,
+    UnitsOfWork, Writes,
+};
+
+/// The store's interfaces, imported for their methods: `use crate::store::prelude::*;`.
+pub mod prelude {
+    pub use super::interfaces::{
+        Counters as _, DeliveryQueue as _, MessageLog as _, Payloads as _, UnitsOfWork as _,
+        Writes as _,
+    };
+}
 pub use keys::seen_key;
 pub use open::{open_configured, tighten_permissions};
 pub use query::{Filter, Page};
@@ -50,9 +67,9 @@ pub enum SyncMode {
 /// A store failure. Carries no message content.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// sled failed (disk full, corruption, I/O).
+    /// The backend failed (disk full, corruption, I/O).
     #[error("store: {0}")]
-    Sled(#[from] sled::Error),
+    Backend(Box<dyn std::error::Error + Send + Sync>),
     /// An fsync of the data file failed.
     #[error("store: fsync of {path} failed: {source}")]
     Fsync {
@@ -120,11 +137,24 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// A failure of the backend underneath (I/O, a task that did not finish).
+    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+        StoreError::Backend(e.into())
+    }
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Backend(Box::new(e))
+    }
+}
+
 impl From<TransactionError<StoreError>> for StoreError {
     fn from(e: TransactionError<StoreError>) -> Self {
         match e {
             TransactionError::Abort(e) => e,
-            TransactionError::Storage(e) => StoreError::Sled(e),
+            TransactionError::Storage(e) => e.into(),
         }
     }
 }
@@ -309,8 +339,8 @@ struct Trees {
     ledger: sled::Tree,
 }
 
-/// A transaction's view of the store.
-pub struct Tx<'a> {
+/// A sled transaction's view of the store ([`Writes`]).
+struct SledTx<'a> {
     records: &'a TransactionalTree,
     raw: &'a TransactionalTree,
     normalized: &'a TransactionalTree,
@@ -328,15 +358,31 @@ pub struct Tx<'a> {
     depth: std::cell::RefCell<Vec<(String, i64)>>,
 }
 
-pub type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
-
-fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
-    ConflictableTransactionError::Abort(e)
+fn abort(e: StoreError) -> TxError {
+    TxError::abort(e)
 }
 
-impl Tx<'_> {
+impl From<UnabortableTransactionError> for TxError {
+    fn from(e: UnabortableTransactionError) -> Self {
+        match e {
+            UnabortableTransactionError::Conflict => TxError(TxFailure::Conflict),
+            UnabortableTransactionError::Storage(e) => TxError::abort(e.into()),
+        }
+    }
+}
+
+impl From<TxError> for ConflictableTransactionError<StoreError> {
+    fn from(e: TxError) -> Self {
+        match e.0 {
+            TxFailure::Abort(e) => ConflictableTransactionError::Abort(e),
+            TxFailure::Conflict => ConflictableTransactionError::Conflict,
+        }
+    }
+}
+
+impl Writes for SledTx<'_> {
     /// Read a record.
-    pub fn get(&self, id: &str) -> TxResult<Option<Record>> {
+    fn get(&self, id: &str) -> TxResult<Option<Record>> {
         match self.records.get(id.as_bytes())? {
             Some(v) => decode_record(id, &v).map(Some).map_err(abort),
             None => Ok(None),
@@ -344,11 +390,106 @@ impl Tx<'_> {
     }
 
     /// Write a record (new or changed) and bring its index entries in step.
-    pub fn put(&self, record: &Record) -> TxResult<()> {
+    fn put(&self, record: &Record) -> TxResult<()> {
         let old = self.get(&record.id)?;
         self.write(old.as_ref(), record)
     }
 
+    /// Read, change and write a record.
+    fn update_with(&self, id: &str, f: &mut dyn FnMut(&mut Record)) -> TxResult<Record> {
+        let old = self
+            .get(id)?
+            .ok_or_else(|| abort(StoreError::NotFound(id.to_owned())))?;
+        let mut r = old.clone();
+        f(&mut r);
+        self.write(Some(&old), &r)?;
+        Ok(r)
+    }
+
+    /// Store the raw bytes of an inbound payload, encrypted under the record's
+    /// data key (made now, in this transaction, if the record has none).
+    fn put_raw(&self, id: &str, bytes: &[u8]) -> TxResult<()> {
+        let value = self.seal(RAW, id, bytes)?;
+        self.raw.insert(id.as_bytes(), value)?;
+        Ok(())
+    }
+
+    /// Store a message's normalized JSON, encrypted like [`Tx::put_raw`].
+    fn put_normalized(&self, id: &str, json: &str) -> TxResult<()> {
+        let value = self.seal(NORMALIZED, id, json.as_bytes())?;
+        self.normalized.insert(id.as_bytes(), value)?;
+        Ok(())
+    }
+
+    /// Mark an inbound payload as waiting to be decoded (or clear the mark).
+    fn set_pending(&self, id: &str, pending: bool) -> TxResult<()> {
+        if pending {
+            self.pending.insert(id.as_bytes(), &[][..])?;
+        } else {
+            self.pending.remove(id.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Remember that a file was taken in (so a crash before it is moved aside does not take it twice).
+    fn mark_seen(&self, key: &[u8], inbound_id: &str) -> TxResult<()> {
+        self.seen.insert(key, inbound_id.as_bytes())?;
+        Ok(())
+    }
+
+    /// Put a message in a destination's queue (or replace its entry).
+    fn enqueue(&self, dest: &str, msg_id: &str, entry: QueueEntry) -> TxResult<()> {
+        let id_key = keys::queue_id_key(dest, msg_id);
+        match self.queue_ids.get(&id_key)? {
+            Some(old) => {
+                self.queue_due
+                    .remove(keys::queue_due_key(dest, due_of(&old), msg_id))?;
+            }
+            None => self.depth.borrow_mut().push((dest.to_owned(), 1)),
+        }
+        let v = serde_json::to_vec(&entry).expect("queue entry serializes");
+        self.queue_due
+            .insert(keys::queue_due_key(dest, entry.due_ms, msg_id), v)?;
+        self.queue_ids
+            .insert(id_key, entry.due_ms.to_be_bytes().to_vec())?;
+        Ok(())
+    }
+
+    /// Take a message out of a destination's queue.
+    fn dequeue(&self, dest: &str, msg_id: &str) -> TxResult<()> {
+        if let Some(old) = self.queue_ids.remove(keys::queue_id_key(dest, msg_id))? {
+            self.queue_due
+                .remove(keys::queue_due_key(dest, due_of(&old), msg_id))?;
+            self.depth.borrow_mut().push((dest.to_owned(), -1));
+        }
+        Ok(())
+    }
+
+    /// Keep the payload a destination was (or is about to be) sent, under its first
+    /// message's id, encrypted with that message's data key.
+    fn put_outgoing(&self, dest: &str, out: &Outgoing) -> TxResult<()> {
+        let Some(first) = out.members.first() else {
+            return Ok(());
+        };
+        let name = keys::queue_id_key(dest, first);
+        let value = self.seal_as(
+            OUTBOX,
+            first,
+            &String::from_utf8_lossy(&name),
+            &out.to_bytes(),
+        )?;
+        self.outbox.insert(name, value)?;
+        Ok(())
+    }
+
+    /// Forget a payload kept by [`Tx::put_outgoing`].
+    fn remove_outgoing(&self, dest: &str, first: &str) -> TxResult<()> {
+        self.outbox.remove(keys::queue_id_key(dest, first))?;
+        Ok(())
+    }
+}
+
+impl SledTx<'_> {
     /// Write `record` over `old` (what is stored now, if anything): only index entries
     /// that changed are touched.
     fn write(&self, old: Option<&Record>, record: &Record) -> TxResult<()> {
@@ -385,32 +526,6 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Read, change and write a record.
-    pub fn update(&self, id: &str, f: impl FnOnce(&mut Record)) -> TxResult<Record> {
-        let old = self
-            .get(id)?
-            .ok_or_else(|| abort(StoreError::NotFound(id.to_owned())))?;
-        let mut r = old.clone();
-        f(&mut r);
-        self.write(Some(&old), &r)?;
-        Ok(r)
-    }
-
-    /// Store the raw bytes of an inbound payload, encrypted under the record's
-    /// data key (made now, in this transaction, if the record has none).
-    pub fn put_raw(&self, id: &str, bytes: &[u8]) -> TxResult<()> {
-        let value = self.seal(RAW, id, bytes)?;
-        self.raw.insert(id.as_bytes(), value)?;
-        Ok(())
-    }
-
-    /// Store a message's normalized JSON, encrypted like [`Tx::put_raw`].
-    pub fn put_normalized(&self, id: &str, json: &str) -> TxResult<()> {
-        let value = self.seal(NORMALIZED, id, json.as_bytes())?;
-        self.normalized.insert(id.as_bytes(), value)?;
-        Ok(())
-    }
-
     /// Encrypt a payload of record `id` for `tree` under the record's data key.
     fn seal(&self, tree: &'static str, id: &str, plain: &[u8]) -> TxResult<Vec<u8>> {
         self.seal_as(tree, id, id, plain)
@@ -439,73 +554,6 @@ impl Tx<'_> {
         data_key
             .encrypt(tree, name, plain)
             .map_err(|e| abort(encrypt_error(tree, id, e)))
-    }
-
-    /// Mark an inbound payload as waiting to be decoded (or clear the mark).
-    pub fn set_pending(&self, id: &str, pending: bool) -> TxResult<()> {
-        if pending {
-            self.pending.insert(id.as_bytes(), &[][..])?;
-        } else {
-            self.pending.remove(id.as_bytes())?;
-        }
-        Ok(())
-    }
-
-    /// Remember that a file was taken in (so a crash before it is moved aside does not take it twice).
-    pub fn mark_seen(&self, key: &[u8], inbound_id: &str) -> TxResult<()> {
-        self.seen.insert(key, inbound_id.as_bytes())?;
-        Ok(())
-    }
-
-    /// Put a message in a destination's queue (or replace its entry).
-    pub fn enqueue(&self, dest: &str, msg_id: &str, entry: QueueEntry) -> TxResult<()> {
-        let id_key = keys::queue_id_key(dest, msg_id);
-        match self.queue_ids.get(&id_key)? {
-            Some(old) => {
-                self.queue_due
-                    .remove(keys::queue_due_key(dest, due_of(&old), msg_id))?;
-            }
-            None => self.depth.borrow_mut().push((dest.to_owned(), 1)),
-        }
-        let v = serde_json::to_vec(&entry).expect("queue entry serializes");
-        self.queue_due
-            .insert(keys::queue_due_key(dest, entry.due_ms, msg_id), v)?;
-        self.queue_ids
-            .insert(id_key, entry.due_ms.to_be_bytes().to_vec())?;
-        Ok(())
-    }
-
-    /// Take a message out of a destination's queue.
-    pub fn dequeue(&self, dest: &str, msg_id: &str) -> TxResult<()> {
-        if let Some(old) = self.queue_ids.remove(keys::queue_id_key(dest, msg_id))? {
-            self.queue_due
-                .remove(keys::queue_due_key(dest, due_of(&old), msg_id))?;
-            self.depth.borrow_mut().push((dest.to_owned(), -1));
-        }
-        Ok(())
-    }
-
-    /// Keep the payload a destination was (or is about to be) sent, under its first
-    /// message's id, encrypted with that message's data key.
-    pub fn put_outgoing(&self, dest: &str, out: &Outgoing) -> TxResult<()> {
-        let Some(first) = out.members.first() else {
-            return Ok(());
-        };
-        let name = keys::queue_id_key(dest, first);
-        let value = self.seal_as(
-            OUTBOX,
-            first,
-            &String::from_utf8_lossy(&name),
-            &out.to_bytes(),
-        )?;
-        self.outbox.insert(name, value)?;
-        Ok(())
-    }
-
-    /// Forget a payload kept by [`Tx::put_outgoing`].
-    pub fn remove_outgoing(&self, dest: &str, first: &str) -> TxResult<()> {
-        self.outbox.remove(keys::queue_id_key(dest, first))?;
-        Ok(())
     }
 }
 
@@ -697,10 +745,15 @@ impl Store {
     /// Run `f` as one atomic transaction over the store. `f` may run more than once
     /// (sled retries on conflict), so it must not have side effects outside `tx`.
     pub fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
+        self.transact_sled(|tx| f(tx))
+    }
+
+    /// [`Store::transact`] with the sled trees in reach (for the store's own changes).
+    fn transact_sled<T>(&self, f: impl Fn(&SledTx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         crate::cpu::charge(crate::cpu::Stage::Store, || self.transact_now(f))
     }
 
-    fn transact_now<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
+    fn transact_now<T>(&self, f: impl Fn(&SledTx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let t = &self.inner.trees;
         let key = self.inner.key.as_ref();
         let trees = [
@@ -717,7 +770,7 @@ impl Store {
             &t.ledger,
         ];
         let (out, depth) = trees.as_slice().transaction(|t| {
-            let tx = Tx {
+            let tx = SledTx {
                 records: &t[0],
                 raw: &t[1],
                 normalized: &t[2],
@@ -762,9 +815,7 @@ impl Store {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || inner.flush_now())
             .await
-            .map_err(|e| {
-                StoreError::Sled(sled::Error::ReportableBug(format!("flush task: {e}")))
-            })??;
+            .map_err(|e| StoreError::backend(format!("flush task: {e}")))??;
         self.inner.synced.fetch_max(covered, Ordering::SeqCst);
         Ok(())
     }
@@ -1237,7 +1288,7 @@ impl Store {
                 Prune::Keep => {}
                 Prune::Payloads => {
                     if t.datakeys.contains_key(&k)? {
-                        self.transact(|tx| {
+                        self.transact_sled(|tx| {
                             tx.datakeys.remove(k.as_ref())?;
                             tx.raw.remove(k.as_ref())?;
                             tx.normalized.remove(k.as_ref())?;
@@ -1247,7 +1298,7 @@ impl Store {
                     }
                 }
                 Prune::Record => {
-                    self.transact(|tx| {
+                    self.transact_sled(|tx| {
                         for ik in keys::index_keys(&record) {
                             tx.idx.remove(ik)?;
                         }
@@ -1275,33 +1326,43 @@ impl Store {
     }
 }
 
-impl crate::runtime::ControlNumbers for Store {
-    /// One counter per connector and sequence in the `counters` tree, incremented
-    /// atomically and made durable (per the store's [`SyncMode`]) before the
-    /// number is handed out, so a number is never handed out twice.
-    fn next(&self, connector: &str, sequence: &str) -> Result<u64, String> {
-        let key = format!("{connector}\0{sequence}");
+impl Store {
+    /// The next number of `sequence` for `scope` (a connector), starting at 1: one
+    /// counter per scope and sequence in the `counters` tree, incremented atomically
+    /// and made durable (per the store's [`SyncMode`]) before it is returned, so a
+    /// number is never handed out twice.
+    pub fn next_number(&self, scope: &str, sequence: &str) -> Result<u64, StoreError> {
+        let key = format!("{scope}\0{sequence}");
         let bump = |old: Option<&[u8]>| {
             let n = old
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
                 .map_or(0, u64::from_be_bytes);
             Some(n.saturating_add(1).to_be_bytes().to_vec())
         };
-        let fail = |e: &dyn std::fmt::Display| {
-            tracing::error!(connector, error = %e, "control number store failed");
-            "the hub could not store the control number".to_owned()
-        };
         let value = self
             .inner
             .trees
             .counters
-            .update_and_fetch(key.as_bytes(), bump)
-            .map_err(|e| fail(&e))?;
-        self.inner.flush_now().map_err(|e| fail(&e))?;
+            .update_and_fetch(key.as_bytes(), bump)?;
+        self.inner.flush_now()?;
         value
             .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
             .map(u64::from_be_bytes)
-            .ok_or_else(|| "the control number counter is corrupt".to_owned())
+            .ok_or_else(|| StoreError::Corrupt {
+                what: "counters",
+                id: key.replace('\0', "/"),
+                reason: "not an 8-byte counter".into(),
+            })
+    }
+}
+
+/// Control numbers for connectors, from any store's [`Counters`].
+impl<S: Counters> crate::runtime::ControlNumbers for S {
+    fn next(&self, connector: &str, sequence: &str) -> Result<u64, String> {
+        self.next_number(connector, sequence).map_err(|e| {
+            tracing::error!(connector, error = %e, "control number store failed");
+            "the hub could not store the control number".to_owned()
+        })
     }
 }
 

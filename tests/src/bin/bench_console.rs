@@ -244,10 +244,10 @@ fn main() -> anyhow::Result<()> {
     );
     println!(
         "store size on disk: {:.1} MB",
-        hub.store.size_on_disk() as f64 / 1e6
+        hub.sled.size_on_disk() as f64 / 1e6
     );
     let reopen = Instant::now();
-    let ledger = clearway::ledger::Ledger::open(&hub.store)?;
+    let ledger = clearway::ledger::Ledger::open(&hub.sled)?;
     println!(
         "ledger index load at start ({} claims): {:.0} ms",
         ledger.index().claims.len(),
@@ -255,7 +255,7 @@ fn main() -> anyhow::Result<()> {
     );
     drop(ledger);
 
-    let auth = Arc::new(Auth::new(&hub.store, &hub.config.hub)?);
+    let auth = Arc::new(Auth::new(&hub.sled, &hub.config.hub)?);
     let token = auth
         .credentials
         .create_token("bench", Role::Coordinator, &[], None)?;

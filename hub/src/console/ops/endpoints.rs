@@ -19,7 +19,7 @@ use crate::console::text::{self, Params, percent};
 use crate::console::{Ctx, count_status, csv, internal, page};
 use crate::pipeline::Hub;
 use crate::store::record::now_ms;
-use crate::store::{DeliveryState, Filter, Record, Status, Store, StoreError};
+use crate::store::{DeliveryState, Filter, HubStore, Record, Status, StoreError};
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
@@ -92,7 +92,7 @@ fn tally_outbound(out: &mut BTreeMap<String, Figures>, r: &Record, recent: bool)
 }
 
 /// Every endpoint's figures, newest records first within the page's budget.
-fn figures(hub: &Hub, store: &Store) -> Result<Vec<Figures>, StoreError> {
+fn figures(hub: &Hub, store: &dyn HubStore) -> Result<Vec<Figures>, StoreError> {
     let budget = Budget::new(PAGE_BUDGET);
     let since = now_ms().saturating_sub(DAY_MS);
     let mut inbound: BTreeMap<String, Figures> = BTreeMap::new();
@@ -205,7 +205,7 @@ pub async fn show(
         Some(_) => return bad_request(&ctx, "`format` must be csv"),
     };
     let (h, store) = (hub.clone(), hub.store.clone());
-    let rows = match blocking(move || figures(&h, &store)).await {
+    let rows = match blocking(move || figures(&h, &*store)).await {
         Ok(r) => r,
         Err(e) => return internal(&ctx, e),
     };

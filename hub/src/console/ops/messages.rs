@@ -78,7 +78,7 @@ async fn run(hub: &Arc<Hub>, l: &Listing) -> Result<Page, String> {
         }
         let mut items = Vec::new();
         let budget = Budget::new(super::PAGE_BUDGET);
-        let (cut, _) = super::scan(&store, &filter, &budget, CSV_MAX, |r| {
+        let (cut, _) = super::scan(&*store, &filter, &budget, CSV_MAX, |r| {
             items.push(r);
             true
         })?;

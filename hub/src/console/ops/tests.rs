@@ -201,7 +201,7 @@ async fn world() -> World {
         .await
         .unwrap()
         .unwrap();
-    let auth = Arc::new(Auth::new(&hub.store, &hub.config.hub).unwrap());
+    let auth = Arc::new(Auth::new(&hub.sled, &hub.config.hub).unwrap());
     let mut tokens = BTreeMap::new();
     for role in [Role::Admin, Role::Operator, Role::Coordinator, Role::Viewer] {
         let t = auth

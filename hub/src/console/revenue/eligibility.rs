@@ -163,16 +163,21 @@ pub async fn list(
     let window = q.window();
     let h = hub.clone();
     let found = blocking(move || {
-        scan::scan(&h.store, &[Kind::EligibilityResponse], &window, |rec, m| {
-            let Body::EligibilityResponse(r) = &m.body else {
-                return Ok(None);
-            };
-            let row = elig_row(&rec.id, received_ms(rec), &m, r);
-            Ok(status
-                .as_deref()
-                .is_none_or(|s| s == row.standing.as_str())
-                .then_some(row))
-        })
+        scan::scan(
+            &*h.store,
+            &[Kind::EligibilityResponse],
+            &window,
+            |rec, m| {
+                let Body::EligibilityResponse(r) = &m.body else {
+                    return Ok(None);
+                };
+                let row = elig_row(&rec.id, received_ms(rec), &m, r);
+                Ok(status
+                    .as_deref()
+                    .is_none_or(|s| s == row.standing.as_str())
+                    .then_some(row))
+            },
+        )
     })
     .await;
     let found = match found {
@@ -308,7 +313,7 @@ pub async fn show(
     let with_raw = ctx.caller.access == Access::Allowed;
     let h = hub.clone();
     let i = id.clone();
-    let l = match blocking(move || Ok(load(&h.store, &i, &[Kind::EligibilityResponse], with_raw)?))
+    let l = match blocking(move || Ok(load(&*h.store, &i, &[Kind::EligibilityResponse], with_raw)?))
         .await
     {
         Ok(Some(l)) => l,

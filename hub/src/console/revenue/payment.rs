@@ -68,7 +68,7 @@ pub async fn show(
     let h = hub.clone();
     let i = id.clone();
     let loaded = blocking(move || {
-        let Some(l) = load(&h.store, &i, &[Kind::Remittance], with_raw)? else {
+        let Some(l) = load(&*h.store, &i, &[Kind::Remittance], with_raw)? else {
             return Ok(None);
         };
         let links = match &l.message.body {

@@ -93,7 +93,7 @@ pub async fn list(
     let csv_mode = q.csv;
     let h = hub.clone();
     let found = blocking(move || {
-        let found = scan::scan(&h.store, &[Kind::Remittance], &window, |rec, m| {
+        let found = scan::scan(&*h.store, &[Kind::Remittance], &window, |rec, m| {
             let Body::Remittance(r) = &m.body else {
                 return Ok(None);
             };

@@ -86,7 +86,7 @@ pub async fn show(
     let i = id.clone();
     let loaded = blocking(move || {
         let Some(l) = load(
-            &h.store,
+            &*h.store,
             &i,
             &[Kind::PriorAuthRequest, Kind::PriorAuthResponse],
             with_raw,
@@ -94,13 +94,13 @@ pub async fn show(
         else {
             return Ok(None);
         };
-        let Some(row) = auth_row(&h.store, &l.record, &l.message, &today)? else {
+        let Some(row) = auth_row(&*h.store, &l.record, &l.message, &today)? else {
             return Ok(None);
         };
         let mut pairs = Vec::new();
         for pid in &row.pair {
             if let Some(rec) = h.store.get(pid)?
-                && let Some(m) = message_of(&h.store, &rec)?
+                && let Some(m) = message_of(&*h.store, &rec)?
             {
                 pairs.push((rec, m));
             }

@@ -26,7 +26,7 @@ use super::{
 };
 use crate::api::Caller;
 use crate::pipeline::Hub;
-use crate::store::{Record, RecordType, Store, StoreError};
+use crate::store::{HubStore, Record, RecordType, StoreError};
 
 /// The parameters `/prior-auths` takes.
 const PARAMS: &[&str] = &["status", "expiring", "cursor", "limit", "format"];
@@ -42,7 +42,7 @@ pub(super) fn quantity(q: Option<Quantity>, unit: Option<UnitType>) -> String {
 
 /// The messages of kind `want` that share a trace or authorization number with
 /// `rec`, oldest first.
-fn paired(store: &Store, rec: &Record, want: Kind) -> Result<Vec<Record>, StoreError> {
+fn paired(store: &dyn HubStore, rec: &Record, want: Kind) -> Result<Vec<Record>, StoreError> {
     let mut out: Vec<Record> = Vec::new();
     for (name, value) in &rec.correlation {
         if !matches!(name.as_str(), "trace_number" | "authorization_number") {
@@ -94,7 +94,7 @@ impl AuthRow {
 }
 
 fn request_row(
-    store: &Store,
+    store: &dyn HubStore,
     rec: &Record,
     m: &Message,
     r: &PriorAuthRequest,
@@ -168,7 +168,7 @@ fn request_row(
 }
 
 fn response_row(
-    store: &Store,
+    store: &dyn HubStore,
     rec: &Record,
     m: &Message,
     r: &PriorAuthResponse,
@@ -248,7 +248,7 @@ fn response_row(
 }
 
 pub(super) fn auth_row(
-    store: &Store,
+    store: &dyn HubStore,
     rec: &Record,
     m: &Message,
     today: &str,
@@ -284,11 +284,11 @@ pub async fn list(
     let h = hub.clone();
     let found = blocking(move || {
         scan::scan(
-            &h.store,
+            &*h.store,
             &[Kind::PriorAuthRequest, Kind::PriorAuthResponse],
             &window,
             |rec, m| {
-                let Some(row) = auth_row(&h.store, rec, &m, &today)? else {
+                let Some(row) = auth_row(&*h.store, rec, &m, &today)? else {
                     return Ok(None);
                 };
                 if status

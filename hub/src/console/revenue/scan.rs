@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use clearway_schemas::{Kind, Message};
 
 use super::message_of;
-use crate::store::{Filter, Record, RecordType, Store};
+use crate::store::{Filter, HubStore, Record, RecordType};
 
 /// Records read from the index at a time.
 const BATCH: usize = 100;
@@ -50,7 +50,7 @@ struct Stream {
 }
 
 impl Stream {
-    fn refill(&mut self, store: &Store) -> anyhow::Result<()> {
+    fn refill(&mut self, store: &dyn HubStore) -> anyhow::Result<()> {
         let page = store.list(&self.filter, self.cursor.as_deref(), BATCH)?;
         self.buf.extend(page.items);
         self.done = page.next_cursor.is_none();
@@ -62,7 +62,7 @@ impl Stream {
 /// The page of `kinds` messages in `w` that `keep` turns into rows (`None`:
 /// not wanted). Messages without a readable body are skipped.
 pub fn scan<T>(
-    store: &Store,
+    store: &dyn HubStore,
     kinds: &[Kind],
     w: &Window,
     mut keep: impl FnMut(&Record, Message) -> anyhow::Result<Option<T>>,

@@ -123,7 +123,7 @@ impl TestHub {
         let config = crate::config::parse(&dir.path().join("clearway.toml"), &text)
             .unwrap_or_else(|e| panic!("test config: {e}"));
         let hub = Hub::build(config).unwrap();
-        let auth = Arc::new(Auth::new(&hub.store, &hub.config.hub).unwrap());
+        let auth = Arc::new(Auth::new(&hub.sled, &hub.config.hub).unwrap());
         let router = crate::api::router(hub.clone(), auth.clone(), false);
         TestHub {
             hub,
