@@ -37,7 +37,7 @@ use crate::config::{RetryPolicy, Transport};
 use crate::runtime::{OutboundMeta, Payload};
 use crate::store::record::{now_ms, parse_time_ms, rfc3339_ms};
 use crate::store::{
-    DeliveryState, ErrorInfo, Outgoing, QueueEntry, RecordType, Status, StoreError,
+    DeliveryState, ErrorInfo, Outgoing, QueueEntry, RecordType, Status, StoreError, Tx, TxResult,
 };
 use crate::transport::{self, DeliveryError};
 
@@ -785,16 +785,37 @@ async fn record_all(
         return Err(StoreError::backend("injected store failure"));
     }
     let now = now_ms();
-    // Held payloads come after the failed one of their batch, and wait with it.
-    let mut behind = None;
-    for f in finished {
-        match f.outcome {
-            Outcome::Held => put_back(hub, dest, f, behind)?,
-            _ => {
-                if let Some(due) = record(hub, dest, retry, f, now)? {
-                    behind = Some(due);
+    // Drawn once, outside the transaction (whose closure may run again).
+    let jitters: Vec<u64> = finished.iter().map(|_| jitter()).collect();
+    let plans: Vec<Option<Plan>> = finished
+        .iter()
+        .zip(&jitters)
+        .map(|(f, j)| Plan::of(f, retry, now, *j))
+        .collect();
+    // Every outcome of the batch in one transaction.
+    let created = hub.store.transact(|tx| {
+        // Held payloads come after the failed one of their batch, and wait with it.
+        let mut behind = None;
+        let mut created = Vec::with_capacity(finished.len());
+        for (f, plan) in finished.iter().zip(&plans) {
+            match plan {
+                None => {
+                    put_back(tx, dest, f, behind)?;
+                    created.push(Vec::new());
+                }
+                Some(plan) => {
+                    created.push(record(tx, dest, f, plan, now)?);
+                    if plan.requeue.is_some() {
+                        behind = plan.requeue;
+                    }
                 }
             }
+        }
+        Ok(created)
+    })?;
+    for ((f, plan), created) in finished.iter().zip(&plans).zip(created) {
+        if let Some(plan) = plan {
+            report(hub, dest, f, plan, &created, now);
         }
     }
     hub.store.sync().await
@@ -803,20 +824,18 @@ async fn record_all(
 /// Put the queue entries of a payload that was not sent back as they were before
 /// this attempt (so it counts as none), due at `due` if given, and forget the
 /// payload stored for it.
-fn put_back(hub: &Hub, dest: &str, f: &Finished, due: Option<u64>) -> Result<(), StoreError> {
-    hub.store.transact(|tx| {
-        for m in &f.members {
-            let mut e = m.entry.clone();
-            if let Some(due) = due {
-                e.due_ms = e.due_ms.max(due);
-            }
-            tx.enqueue(dest, &m.id, e)?;
+fn put_back(tx: &Tx<'_>, dest: &str, f: &Finished, due: Option<u64>) -> TxResult<()> {
+    for m in &f.members {
+        let mut e = m.entry.clone();
+        if let Some(due) = due {
+            e.due_ms = e.due_ms.max(due);
         }
-        if let Some(first) = &f.outbox {
-            tx.remove_outgoing(dest, first)?;
-        }
-        Ok(())
-    })
+        tx.enqueue(dest, &m.id, e)?;
+    }
+    if let Some(first) = &f.outbox {
+        tx.remove_outgoing(dest, first)?;
+    }
+    Ok(())
 }
 
 /// A random number for backoff jitter.
@@ -827,104 +846,127 @@ fn jitter() -> u64 {
     u64::from_le_bytes(b)
 }
 
+/// What one payload's outcome does to the messages it carries.
+struct Plan {
+    event: DeliveryState,
+    status: Status,
+    error: Option<ErrorInfo>,
+    note: Option<String>,
+    /// When it is due again, if it is retried.
+    requeue: Option<u64>,
+    /// Attempts made so far (the payload's).
+    attempts: u32,
+}
+
+impl Plan {
+    /// `None` for a payload that was not sent ([`put_back`]).
+    fn of(f: &Finished, retry: &RetryPolicy, now: u64, jitter: u64) -> Option<Plan> {
+        let attempts = attempts(&f.members);
+        // A payload's messages share one backoff (and one jitter), so a kept payload's
+        // messages are due again together.
+        let wait = retry.backoff_with_jitter(attempts, jitter);
+        let (event, error, note, requeue) = match &f.outcome {
+            Outcome::Delivered(note) => (DeliveryState::Delivered, None, Some(note.clone()), None),
+            Outcome::Failed(err, _) if f.outcome.retried(&f.members, retry) => {
+                let due = now + wait.as_millis() as u64;
+                (DeliveryState::Retrying, Some(err.clone()), None, Some(due))
+            }
+            Outcome::Failed(err, _) => (DeliveryState::Dead, Some(err.clone()), None, None),
+            Outcome::Held => return None,
+        };
+        let status = match event {
+            DeliveryState::Delivered => Status::Delivered,
+            DeliveryState::Retrying => Status::Retrying,
+            DeliveryState::Dead => Status::Dead,
+            DeliveryState::Queued => Status::Queued,
+        };
+        Some(Plan {
+            event,
+            status,
+            error,
+            note,
+            requeue,
+            attempts,
+        })
+    }
+}
+
 /// Record one payload's outcome for each message it carries and update their queue
-/// entries (and the kept payload) in one transaction. When it is retried, the time
-/// it is due again.
-fn record(
-    hub: &Hub,
-    dest: &str,
-    retry: &RetryPolicy,
-    f: &Finished,
-    now: u64,
-) -> Result<Option<u64>, StoreError> {
+/// entries (and the kept payload). Returns the creation times of the messages
+/// recorded.
+fn record(tx: &Tx<'_>, dest: &str, f: &Finished, plan: &Plan, now: u64) -> TxResult<Vec<String>> {
     let actor = format!("delivery:{dest}");
-    let attempts = attempts(&f.members);
-    // A payload's messages share one backoff (and one jitter), so a kept payload's
-    // messages are due again together.
-    let wait = retry.backoff_with_jitter(attempts, jitter());
-    let (event, error, note, requeue) = match &f.outcome {
-        Outcome::Delivered(note) => (DeliveryState::Delivered, None, Some(note.clone()), None),
-        Outcome::Failed(err, _) if f.outcome.retried(&f.members, retry) => {
-            let due = now + wait.as_millis() as u64;
-            (DeliveryState::Retrying, Some(err.clone()), None, Some(due))
+    let (event, status, requeue) = (plan.event, plan.status, plan.requeue);
+    let (error, note) = (&plan.error, &plan.note);
+    let mut created = Vec::new();
+    for m in &f.members {
+        let attempts = m.attempt();
+        let Some(mut r) = tx.get(&m.id)? else {
+            tx.dequeue(dest, &m.id)?;
+            continue;
+        };
+        let d = r
+            .deliveries
+            .entry(dest.to_owned())
+            .or_insert(crate::store::Delivery::queued());
+        d.state = event;
+        d.attempts = attempts;
+        d.next_attempt_at = requeue.map(rfc3339_ms);
+        d.last_error = error.clone();
+        if event == DeliveryState::Delivered {
+            d.delivered_at = Some(rfc3339_ms(now));
         }
-        Outcome::Failed(err, _) => (DeliveryState::Dead, Some(err.clone()), None, None),
-        // Not sent: see `put_back`.
-        Outcome::Held => return Ok(None),
-    };
-    let status = match event {
-        DeliveryState::Delivered => Status::Delivered,
-        DeliveryState::Retrying => Status::Retrying,
-        DeliveryState::Dead => Status::Dead,
-        DeliveryState::Queued => Status::Queued,
-    };
-    let created = hub.store.transact(|tx| {
-        let mut created = Vec::new();
-        for m in &f.members {
-            let attempts = m.attempt();
-            let Some(r) = tx.get(&m.id)? else {
-                tx.dequeue(dest, &m.id)?;
-                continue;
-            };
-            let mut r = r;
-            let d = r
-                .deliveries
-                .entry(dest.to_owned())
-                .or_insert(crate::store::Delivery::queued());
-            d.state = event;
-            d.attempts = attempts;
-            d.next_attempt_at = requeue.map(rfc3339_ms);
-            d.last_error = error.clone();
-            if event == DeliveryState::Delivered {
-                d.delivered_at = Some(rfc3339_ms(now));
-            }
-            let mut c = change(status, &actor, error.clone());
-            c.destination = Some(dest.to_owned());
-            let mut text = note.clone().or_else(|| {
-                requeue.map(|t| format!("attempt {attempts} failed; next at {}", rfc3339_ms(t)))
+        let mut c = change(status, &actor, error.clone());
+        c.destination = Some(dest.to_owned());
+        let mut text = note.clone().or_else(|| {
+            requeue.map(|t| format!("attempt {attempts} failed; next at {}", rfc3339_ms(t)))
+        });
+        if m.interrupted > 0 {
+            let redelivery = format!(
+                "redelivery: {} earlier attempt(s) may have reached {dest} before the hub stopped",
+                m.interrupted
+            );
+            text = Some(match text {
+                Some(t) => format!("{redelivery}; {t}"),
+                None => redelivery,
             });
-            if m.interrupted > 0 {
-                let redelivery = format!(
-                    "redelivery: {} earlier attempt(s) may have reached {dest} before the hub stopped",
-                    m.interrupted
-                );
-                text = Some(match text {
-                    Some(t) => format!("{redelivery}; {t}"),
-                    None => redelivery,
-                });
-            }
-            c.note = text;
-            r.history.push(c);
-            r.updated_at = rfc3339_ms(now);
-            r.status = r.aggregate_delivery_status().unwrap_or(status);
-            tx.put(&r)?;
-            match requeue {
-                Some(due_ms) => tx.enqueue(
-                    dest,
-                    &m.id,
-                    QueueEntry {
-                        due_ms,
-                        attempts,
-                        enqueued_ms: m.entry.enqueued_ms,
-                        started: attempts,
-                        outbox: f.outbox.clone(),
-                    },
-                )?,
-                None => tx.dequeue(dest, &m.id)?,
-            }
-            created.push(r.created_at.clone());
         }
-        if requeue.is_none()
-            && let Some(first) = &f.outbox
-        {
-            tx.remove_outgoing(dest, first)?;
+        c.note = text;
+        r.history.push(c);
+        r.updated_at = rfc3339_ms(now);
+        r.status = r.aggregate_delivery_status().unwrap_or(status);
+        tx.put(&r)?;
+        match requeue {
+            Some(due_ms) => tx.enqueue(
+                dest,
+                &m.id,
+                QueueEntry {
+                    due_ms,
+                    attempts,
+                    enqueued_ms: m.entry.enqueued_ms,
+                    started: attempts,
+                    outbox: f.outbox.clone(),
+                },
+            )?,
+            None => tx.dequeue(dest, &m.id)?,
         }
-        Ok(created)
-    })?;
+        created.push(r.created_at.clone());
+    }
+    if requeue.is_none()
+        && let Some(first) = &f.outbox
+    {
+        tx.remove_outgoing(dest, first)?;
+    }
+    Ok(created)
+}
+
+/// Count and log what [`record`] recorded.
+fn report(hub: &Hub, dest: &str, f: &Finished, plan: &Plan, created: &[String], now: u64) {
+    let (event, status, attempts) = (plan.event, plan.status, plan.attempts);
     for c in created {
         hub.metrics.count(dest, status);
         if event == DeliveryState::Delivered
-            && let Some(created) = parse_time_ms(&c)
+            && let Some(created) = parse_time_ms(c)
         {
             hub.metrics
                 .observe_delivery(dest, Duration::from_millis(now.saturating_sub(created)));
@@ -936,5 +978,4 @@ fn record(
     } else {
         tracing::warn!(message_id = %first, endpoint = %dest, messages = f.members.len(), attempts, state = ?event, "delivery failed");
     }
-    Ok(requeue)
 }
