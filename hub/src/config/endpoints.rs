@@ -6,15 +6,10 @@ use std::path::Path;
 
 use toml::de::DeValue;
 
-use super::document::resolve_path;
 use super::fields::{Fields, NAME_RULE, is_valid_name};
-use super::glob::check_pattern;
-use super::http_out::{check_replies_from, parse_fhir_out, parse_http_out};
-use super::model::{DeliveryLimits, DirIn, DirOut, EndpointConfig, RetryPolicy, Transport};
+use super::model::{DeliveryLimits, EndpointConfig, RetryPolicy, Transport};
 use super::problem::Report;
-use super::test_clearinghouse::{
-    TEST_CLEARINGHOUSE_KEYS, check_replies_to, parse_test_clearinghouse,
-};
+use crate::transport::{dir_in, dir_out, fhir_out, http_out, test_clearinghouse};
 
 /// Transports that exist.
 pub(crate) const TRANSPORTS: &[&str] = &[
@@ -30,55 +25,6 @@ pub(crate) const TRANSPORTS: &[&str] = &[
 const RESERVED_TRANSPORTS: &[&str] = &["mllp", "sftp"];
 
 const HTTP_KEYS: &[&str] = &["transport", "connector", "acknowledgments", "max_body_mib"];
-const DIR_KEYS: &[&str] = &[
-    "transport",
-    "connector",
-    "acknowledgments",
-    "path",
-    "poll_ms",
-    "processed_dir",
-    "failed_dir",
-    "pattern",
-    "max_file_mib",
-];
-const DIR_OUT_KEYS: &[&str] = &[
-    "transport",
-    "connector",
-    "path",
-    "retry",
-    "batch_size",
-    "delivery",
-];
-pub(crate) const HTTP_OUT_KEYS: &[&str] = &[
-    "transport",
-    "connector",
-    "url",
-    "method",
-    "timeout_ms",
-    "headers",
-    "bearer_token",
-    "retry",
-    "batch_size",
-    "delivery",
-    "allow_plaintext",
-    "max_response_kib",
-    "replies_from",
-];
-pub(crate) const FHIR_OUT_KEYS: &[&str] = &[
-    "transport",
-    "connector",
-    "base_url",
-    "collections",
-    "timeout_ms",
-    "headers",
-    "bearer_token",
-    "retry",
-    "batch_size",
-    "delivery",
-    "allow_plaintext",
-    "max_response_kib",
-    "replies_from",
-];
 const RETRY_KEYS: &[&str] = &["max_attempts", "initial_backoff_ms", "max_backoff_ms"];
 const DELIVERY_KEYS: &[&str] = &[
     "concurrency",
@@ -190,12 +136,18 @@ pub(crate) fn parse(
         let settings = match known {
             Some("http") => Some(Transport::Http),
             Some("fhir") => Some(Transport::Fhir),
-            Some("dir") => parse_dir_in(report, &fields, base_dir).map(Transport::Dir),
-            Some("dir-out") => parse_dir_out(report, &fields, base_dir).map(Transport::DirOut),
-            Some("http-out") => parse_http_out(report, &fields, base_dir).map(Transport::HttpOut),
-            Some("fhir-out") => parse_fhir_out(report, &fields, base_dir).map(Transport::FhirOut),
+            Some("dir") => dir_in::config::parse(report, &fields, base_dir).map(Transport::Dir),
+            Some("dir-out") => {
+                dir_out::config::parse(report, &fields, base_dir).map(Transport::DirOut)
+            }
+            Some("http-out") => {
+                http_out::config::parse(report, &fields, base_dir).map(Transport::HttpOut)
+            }
+            Some("fhir-out") => {
+                fhir_out::config::parse(report, &fields, base_dir).map(Transport::FhirOut)
+            }
             Some("test-clearinghouse") => {
-                parse_test_clearinghouse(report, &fields).map(Transport::TestClearinghouse)
+                test_clearinghouse::config::parse(report, &fields).map(Transport::TestClearinghouse)
             }
             _ => None,
         };
@@ -232,19 +184,19 @@ pub(crate) fn parse(
             Some(_) => {}
         }
     }
-    check_replies_from(report, &endpoints.built, &endpoints.transports);
-    check_replies_to(report, &endpoints.built, &endpoints.transports);
+    http_out::config::check_replies_from(report, &endpoints.built, &endpoints.transports);
+    test_clearinghouse::config::check_replies_to(report, &endpoints.built, &endpoints.transports);
     endpoints
 }
 
 /// Keys allowed for a transport in [`TRANSPORTS`].
 fn keys_of(transport: &str) -> &'static [&'static str] {
     match transport {
-        "dir" => DIR_KEYS,
-        "dir-out" => DIR_OUT_KEYS,
-        "http-out" => HTTP_OUT_KEYS,
-        "fhir-out" => FHIR_OUT_KEYS,
-        "test-clearinghouse" => TEST_CLEARINGHOUSE_KEYS,
+        "dir" => dir_in::config::KEYS,
+        "dir-out" => dir_out::config::KEYS,
+        "http-out" => http_out::config::KEYS,
+        "fhir-out" => fhir_out::config::KEYS,
+        "test-clearinghouse" => test_clearinghouse::config::KEYS,
         _ => HTTP_KEYS,
     }
 }
@@ -254,11 +206,11 @@ fn all_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = Vec::new();
     for key in [
         HTTP_KEYS,
-        DIR_KEYS,
-        DIR_OUT_KEYS,
-        HTTP_OUT_KEYS,
-        FHIR_OUT_KEYS,
-        TEST_CLEARINGHOUSE_KEYS,
+        dir_in::config::KEYS,
+        dir_out::config::KEYS,
+        http_out::config::KEYS,
+        fhir_out::config::KEYS,
+        test_clearinghouse::config::KEYS,
     ]
     .concat()
     {
@@ -267,74 +219,6 @@ fn all_keys() -> Vec<&'static str> {
         }
     }
     keys
-}
-
-/// Settings of a `dir` endpoint.
-fn parse_dir_in(
-    report: &mut Report<'_>,
-    fields: &Fields<'_, '_>,
-    base_dir: &Path,
-) -> Option<DirIn> {
-    let path_value = fields.required_str(report, "path");
-    let path = path_value
-        .as_ref()
-        .and_then(|value| resolve_path(report, fields, "path", value, base_dir));
-    let poll_ms = fields.uint(report, "poll_ms", 10, 3_600_000, 1000);
-
-    let mut folder = |key: &str, default: &str| {
-        let value = fields.str(report, key);
-        let at = value.as_ref().map(|value| report.pos(&value.span()));
-        let resolved = match &value {
-            Some(value) => resolve_path(report, fields, key, value, base_dir),
-            None => path.as_ref().map(|path| path.join(default)),
-        };
-        (resolved, at)
-    };
-    let (processed_dir, processed_dir_at) = folder("processed_dir", "processed");
-    let (failed_dir, failed_dir_at) = folder("failed_dir", "failed");
-
-    let pattern = match fields.str(report, "pattern") {
-        Some(pattern) => {
-            if let Err(rule) = check_pattern(pattern.get_ref()) {
-                fields.invalid(report, "pattern", &pattern.span(), rule);
-            }
-            pattern.get_ref().to_string()
-        }
-        None => "*".to_string(),
-    };
-    let max_file_mib = fields.uint(report, "max_file_mib", 1, 1024, 64) as u32;
-
-    Some(DirIn {
-        path_at: report.pos(&path_value?.span()),
-        path: path?,
-        poll_ms,
-        processed_dir: processed_dir?,
-        processed_dir_at,
-        failed_dir: failed_dir?,
-        failed_dir_at,
-        pattern,
-        max_file_mib,
-    })
-}
-
-/// Settings of a `dir-out` endpoint.
-fn parse_dir_out(
-    report: &mut Report<'_>,
-    fields: &Fields<'_, '_>,
-    base_dir: &Path,
-) -> Option<DirOut> {
-    let path_value = fields.required_str(report, "path");
-    let path = path_value
-        .as_ref()
-        .and_then(|value| resolve_path(report, fields, "path", value, base_dir));
-    let retry = parse_retry(report, fields);
-    let batch_size = parse_batch_size(report, fields);
-    Some(DirOut {
-        path_at: report.pos(&path_value?.span()),
-        path: path?,
-        retry,
-        batch_size,
-    })
 }
 
 /// The optional `retry` table of an outbound endpoint.

@@ -2,15 +2,6 @@
 //! (one character), `[abc]`, `[a-z]` and `[!abc]` (one character in, or not
 //! in, a set). No path separators, no escapes.
 
-use super::model::DirIn;
-
-impl DirIn {
-    /// Whether a file name (not a path) matches this endpoint's `pattern`.
-    pub fn matches(&self, file_name: &str) -> bool {
-        glob_matches(&self.pattern, file_name)
-    }
-}
-
 /// Why a pattern is not a valid glob.
 pub(crate) fn check_pattern(pattern: &str) -> Result<(), &'static str> {
     if pattern.is_empty() {

@@ -20,13 +20,11 @@ mod endpoints;
 mod fields;
 mod files;
 mod glob;
-mod http_out;
 mod kind;
 mod model;
 mod problem;
 mod retention;
 mod routes;
-mod test_clearinghouse;
 mod value;
 
 #[cfg(test)]
@@ -44,6 +42,13 @@ pub use model::{
 };
 pub use problem::{ConfigErrors, Pos, Problem};
 pub use value::{ConfigValue, SecretError};
+
+// What the transports' own parsers (`transport/*/config.rs`) read their keys with.
+pub(crate) use document::resolve_path;
+pub(crate) use endpoints::{is_inbound, parse_batch_size, parse_retry};
+pub(crate) use fields::Fields;
+pub(crate) use glob::{check_pattern, glob_matches};
+pub(crate) use problem::Report;
 
 /// Reads, parses and checks the configuration file at `path`.
 ///

@@ -8,6 +8,12 @@ use std::time::Duration;
 use super::Kind;
 use super::problem::Pos;
 use super::value::ConfigValue;
+// Each transport's settings live in its folder (`transport/*/config.rs`).
+pub use crate::transport::dir_in::config::DirIn;
+pub use crate::transport::dir_out::config::DirOut;
+pub use crate::transport::fhir_out::config::{FhirCollections, FhirOut};
+pub use crate::transport::http_out::config::{HttpMethod, HttpOut, HttpSettings};
+pub use crate::transport::test_clearinghouse::config::TestClearinghouse;
 
 /// A complete, checked `clearway.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -355,150 +361,6 @@ impl Transport {
             Transport::HttpOut(_) => "http-out",
             Transport::FhirOut(_) => "fhir-out",
             Transport::TestClearinghouse(_) => "test-clearinghouse",
-        }
-    }
-}
-
-/// Settings of an inbound `dir` endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirIn {
-    /// The folder watched for new files, resolved.
-    pub path: PathBuf,
-    /// Where `path` was written.
-    pub path_at: Pos,
-    /// Interval between scans, in milliseconds.
-    pub poll_ms: u64,
-    /// Where files go once their messages are stored, resolved.
-    pub processed_dir: PathBuf,
-    /// Where `processed_dir` was written, if it was.
-    pub processed_dir_at: Option<Pos>,
-    /// Where files go when they cannot be decoded, resolved.
-    pub failed_dir: PathBuf,
-    /// Where `failed_dir` was written, if it was.
-    pub failed_dir_at: Option<Pos>,
-    /// Glob over file names (`*`, `?`, `[a-z]`, `[!abc]`); see
-    /// [`DirIn::matches`].
-    pub pattern: String,
-    /// The largest file taken in, in MiB (1..=1024, default 64, as `max_body_mib`);
-    /// a larger one is not read and goes to `failed_dir` with a reason file.
-    pub max_file_mib: u32,
-}
-
-/// Settings of an outbound `dir-out` endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirOut {
-    /// The folder files are written to, resolved.
-    pub path: PathBuf,
-    /// Where `path` was written.
-    pub path_at: Pos,
-    /// How failed deliveries are retried.
-    pub retry: RetryPolicy,
-    /// Most messages handed to the connector's `encode` at once.
-    pub batch_size: usize,
-}
-
-/// Settings of an outbound `http-out` endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpOut {
-    /// Target URL, `http://` or `https://`, without credentials.
-    pub url: String,
-    /// Request method.
-    pub method: HttpMethod,
-    /// Timeout, headers, token, retries and batch size.
-    pub http: HttpSettings,
-}
-
-/// Settings of an outbound `fhir-out` endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FhirOut {
-    /// The EHR's FHIR base URL (`http://` or `https://`, no credentials, no trailing `/`).
-    pub base_url: String,
-    /// How a `collection` Bundle from the connector is sent.
-    pub collections: FhirCollections,
-    /// Timeout, headers, token, retries and batch size.
-    pub http: HttpSettings,
-}
-
-/// How `fhir-out` sends a `collection` Bundle (several resources from one encode).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FhirCollections {
-    /// One `transaction` Bundle POSTed to the base URL: all resources or none (the default).
-    #[default]
-    Transaction,
-    /// One `batch` Bundle POSTed to the base URL; every entry must succeed.
-    Batch,
-    /// Each resource on its own request, in order.
-    Entries,
-}
-
-/// Settings of an outbound `test-clearinghouse` endpoint: a clearinghouse and payer built
-/// into the hub that answers every payload it receives, deterministically from its
-/// content, by ingesting its answers into `replies_to`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TestClearinghouse {
-    /// The inbound endpoint the answers are ingested into; its connector makes them
-    /// (`acknowledge`, `encode`) and reads them back.
-    pub replies_to: String,
-    /// Where `replies_to` was written.
-    pub replies_to_at: Pos,
-    /// Seconds between the 277CA and the 835 (0: at once).
-    pub remittance_delay_seconds: u64,
-    /// Procedure codes whose service lines are denied (CARC 50), compared ignoring case.
-    pub deny_procedures: Vec<String>,
-    /// The allowed amount as a percentage of the charge (0 to 100).
-    pub allowed_percent: rust_decimal::Decimal,
-    /// The coinsurance (PR-2) as a percentage of the allowed amount (0 to 100).
-    pub coinsurance_percent: rust_decimal::Decimal,
-    /// How failed deliveries are retried.
-    pub retry: RetryPolicy,
-    /// Most messages handed to the connector's `encode` at once.
-    pub batch_size: usize,
-}
-
-/// What every outbound HTTP transport (`http-out`, `fhir-out`) sets besides its target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpSettings {
-    /// Deadline of one request, in milliseconds.
-    pub timeout_ms: u64,
-    /// Extra request headers, by name.
-    pub headers: BTreeMap<String, ConfigValue>,
-    /// Where each header value was written, by name.
-    pub headers_at: BTreeMap<String, Pos>,
-    /// Token sent as `Authorization: Bearer ...`; always a reference.
-    pub bearer_token: Option<ConfigValue>,
-    /// Where `bearer_token` was written.
-    pub bearer_token_at: Option<Pos>,
-    /// How failed deliveries are retried.
-    pub retry: RetryPolicy,
-    /// Most messages handed to the connector's `encode` at once.
-    pub batch_size: usize,
-    /// Whether a plain `http://` URL to a host other than loopback is accepted.
-    pub allow_plaintext: bool,
-    /// Most of the receiver's answer read, in KiB; a longer answer fails the delivery.
-    pub max_response_kib: u64,
-    /// Inbound endpoints through which this partner's replies to request/reply
-    /// requests arrive (`replies_from`); empty: see the route's `request_reply`.
-    pub replies_from: Vec<String>,
-    /// Where each name of `replies_from` was written.
-    pub replies_from_at: BTreeMap<String, Pos>,
-}
-
-/// Request method of an `http-out` endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HttpMethod {
-    /// `POST` (the default).
-    #[default]
-    Post,
-    /// `PUT`.
-    Put,
-}
-
-impl HttpMethod {
-    /// The method as sent on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            HttpMethod::Post => "POST",
-            HttpMethod::Put => "PUT",
         }
     }
 }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clearway_schemas::{Kind, Message};
-use serde::Serialize;
 use tracing::Instrument as _;
 
 use super::acks::Acks;
@@ -13,37 +12,7 @@ use super::{Hub, HubError, call_error_info};
 use crate::runtime::InboundMeta;
 use crate::store::record::{now_ms, now_rfc3339};
 use crate::store::{Delivery, ErrorInfo, QueueEntry, Record, RecordType, Status, StatusChange};
-
-/// What happened to one decoded message.
-#[derive(Debug, Clone, Serialize)]
-pub struct MessageOutcome {
-    /// The message's id.
-    pub id: String,
-    /// Its kind.
-    pub kind: Kind,
-    /// `queued` or `unrouted`.
-    pub status: Status,
-    /// Where it is queued.
-    pub destinations: Vec<String>,
-}
-
-/// What an ingest did: the inbound record and the messages it gave.
-#[derive(Debug, Clone, Serialize)]
-pub struct IngestOutcome {
-    /// The inbound record's id.
-    pub inbound_id: String,
-    /// `decoded` or `decode_failed`.
-    pub status: Status,
-    /// The decoded messages.
-    pub messages: Vec<MessageOutcome>,
-    /// Why decoding failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorInfo>,
-    /// The ids of the acknowledgments made for the payload (see `acknowledgments` on
-    /// inbound endpoints).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub acknowledgments: Vec<String>,
-}
+use crate::transport::{IngestOutcome, MessageOutcome};
 
 /// A new status change, now.
 pub(super) fn change(status: Status, actor: &str, error: Option<ErrorInfo>) -> StatusChange {

@@ -5,6 +5,7 @@ mod acks;
 pub mod breaker;
 mod delivery;
 mod ingest;
+mod ports;
 pub mod pressure;
 pub mod reply;
 pub mod router;
@@ -21,9 +22,9 @@ use tokio::sync::Notify;
 use crate::config::{Config, ConnectorConfig, EndpointConfig, Transport};
 use crate::metrics::Metrics;
 use crate::runtime::{Plugin, Runtime};
-use crate::store::{ErrorInfo, HubStore, Status};
+use crate::store::{HubStore, Status};
 
-pub use ingest::{IngestOutcome, MessageOutcome};
+pub use crate::transport::{IngestOutcome, MessageOutcome, call_error_info, problem_json};
 use router::Router;
 
 /// A failure of the hub itself (not of a message): the store or a task.
@@ -366,63 +367,4 @@ impl Hub {
             .get(id)?
             .ok_or_else(|| HubError::NotFound(id.to_owned()))
     }
-}
-
-/// The error info recorded for a failed connector call.
-pub fn call_error_info(stage: &str, e: &crate::runtime::CallError) -> ErrorInfo {
-    use crate::runtime::{CallError, ConnectorError};
-    let code = format!("{stage}.{}", e.code());
-    match e {
-        CallError::Connector(ce) => {
-            let (what, problems) = match ce {
-                ConnectorError::Malformed(p) => {
-                    ("the input is not in the connector's format", p.clone())
-                }
-                ConnectorError::Invalid(p) => {
-                    ("the input breaks the rules of its format", p.clone())
-                }
-                ConnectorError::Unsupported(s) => {
-                    return ErrorInfo::new(code, format!("unsupported: {s}"));
-                }
-                ConnectorError::Config(s) => {
-                    return ErrorInfo::new(code, format!("connector config: {s}"));
-                }
-                ConnectorError::Internal(s) => {
-                    return ErrorInfo::new(code, format!("connector error: {s}"));
-                }
-            };
-            let first = problems
-                .first()
-                .map(|p| format!(": {}", p.message))
-                .unwrap_or_default();
-            let mut info = ErrorInfo::new(
-                code,
-                format!("{what} ({} problem(s)){first}", problems.len()),
-            );
-            info.details = serde_json::json!({ "problems": problems.iter().map(problem_json).collect::<Vec<_>>() });
-            info
-        }
-        CallError::Trap { guest_stderr, .. } => {
-            let mut info = ErrorInfo::new(code, "the connector crashed (trap)");
-            if let Some(s) = guest_stderr {
-                info.details = serde_json::json!({ "guest_stderr": s });
-            }
-            info
-        }
-        other => ErrorInfo::new(code, other.to_string()),
-    }
-}
-
-/// A connector problem as the API shows it: code, message, severity, and only the
-/// location fields the connector filled in.
-pub fn problem_json(p: &crate::runtime::Problem) -> serde_json::Value {
-    let mut location = serde_json::Map::new();
-    if let Ok(serde_json::Value::Object(all)) = serde_json::to_value(&p.location) {
-        location.extend(all.into_iter().filter(|(_, v)| !v.is_null()));
-    }
-    let severity = match p.severity {
-        crate::runtime::Severity::Error => "error",
-        crate::runtime::Severity::Warning => "warning",
-    };
-    serde_json::json!({ "code": p.code, "message": p.message, "severity": severity, "location": location })
 }

@@ -6,51 +6,35 @@
 //! `test-clearinghouse` ([`test_clearinghouse`]) is the exception: a test payer inside the
 //! hub, it has its endpoint's connector read what it receives and answers through an
 //! inbound endpoint.
+//!
+//! Each transport has a folder: `mod.rs` (the logic), `config.rs` (its settings and
+//! how its keys of an `[endpoints.NAME]` table are read and checked; `config` reads the
+//! whole file and hands each endpoint table to its transport) and `tests.rs`.
+//!
+//! Transports do not know the pipeline. What they need from the hub is in [`ports`]:
+//! [`Intake`] (where inbound payloads go, with the seen marks of `dir`), [`Outbound`]
+//! (the shared HTTP client) and [`Lookup`] (connectors and stored messages, for the
+//! test clearinghouse); the pipeline implements them for its hub (`pipeline/ports.rs`).
+//! The types both sides share ([`IngestOutcome`], [`DeliveryError`], ...) live here.
 
 pub mod dir_in;
 pub mod dir_out;
+mod error;
 pub mod fhir_out;
 pub mod http_out;
+pub mod ports;
 pub mod test_clearinghouse;
 
-use std::sync::Arc;
+pub use error::{DeliveryError, call_error_info, problem_json};
+pub use ports::{IngestOutcome, Intake, IntakeError, Lookup, MessageOutcome, Outbound, Seen};
 
 use crate::config::Transport;
-use crate::pipeline::Hub;
 use crate::runtime::Payload;
-use crate::store::ErrorInfo;
-
-/// A failed delivery: what to record, and whether trying again may help.
-#[derive(Debug, Clone)]
-pub struct DeliveryError {
-    /// Recorded in the message's history.
-    pub info: ErrorInfo,
-    /// Whether the delivery should be retried with backoff.
-    pub retryable: bool,
-}
-
-impl DeliveryError {
-    /// A failure that may pass (network down, disk full, receiver busy).
-    pub fn transient(code: &str, message: impl Into<String>) -> Self {
-        DeliveryError {
-            info: ErrorInfo::new(code, message),
-            retryable: true,
-        }
-    }
-
-    /// A failure that will not pass by itself (the receiver rejected the payload).
-    pub fn permanent(code: &str, message: impl Into<String>) -> Self {
-        DeliveryError {
-            info: ErrorInfo::new(code, message),
-            retryable: false,
-        }
-    }
-}
 
 /// Deliver one payload through an outbound transport. `first_id` is the id of the
 /// first message the payload carries (it names files). Returns a note for the history.
-pub async fn deliver(
-    hub: &Arc<Hub>,
+pub async fn deliver<H: Outbound + Lookup + Intake>(
+    hub: &H,
     dest: &str,
     transport: &Transport,
     payload: &Payload,

@@ -7,7 +7,7 @@ use std::io::{self, Read as _};
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::PathBuf;
 
-use crate::config::DirIn;
+use super::config::DirIn;
 
 /// Which file a path named: device and inode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -44,29 +44,29 @@
 //!   `moving::sync_dir`, which the tests observe; it was also checked with
 //!   `strace -f -e trace=openat,rename,fsync` on a running hub.
 
+pub mod config;
 mod file;
 mod moving;
 #[cfg(test)]
 mod tests;
 
 use std::io;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+pub use self::config::DirIn;
 use self::file::{Listed, Read};
-use crate::config::DirIn;
-use crate::pipeline::{Hub, HubError};
+use super::{Intake, IntakeError};
 use crate::store::Status;
 
-/// Poll `cfg.path` forever.
-pub async fn run(hub: Arc<Hub>, endpoint: String, cfg: DirIn) {
+/// Poll `cfg.path` forever, handing each file to `intake`.
+pub async fn run<I: Intake>(intake: I, endpoint: String, cfg: DirIn) {
     if let Err(e) = tokio::fs::create_dir_all(&cfg.path).await {
         tracing::error!(endpoint = %endpoint, path = %cfg.path.display(), error = %e, "cannot create the inbound folder");
     }
     loop {
-        if let Err(e) = poll_once(&hub, &endpoint, &cfg).await {
+        if let Err(e) = poll_once(&intake, &endpoint, &cfg).await {
             tracing::error!(endpoint = %endpoint, error = %e, "polling the inbound folder failed");
         }
         tokio::time::sleep(Duration::from_millis(cfg.poll_ms)).await;
@@ -75,8 +75,8 @@ pub async fn run(hub: Arc<Hub>, endpoint: String, cfg: DirIn) {
 
 /// One pass over the folder. Fails only when the folder cannot be listed; a
 /// file that fails is logged and counted, and the pass goes on.
-pub async fn poll_once(hub: &Arc<Hub>, endpoint: &str, cfg: &DirIn) -> anyhow::Result<()> {
-    let pass = pass(hub, endpoint, cfg).await?;
+pub async fn poll_once<I: Intake>(intake: &I, endpoint: &str, cfg: &DirIn) -> anyhow::Result<()> {
+    let pass = pass(intake, endpoint, cfg).await?;
     if pass.failed > 0 {
         tracing::warn!(
             endpoint = %endpoint,
@@ -138,14 +138,9 @@ impl Failure {
         }
     }
 
-    fn ingest(e: &HubError) -> Failure {
+    fn ingest(e: &IntakeError) -> Failure {
         Failure {
-            held: matches!(
-                e,
-                HubError::NotReady
-                    | HubError::Refused(_)
-                    | HubError::Store(crate::store::StoreError::Unhealthy { .. })
-            ),
+            held: matches!(e, IntakeError::Held(_)),
             ..Failure::store(e)
         }
     }
@@ -164,7 +159,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     }
 }
 
-async fn pass(hub: &Arc<Hub>, endpoint: &str, cfg: &DirIn) -> anyhow::Result<Pass> {
+async fn pass<I: Intake>(intake: &I, endpoint: &str, cfg: &DirIn) -> anyhow::Result<Pass> {
     let (listed, unlisted) = {
         let cfg = cfg.clone();
         blocking(move || file::list(&cfg)).await?
@@ -175,7 +170,7 @@ async fn pass(hub: &Arc<Hub>, endpoint: &str, cfg: &DirIn) -> anyhow::Result<Pas
         log_failure(endpoint, &Failure::io("dir.list", e));
     }
     for listed in listed {
-        match one(hub, endpoint, cfg, listed).await {
+        match one(intake, endpoint, cfg, listed).await {
             Ok(Handled::Taken) => pass.taken += 1,
             Ok(Handled::Refused) => pass.refused += 1,
             Ok(Handled::Changed) => pass.changed += 1,
@@ -204,8 +199,8 @@ fn log_failure(endpoint: &str, f: &Failure) {
 }
 
 /// Take in, refuse or leave one listed file.
-async fn one(
-    hub: &Arc<Hub>,
+async fn one<I: Intake>(
+    intake: &I,
     endpoint: &str,
     cfg: &DirIn,
     listed: Listed,
@@ -247,15 +242,11 @@ async fn one(
 
     let sha = hex::encode(Sha256::digest(&bytes));
     let key = crate::store::seen_key(endpoint, &listed.name, &sha);
-    let failed = match hub.store.seen(&key).map_err(|e| Failure::store(&e))? {
+    let failed = match intake.seen(&key).map_err(|e| Failure::store(&e))? {
         // Taken in before a restart, or before a move that failed.
-        Some(id) => hub
-            .store
-            .get(&id)
-            .map_err(|e| Failure::store(&e))?
-            .is_some_and(|r| r.status == Status::DecodeFailed),
+        Some(seen) => seen.status == Some(Status::DecodeFailed),
         None => {
-            let outcome = hub
+            let outcome = intake
                 .ingest(
                     endpoint,
                     bytes,
@@ -277,7 +268,7 @@ async fn one(
         // What was read is stored; the name now holds another file (or nothing),
         // which the next poll lists anew.
         tracing::info!(endpoint = %endpoint, reason = "dir.replaced", "a stored file was replaced before it was moved; the new one is left for the next poll");
-        forget(hub, cfg, &key)?;
+        forget(intake, cfg, &key)?;
         return Ok(Handled::Changed);
     }
     let to = if failed {
@@ -287,12 +278,12 @@ async fn one(
     };
     blocking(move || moving::move_aside(&listed.path, &to, &listed.name, None)).await?;
     // The mark only bridges a crash between storing and moving the file.
-    forget(hub, cfg, &key)?;
+    forget(intake, cfg, &key)?;
     Ok(Handled::Taken)
 }
 
-fn forget(hub: &Hub, cfg: &DirIn, key: &[u8]) -> Result<(), Failure> {
-    hub.store.forget_seen(key).map_err(|e| Failure::store(&e))?;
+fn forget<I: Intake>(intake: &I, cfg: &DirIn, key: &[u8]) -> Result<(), Failure> {
+    intake.forget_seen(key).map_err(|e| Failure::store(&e))?;
     moving::forgot(&cfg.path);
     Ok(())
 }

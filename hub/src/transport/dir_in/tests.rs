@@ -1,49 +1,132 @@
-//! The poller over a real hub (temp folder, the json connector): one pass at a
-//! time, with hooks that change or fail a file at the moment it is opened or
-//! moved, and the journal of folder syncs.
+//! The poller over a fake intake (temp folder): one pass at a time, with hooks that
+//! change or fail a file at the moment it is opened or moved, and the journal of
+//! folder syncs. The fake keeps what it took in and the seen marks in memory, and
+//! decodes what parses as JSON. `tests/all/dir.rs` runs the poller over a real hub.
 
-use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::file::hooks::{self, Stage};
 use super::moving::journal::{self, Event};
 use super::{Pass, pass};
 use crate::config::{DirIn, Transport};
-use crate::pipeline::Hub;
-use crate::store::{Filter, RecordType};
+use crate::store::Status;
+use crate::transport::{IngestOutcome, Intake, IntakeError, Seen};
 
 const MIB: usize = 1024 * 1024;
 
+/// What the fake intake holds.
+#[derive(Default)]
+struct Taken {
+    /// (file name, bytes, status) of each payload taken in, oldest first.
+    payloads: Vec<(String, Vec<u8>, Status)>,
+    /// Seen marks: key -> index in `payloads`.
+    seen: BTreeMap<Vec<u8>, usize>,
+    /// While set, new work is refused, as under backpressure.
+    held: bool,
+}
+
+/// An intake in memory: takes every payload, marks it seen when asked, and decodes
+/// what parses as JSON.
+#[derive(Clone, Default)]
+struct Fake(Arc<Mutex<Taken>>);
+
+impl Fake {
+    fn take(
+        &self,
+        endpoint: &str,
+        bytes: Vec<u8>,
+        filename: Option<String>,
+        seen_key: Option<Vec<u8>>,
+    ) -> Result<IngestOutcome, IntakeError> {
+        let mut taken = self.0.lock().unwrap();
+        if taken.held {
+            return Err(IntakeError::Held(
+                "new work refused: the test holds it".into(),
+            ));
+        }
+        assert_eq!(endpoint, "drop");
+        let status = if serde_json::from_slice::<serde_json::Value>(&bytes).is_ok() {
+            Status::Decoded
+        } else {
+            Status::DecodeFailed
+        };
+        let n = taken.payloads.len();
+        taken
+            .payloads
+            .push((filename.unwrap_or_default(), bytes, status));
+        if let Some(key) = seen_key {
+            taken.seen.insert(key, n);
+        }
+        Ok(IngestOutcome {
+            inbound_id: format!("in-{n}"),
+            status,
+            messages: Vec::new(),
+            error: None,
+            acknowledgments: Vec::new(),
+        })
+    }
+
+    /// Mark a file as taken in with `status`, as an ingest before a crash would have.
+    fn taken_before(&self, key: Vec<u8>, name: &str, bytes: &[u8], status: Status) {
+        let mut taken = self.0.lock().unwrap();
+        let n = taken.payloads.len();
+        taken.payloads.push((name.into(), bytes.to_vec(), status));
+        taken.seen.insert(key, n);
+    }
+
+    fn hold(&self, held: bool) {
+        self.0.lock().unwrap().held = held;
+    }
+}
+
+impl Intake for Fake {
+    fn ingest(
+        &self,
+        endpoint: &str,
+        bytes: Vec<u8>,
+        _content_type: Option<String>,
+        filename: Option<String>,
+        seen_key: Option<Vec<u8>>,
+    ) -> impl Future<Output = Result<IngestOutcome, IntakeError>> + Send {
+        std::future::ready(self.take(endpoint, bytes, filename, seen_key))
+    }
+
+    fn seen(&self, key: &[u8]) -> Result<Option<Seen>, IntakeError> {
+        let taken = self.0.lock().unwrap();
+        Ok(taken.seen.get(key).map(|&n| Seen {
+            inbound_id: format!("in-{n}"),
+            status: Some(taken.payloads[n].2),
+        }))
+    }
+
+    fn forget_seen(&self, key: &[u8]) -> Result<(), IntakeError> {
+        self.0.lock().unwrap().seen.remove(key);
+        Ok(())
+    }
+}
+
 struct World {
     dir: tempfile::TempDir,
-    hub: Arc<Hub>,
+    intake: Fake,
     cfg: DirIn,
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn claim() -> Vec<u8> {
-    std::fs::read(root().join("schemas/examples/claim.json")).unwrap()
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::read(root.join("schemas/examples/claim.json")).unwrap()
 }
 
 fn config_text(dir: &Path, extra: &str) -> String {
-    let json = root().join("dist/plugins/json.wasm");
-    assert!(
-        json.exists(),
-        "{} is missing: run scripts/build-plugins.sh",
-        json.display()
-    );
     format!(
         r#"[hub]
 data_dir = "{dir}/data"
 listen = "127.0.0.1:8080"
-durability = "flush"
 
 [connectors.json]
-plugin = "{json}"
+plugin = "json.wasm"
 
 [endpoints.drop]
 transport = "dir"
@@ -62,55 +145,10 @@ from = "drop"
 to = ["out"]
 "#,
         dir = dir.display(),
-        json = json.display()
     )
 }
 
-/// The compiled connector, shared between test processes through
-/// `target/clearway-unit-cache` (as the console's tests do), so that only the
-/// first hub compiles it. The cache key holds the component's and the engine's
-/// hashes, so a stale file is never loaded.
-fn warm(data: &Path) {
-    let shared = root().join("target/clearway-unit-cache");
-    let cache = data.join("plugin-cache");
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&cache)
-        .unwrap();
-    for entry in std::fs::read_dir(&shared).into_iter().flatten().flatten() {
-        if entry.path().extension().is_some_and(|x| x == "cwasm") {
-            let to = cache.join(entry.file_name());
-            if std::fs::copy(entry.path(), &to).is_ok() {
-                std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
-            }
-        }
-    }
-}
-
-fn share(data: &Path) {
-    let shared = root().join("target/clearway-unit-cache");
-    let _ = std::fs::create_dir_all(&shared);
-    for entry in std::fs::read_dir(data.join("plugin-cache"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let to = shared.join(entry.file_name());
-        if entry.path().extension().is_some_and(|x| x == "cwasm") && !to.exists() {
-            let tmp = shared.join(format!(
-                "{}.tmp{}",
-                entry.file_name().to_string_lossy(),
-                std::process::id()
-            ));
-            if std::fs::copy(entry.path(), &tmp).is_ok() {
-                let _ = std::fs::rename(&tmp, &to);
-            }
-        }
-    }
-}
-
-async fn world_with(extra: &str) -> World {
+fn world_with(extra: &str) -> World {
     let dir = tempfile::tempdir().unwrap();
     let text = config_text(dir.path(), extra);
     let config = crate::config::parse(&dir.path().join("clearway.toml"), &text)
@@ -118,27 +156,16 @@ async fn world_with(extra: &str) -> World {
     let Transport::Dir(cfg) = config.endpoints["drop"].transport.clone() else {
         panic!("`drop` is a dir endpoint");
     };
-    let data = dir.path().join("data");
-    let hub = tokio::task::spawn_blocking(move || {
-        warm(&data);
-        let hub = Hub::build(config).unwrap();
-        share(&data);
-        hub
-    })
-    .await
-    .unwrap();
-    // Ready (recovery done), but without the endpoint's own poller: on this
-    // current-thread runtime the spawned tasks have not run yet when they are
-    // aborted, so the tests' passes are the only ones.
-    for task in hub.start().await.unwrap() {
-        task.abort();
-    }
     std::fs::create_dir_all(&cfg.path).unwrap();
-    World { dir, hub, cfg }
+    World {
+        dir,
+        intake: Fake::default(),
+        cfg,
+    }
 }
 
-async fn world() -> World {
-    world_with("").await
+fn world() -> World {
+    world_with("")
 }
 
 impl World {
@@ -156,38 +183,31 @@ impl World {
     }
 
     async fn pass(&self) -> Pass {
-        pass(&self.hub, "drop", &self.cfg).await.unwrap()
+        pass(&self.intake, "drop", &self.cfg).await.unwrap()
     }
 
-    /// The file names of the inbound records, oldest first.
+    /// The file names of the payloads taken in, oldest first.
     fn stored(&self) -> Vec<String> {
-        let filter = Filter {
-            record_type: Some(RecordType::Inbound),
-            endpoint: Some("drop".into()),
-            ..Filter::default()
-        };
-        let mut items = self.hub.store.list(&filter, None, 1000).unwrap().items;
-        items.sort_by(|a, b| a.id.cmp(&b.id));
-        items
-            .into_iter()
-            .map(|r| r.filename.unwrap_or_default())
-            .collect()
+        let taken = self.intake.0.lock().unwrap();
+        taken.payloads.iter().map(|p| p.0.clone()).collect()
     }
 
-    /// The raw payloads of the inbound records, oldest first.
+    /// The payloads taken in, oldest first.
     fn stored_bytes(&self) -> Vec<Vec<u8>> {
-        let filter = Filter {
-            record_type: Some(RecordType::Inbound),
-            endpoint: Some("drop".into()),
-            ..Filter::default()
-        };
-        let mut items = self.hub.store.list(&filter, None, 1000).unwrap().items;
-        items.sort_by(|a, b| a.id.cmp(&b.id));
-        items
-            .iter()
-            .map(|r| self.hub.store.raw(&r.id).unwrap().unwrap())
-            .collect()
+        let taken = self.intake.0.lock().unwrap();
+        taken.payloads.iter().map(|p| p.1.clone()).collect()
     }
+
+    /// Whether a seen mark for `name` with `bytes` is left.
+    fn marked(&self, name: &str, bytes: &[u8]) -> bool {
+        self.intake.seen(&key(name, bytes)).unwrap().is_some()
+    }
+}
+
+/// The seen mark of file `name` of endpoint `drop` with content `bytes`.
+fn key(name: &str, bytes: &[u8]) -> Vec<u8> {
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+    crate::store::seen_key("drop", name, &sha)
 }
 
 /// File names in a folder, sorted (links included, sub-folders not).
@@ -215,7 +235,7 @@ fn pass_of(taken: usize, refused: usize, changed: usize, failed: usize) -> Pass 
 
 #[tokio::test]
 async fn dir_in_file_too_large_goes_to_failed() {
-    let w = world().await;
+    let w = world();
     let mut big = claim();
     big.resize(MIB + MIB / 2, b' ');
     w.drop_file("a_big.json", &big);
@@ -277,7 +297,7 @@ fn dir_in_growing_file_is_read_no_further_than_the_limit() {
 
 #[tokio::test]
 async fn dir_in_unreadable_file_does_not_stop_the_folder() {
-    let w = world().await;
+    let w = world();
     let a = w.drop_file("a.json", &claim());
     w.drop_file("b.json", &claim());
     hooks::on(&a, Stage::Open, |_| {
@@ -301,7 +321,7 @@ async fn dir_in_unreadable_file_does_not_stop_the_folder() {
 #[tokio::test]
 async fn dir_in_unmovable_file_is_not_taken_twice() {
     // `processed_dir` cannot be made: its parent is a file (even root cannot).
-    let w = world_with("processed_dir = \"blocker/processed\"").await;
+    let w = world_with("processed_dir = \"blocker/processed\"");
     let blocker = w.dir.path().join("blocker");
     std::fs::write(&blocker, b"").unwrap();
     w.drop_file("a.json", &claim());
@@ -328,18 +348,15 @@ async fn dir_in_unmovable_file_is_not_taken_twice() {
     assert_eq!(w.pass().await, pass_of(1, 0, 0, 0));
     assert_eq!(names(&w.cfg.processed_dir), ["a.json"]);
     assert_eq!(w.stored(), ["a.json"]);
-    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(claim()));
-    let key = crate::store::seen_key("drop", "a.json", &sha);
-    assert_eq!(
-        w.hub.store.seen(&key).unwrap(),
-        None,
+    assert!(
+        !w.marked("a.json", &claim()),
         "the mark is dropped once moved"
     );
 }
 
 #[tokio::test]
 async fn dir_in_symlink_refused() {
-    let w = world().await;
+    let w = world();
     let target = w.dir.path().join("elsewhere.json");
     std::fs::write(&target, claim()).unwrap();
     std::os::unix::fs::symlink(&target, w.inbox().join("a_link.json")).unwrap();
@@ -383,7 +400,7 @@ async fn dir_in_symlink_refused() {
 
 #[tokio::test]
 async fn dir_in_file_replaced_after_listing_refused() {
-    let w = world().await;
+    let w = world();
     let a = w.drop_file("a.json", b"{ the listed one");
     let b = w.drop_file("b.json", &claim());
     let inbox = w.inbox().to_owned();
@@ -422,7 +439,7 @@ async fn dir_in_file_replaced_after_listing_refused() {
 
 #[tokio::test]
 async fn dir_in_file_replaced_after_reading_is_left_for_the_next_poll() {
-    let w = world().await;
+    let w = world();
     let first = claim();
     let mut second = claim();
     second.extend_from_slice(b"\n");
@@ -447,13 +464,7 @@ async fn dir_in_file_replaced_after_reading_is_left_for_the_next_poll() {
     );
     assert_eq!(names(w.inbox()), ["a.json"], "the new file is left");
     assert_eq!(names(&w.cfg.processed_dir), Vec::<String>::new());
-    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&first));
-    let key = crate::store::seen_key("drop", "a.json", &sha);
-    assert_eq!(
-        w.hub.store.seen(&key).unwrap(),
-        None,
-        "nothing left to move for it"
-    );
+    assert!(!w.marked("a.json", &first), "nothing left to move for it");
 
     assert_eq!(w.pass().await, pass_of(1, 0, 0, 0));
     assert_eq!(w.stored_bytes(), [first, second.clone()]);
@@ -465,7 +476,7 @@ async fn dir_in_file_replaced_after_reading_is_left_for_the_next_poll() {
 
 #[tokio::test]
 async fn dir_in_move_to_processed_is_fsynced() {
-    let w = world().await;
+    let w = world();
     w.drop_file("a.json", &claim());
     assert_eq!(w.pass().await, pass_of(1, 0, 0, 0));
     assert_eq!(
@@ -488,6 +499,85 @@ async fn dir_in_move_to_processed_is_fsynced() {
             Event::Synced(w.cfg.failed_dir.clone()),
             Event::Synced(w.inbox().to_owned()),
         ]
+    );
+}
+
+#[tokio::test]
+async fn dir_in_undecodable_file_goes_to_failed_without_a_reason_file() {
+    let w = world();
+    w.drop_file("a.json", b"{ not json");
+    w.drop_file("b.json", &claim());
+
+    assert_eq!(w.pass().await, pass_of(2, 0, 0, 0));
+    assert_eq!(w.stored(), ["a.json", "b.json"], "both are stored");
+    assert_eq!(
+        names(&w.cfg.failed_dir),
+        ["a.json"],
+        "stored, so no reason file"
+    );
+    assert_eq!(names(&w.cfg.processed_dir), ["b.json"]);
+    assert!(!w.marked("a.json", b"{ not json"));
+    assert!(!w.marked("b.json", &claim()));
+}
+
+#[tokio::test]
+async fn dir_in_files_wait_in_place_while_new_work_is_refused() {
+    let w = world();
+    w.drop_file("a.json", &claim());
+    w.drop_file("b.json", &claim());
+    w.intake.hold(true);
+
+    assert_eq!(
+        w.pass().await,
+        pass_of(0, 0, 0, 0),
+        "the pass ends at the first refusal; it is no failure"
+    );
+    assert_eq!(names(w.inbox()), ["a.json", "b.json"]);
+    assert_eq!(w.stored(), Vec::<String>::new());
+    assert_eq!(names(&w.cfg.processed_dir), Vec::<String>::new());
+
+    w.intake.hold(false);
+    assert_eq!(w.pass().await, pass_of(2, 0, 0, 0));
+    assert_eq!(names(&w.cfg.processed_dir), ["a.json", "b.json"]);
+}
+
+#[tokio::test]
+async fn dir_in_file_taken_in_before_a_crash_is_only_moved() {
+    let w = world();
+    // Stored before the hub stopped, not yet moved: one decoded, one not.
+    w.drop_file("a.json", &claim());
+    w.intake
+        .taken_before(key("a.json", &claim()), "a.json", &claim(), Status::Decoded);
+    w.drop_file("b.json", b"{ not json");
+    w.intake.taken_before(
+        key("b.json", b"{ not json"),
+        "b.json",
+        b"{ not json",
+        Status::DecodeFailed,
+    );
+    // The same name with other content is another file.
+    let mut other = claim();
+    other.extend_from_slice(b"\n");
+    w.drop_file("c.json", &other);
+    w.intake
+        .taken_before(key("c.json", &claim()), "c.json", &claim(), Status::Decoded);
+
+    assert_eq!(w.pass().await, pass_of(3, 0, 0, 0));
+    assert_eq!(
+        w.stored(),
+        ["a.json", "b.json", "c.json", "c.json"],
+        "only the changed c.json is taken in again"
+    );
+    assert_eq!(names(&w.cfg.processed_dir), ["a.json", "c.json"]);
+    assert_eq!(names(&w.cfg.failed_dir), ["b.json"], "by the stored status");
+    assert!(
+        !w.marked("a.json", &claim()),
+        "the mark is dropped once moved"
+    );
+    assert!(!w.marked("b.json", b"{ not json"));
+    assert!(
+        w.marked("c.json", &claim()),
+        "the other content's mark is not this file's"
     );
 }
 

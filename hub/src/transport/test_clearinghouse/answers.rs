@@ -7,8 +7,8 @@ use clearway_schemas::body::ack::{AckLevel, AckStatus, AckType, InterchangeAckCo
 use clearway_schemas::{Body, Kind, Message};
 
 use super::status::{self, ClaimState};
-use crate::pipeline::{Hub, IngestOutcome};
 use crate::store::{RecordType, Status};
+use crate::transport::{IngestOutcome, Lookup};
 
 /// What the acknowledgments said about the payload.
 #[derive(Debug, Default)]
@@ -22,7 +22,7 @@ pub(super) struct Verdict {
 }
 
 /// Reads the acknowledgments `outcome` decoded into: what they accepted and rejected.
-pub(super) fn read_ack(hub: &Hub, outcome: &IngestOutcome, verdict: &mut Verdict) {
+pub(super) fn read_ack<H: Lookup>(hub: &H, outcome: &IngestOutcome, verdict: &mut Verdict) {
     if outcome.status == Status::DecodeFailed {
         verdict
             .notes
@@ -31,7 +31,6 @@ pub(super) fn read_ack(hub: &Hub, outcome: &IngestOutcome, verdict: &mut Verdict
     }
     for m in outcome.messages.iter().filter(|m| m.kind == Kind::ClaimAck) {
         let Some(Body::ClaimAck(ack)) = hub
-            .store
             .normalized(&m.id)
             .ok()
             .flatten()
@@ -86,7 +85,7 @@ pub(super) fn read_ack(hub: &Hub, outcome: &IngestOutcome, verdict: &mut Verdict
 
 /// What the test clearinghouse answered before about the claim a 276 asks about: the
 /// newest 835 or 277CA it ingested into `replies_to` that names the claim.
-pub(super) fn claim_state(hub: &Hub, replies_to: &str, request: &Message) -> ClaimState {
+pub(super) fn claim_state<H: Lookup>(hub: &H, replies_to: &str, request: &Message) -> ClaimState {
     let Body::ClaimStatusRequest(asked) = &request.body else {
         return ClaimState::Unknown;
     };
@@ -95,7 +94,7 @@ pub(super) fn claim_state(hub: &Hub, replies_to: &str, request: &Message) -> Cla
     let keys: Vec<&str> = [pcn, icn].into_iter().flatten().collect();
     let matches = |p: &str, i: Option<&str>| Some(p) == pcn || (icn.is_some() && i == icn);
     for key in keys {
-        let Ok(records) = hub.store.timeline(key) else {
+        let Ok(records) = hub.timeline(key) else {
             continue;
         };
         for record in records.iter().rev() {
@@ -103,7 +102,6 @@ pub(super) fn claim_state(hub: &Hub, replies_to: &str, request: &Message) -> Cla
                 continue;
             }
             let Some(message) = hub
-                .store
                 .normalized(&record.id)
                 .ok()
                 .flatten()

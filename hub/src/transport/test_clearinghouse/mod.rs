@@ -24,6 +24,7 @@
 mod answers;
 mod check;
 pub mod claims;
+pub mod config;
 pub mod eligibility;
 pub mod remit;
 pub mod rules;
@@ -37,9 +38,8 @@ use std::time::Duration;
 
 use clearway_schemas::{Body, Kind, Message};
 
-use super::DeliveryError;
-use crate::config::TestClearinghouse;
-use crate::pipeline::{Hub, IngestOutcome, call_error_info};
+pub use self::config::TestClearinghouse;
+use super::{DeliveryError, IngestOutcome, Intake, Lookup, call_error_info};
 use crate::runtime::{CallError, InboundMeta, OutboundMeta, Payload, Plugin};
 use crate::store::Status;
 use crate::store::record::now_rfc3339;
@@ -49,8 +49,8 @@ use rules::{Rules, Today};
 
 /// Answer one payload: see the module documentation. Returns the note for the delivery
 /// history.
-pub async fn deliver(
-    hub: &Arc<Hub>,
+pub async fn deliver<H: Intake + Lookup>(
+    hub: &H,
     dest: &str,
     cfg: &TestClearinghouse,
     payload: &Payload,
@@ -189,16 +189,13 @@ fn note(parts: &[String]) -> String {
 }
 
 /// The connector of endpoint `name`.
-fn connector(hub: &Hub, name: &str) -> Result<Arc<Plugin>, DeliveryError> {
-    hub.endpoint(name)
-        .and_then(|e| hub.connectors.get(&e.connector))
-        .cloned()
-        .ok_or_else(|| {
-            DeliveryError::permanent(
-                "delivery.no_endpoint",
-                format!("endpoint `{name}` or its connector is no longer configured"),
-            )
-        })
+fn connector<H: Lookup>(hub: &H, name: &str) -> Result<Arc<Plugin>, DeliveryError> {
+    hub.connector(name).ok_or_else(|| {
+        DeliveryError::permanent(
+            "delivery.no_endpoint",
+            format!("endpoint `{name}` or its connector is no longer configured"),
+        )
+    })
 }
 
 /// Runs `call` (acknowledge or decode) on the blocking pool.
@@ -229,8 +226,8 @@ fn connector_failed(dest: &str, stage: &str, e: &CallError) -> DeliveryError {
 }
 
 /// Ingest one answer into `replies_to`.
-async fn ingest(
-    hub: &Arc<Hub>,
+async fn ingest<H: Intake>(
+    hub: &H,
     replies_to: &str,
     payload: Payload,
 ) -> Result<IngestOutcome, DeliveryError> {
@@ -252,8 +249,8 @@ async fn ingest(
 
 /// Encode `answers` with the connector of `replies_to` and ingest every payload it makes.
 /// Returns how many of them `replies_to` could not decode (kept as `decode_failed`).
-async fn send(
-    hub: &Arc<Hub>,
+async fn send<H: Intake>(
+    hub: &H,
     replies_to: &str,
     writer: &Arc<Plugin>,
     answers: Vec<Message>,

@@ -6,7 +6,7 @@ use clearway_schemas::{Code, CodeSystem, Date, DateTime, EntityType, Message, Pa
 use rust_decimal::Decimal;
 use sha2::Digest as _;
 
-use crate::config::TestClearinghouse;
+use super::config::TestClearinghouse;
 
 /// The payer the test clearinghouse plays when a request names none.
 pub const PAYER_NAME: &str = "CLEARWAY TEST PAYER";

@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 use toml::de::DeValue;
 
-use super::endpoints::{is_inbound, parse_batch_size, parse_retry};
-use super::fields::Fields;
-use super::model::{EndpointConfig, TestClearinghouse, Transport};
-use super::problem::Report;
+use crate::config::{
+    EndpointConfig, Fields, Pos, Report, RetryPolicy, Transport, is_inbound, parse_batch_size,
+    parse_retry,
+};
 
 /// Keys of a `test-clearinghouse` endpoint.
-pub(crate) const TEST_CLEARINGHOUSE_KEYS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &[
     "transport",
     "connector",
     "replies_to",
@@ -25,6 +25,30 @@ pub(crate) const TEST_CLEARINGHOUSE_KEYS: &[&str] = &[
     "batch_size",
 ];
 
+/// Settings of an outbound `test-clearinghouse` endpoint: a clearinghouse and payer built
+/// into the hub that answers every payload it receives, deterministically from its
+/// content, by ingesting its answers into `replies_to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestClearinghouse {
+    /// The inbound endpoint the answers are ingested into; its connector makes them
+    /// (`acknowledge`, `encode`) and reads them back.
+    pub replies_to: String,
+    /// Where `replies_to` was written.
+    pub replies_to_at: Pos,
+    /// Seconds between the 277CA and the 835 (0: at once).
+    pub remittance_delay_seconds: u64,
+    /// Procedure codes whose service lines are denied (CARC 50), compared ignoring case.
+    pub deny_procedures: Vec<String>,
+    /// The allowed amount as a percentage of the charge (0 to 100).
+    pub allowed_percent: Decimal,
+    /// The coinsurance (PR-2) as a percentage of the allowed amount (0 to 100).
+    pub coinsurance_percent: Decimal,
+    /// How failed deliveries are retried.
+    pub retry: RetryPolicy,
+    /// Most messages handed to the connector's `encode` at once.
+    pub batch_size: usize,
+}
+
 /// `deny_procedures` when not set: therapeutic exercises, a code payers often deny.
 pub const DEFAULT_DENY_PROCEDURES: &[&str] = &["97110"];
 /// `remittance_delay_seconds` when not set.
@@ -35,10 +59,7 @@ const MAX_REMITTANCE_DELAY_SECONDS: u64 = 86_400;
 const MAX_PROCEDURE_LEN: usize = 48;
 
 /// Reads the `test-clearinghouse` keys of an endpoint table.
-pub(crate) fn parse_test_clearinghouse(
-    report: &mut Report<'_>,
-    fields: &Fields<'_, '_>,
-) -> Option<TestClearinghouse> {
+pub(crate) fn parse(report: &mut Report<'_>, fields: &Fields<'_, '_>) -> Option<TestClearinghouse> {
     let replies_to = fields.required_str(report, "replies_to");
     let remittance_delay_seconds = fields.uint(
         report,

@@ -1,23 +1,94 @@
-//! Settings of the outbound HTTP endpoints: `http-out` (URL, method) and `fhir-out` (FHIR
-//! base URL, how collections are sent), and what both share: timeout, headers, token,
-//! retries, batch size, plaintext, the answer's size limit, the endpoints replies come
-//! back through.
+//! Settings of an `http-out` endpoint (URL, method), and what it shares with `fhir-out`
+//! ([`HttpSettings`]): timeout, headers, token, retries, batch size, plaintext, the
+//! answer's size limit, the endpoints replies come back through.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use toml::de::DeValue;
 
-use super::endpoints::{is_inbound, parse_batch_size, parse_retry};
-use super::fields::Fields;
-use super::model::{
-    EndpointConfig, FhirCollections, FhirOut, HttpMethod, HttpOut, HttpSettings, Transport,
+use crate::config::{
+    ConfigValue, EndpointConfig, Fields, Pos, Report, RetryPolicy, Transport, is_inbound,
+    parse_batch_size, parse_retry,
 };
-use super::problem::Report;
-use super::value::ConfigValue;
+
+/// Keys of an `http-out` endpoint.
+pub(crate) const KEYS: &[&str] = &[
+    "transport",
+    "connector",
+    "url",
+    "method",
+    "timeout_ms",
+    "headers",
+    "bearer_token",
+    "retry",
+    "batch_size",
+    "delivery",
+    "allow_plaintext",
+    "max_response_kib",
+    "replies_from",
+];
+/// Settings of an outbound `http-out` endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOut {
+    /// Target URL, `http://` or `https://`, without credentials.
+    pub url: String,
+    /// Request method.
+    pub method: HttpMethod,
+    /// Timeout, headers, token, retries and batch size.
+    pub http: HttpSettings,
+}
+
+/// What every outbound HTTP transport (`http-out`, `fhir-out`) sets besides its target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Deadline of one request, in milliseconds.
+    pub timeout_ms: u64,
+    /// Extra request headers, by name.
+    pub headers: BTreeMap<String, ConfigValue>,
+    /// Where each header value was written, by name.
+    pub headers_at: BTreeMap<String, Pos>,
+    /// Token sent as `Authorization: Bearer ...`; always a reference.
+    pub bearer_token: Option<ConfigValue>,
+    /// Where `bearer_token` was written.
+    pub bearer_token_at: Option<Pos>,
+    /// How failed deliveries are retried.
+    pub retry: RetryPolicy,
+    /// Most messages handed to the connector's `encode` at once.
+    pub batch_size: usize,
+    /// Whether a plain `http://` URL to a host other than loopback is accepted.
+    pub allow_plaintext: bool,
+    /// Most of the receiver's answer read, in KiB; a longer answer fails the delivery.
+    pub max_response_kib: u64,
+    /// Inbound endpoints through which this partner's replies to request/reply
+    /// requests arrive (`replies_from`); empty: see the route's `request_reply`.
+    pub replies_from: Vec<String>,
+    /// Where each name of `replies_from` was written.
+    pub replies_from_at: BTreeMap<String, Pos>,
+}
+
+/// Request method of an `http-out` endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpMethod {
+    /// `POST` (the default).
+    #[default]
+    Post,
+    /// `PUT`.
+    Put,
+}
+
+impl HttpMethod {
+    /// The method as sent on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+        }
+    }
+}
 
 /// Reads the `http-out` keys of an endpoint table.
-pub(crate) fn parse_http_out(
+pub(crate) fn parse(
     report: &mut Report<'_>,
     fields: &Fields<'_, '_>,
     base_dir: &Path,
@@ -42,44 +113,9 @@ pub(crate) fn parse_http_out(
     })
 }
 
-/// Reads the `fhir-out` keys of an endpoint table.
-pub(crate) fn parse_fhir_out(
-    report: &mut Report<'_>,
-    fields: &Fields<'_, '_>,
-    base_dir: &Path,
-) -> Option<FhirOut> {
-    let base_url = fields.required_str(report, "base_url");
-    let collections = fields.choice(
-        report,
-        "collections",
-        &[
-            ("transaction", FhirCollections::Transaction),
-            ("batch", FhirCollections::Batch),
-            ("entries", FhirCollections::Entries),
-        ],
-        FhirCollections::default(),
-    );
-    let http = parse_http_settings(report, fields, base_dir);
-    if let Some(url) = &base_url {
-        let text = url.get_ref();
-        let rule = check_target(text, http.allow_plaintext).err().or_else(|| {
-            (text.contains('?') || text.contains('#'))
-                .then_some("must be a FHIR base URL, without a query or fragment")
-        });
-        if let Some(rule) = rule {
-            fields.invalid(report, "base_url", &url.span(), rule);
-        }
-    }
-    Some(FhirOut {
-        base_url: base_url?.get_ref().trim_end_matches('/').to_string(),
-        collections,
-        http,
-    })
-}
-
 /// Reads what `http-out` and `fhir-out` share: `timeout_ms`, `headers`, `bearer_token`,
 /// `retry`, `batch_size`, `allow_plaintext`, `max_response_kib`, `replies_from`.
-fn parse_http_settings(
+pub(crate) fn parse_http_settings(
     report: &mut Report<'_>,
     fields: &Fields<'_, '_>,
     base_dir: &Path,

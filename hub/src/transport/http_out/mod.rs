@@ -6,10 +6,14 @@
 //! endpoint's `max_response_kib`; a longer one fails the delivery
 //! (`delivery.response_too_large`) without being read further.
 
+pub mod config;
+#[cfg(test)]
+mod tests;
+
 use std::time::Duration;
 
+pub use self::config::{HttpMethod, HttpOut, HttpSettings};
 use super::DeliveryError;
-use crate::config::{HttpMethod, HttpOut, HttpSettings};
 use crate::runtime::Payload;
 
 /// Send one payload.

@@ -3,10 +3,14 @@
 //! none. The folder itself is fsynced once per delivery batch ([`sync_dir`]),
 //! before any message of the batch is recorded as delivered.
 
+pub mod config;
+#[cfg(test)]
+mod tests;
+
 use std::path::Path;
 
+pub use self::config::DirOut;
 use super::DeliveryError;
-use crate::config::DirOut;
 use crate::runtime::Payload;
 
 /// The file name for a payload: the connector's hint (made safe), prefixed with the
@@ -88,50 +92,4 @@ pub async fn sync_dir(cfg: &DirOut) -> Result<(), DeliveryError> {
                 format!("syncing {}: {e}", cfg.path.display()),
             )
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn payload(hint: Option<&str>, ct: &str) -> Payload {
-        Payload {
-            data: b"x".to_vec(),
-            content_type: ct.into(),
-            filename_hint: hint.map(Into::into),
-            carries: vec![0],
-        }
-    }
-
-    #[test]
-    fn names_are_safe_and_unique() {
-        assert_eq!(
-            file_name(&payload(Some("claim.json"), "application/json"), "01A"),
-            "01A-claim.json"
-        );
-        assert_eq!(
-            file_name(&payload(Some("claim-01A.json"), "application/json"), "01A"),
-            "claim-01A.json"
-        );
-        assert_eq!(
-            file_name(&payload(Some("../../etc/passwd"), "text/plain"), "01A"),
-            "01A-_.._etc_passwd"
-        );
-        assert_eq!(
-            file_name(&payload(None, "application/edi-x12"), "01A"),
-            "01A.x12"
-        );
-    }
-
-    #[test]
-    fn atomic_write_leaves_no_temp_file() {
-        let dir = tempfile::tempdir().unwrap();
-        write_atomic(dir.path(), "a.json", b"{}").unwrap();
-        let names: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert_eq!(names, vec!["a.json"]);
-        assert_eq!(std::fs::read(dir.path().join("a.json")).unwrap(), b"{}");
-    }
 }

@@ -19,13 +19,17 @@
 //! Transports never parse formats, except that this one reads the top-level
 //! `resourceType`, `id`, `identifier`, `type` and `entry` of the payload to address it.
 
+pub mod config;
+#[cfg(test)]
+mod tests;
+
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
 
+pub use self::config::{FhirCollections, FhirOut};
 use super::DeliveryError;
 use super::http_out::{execute, read_bounded, status_error};
-use crate::config::{FhirCollections, FhirOut};
 use crate::runtime::Payload;
 
 /// The FHIR JSON media type, sent and accepted.
@@ -396,6 +400,3 @@ fn outcome_summary(outcome: &Value) -> String {
         format!(": OperationOutcome {}", issues.join("; "))
     }
 }
-
-#[cfg(test)]
-mod tests;
