@@ -167,12 +167,15 @@ fn memory_settings_default_and_parse() {
     let c = ok(BASE);
     assert_eq!(
         (c.hub.store_cache_mib, c.hub.max_blocking_threads),
-        (128, 64)
+        (128, crate::config::document::default_max_blocking_threads())
     );
     let c = ok(&format!(
-        "[hub]\nstore_cache_mib = 16\nmax_blocking_threads = 8\n\n{BASE}"
+        "[hub]\nstore_cache_mib = 16\nmax_blocking_threads = 32\n\n{BASE}"
     ));
-    assert_eq!((c.hub.store_cache_mib, c.hub.max_blocking_threads), (16, 8));
+    assert_eq!(
+        (c.hub.store_cache_mib, c.hub.max_blocking_threads),
+        (16, 32)
+    );
     let (line, _, msg) = only(&format!("[hub]\nmax_blocking_threads = 2\n\n{BASE}"));
     assert_eq!(line, 2);
     assert!(msg.contains("max_blocking_threads"), "{msg}");
