@@ -209,3 +209,59 @@ queue_depth = 1
         "no message content in alerts"
     );
 }
+
+/// `delivery = { ordered = true }` on a real hub: a head that fails holds the
+/// messages behind it, and they go in arrival order once it passes.
+#[test]
+fn an_ordered_destination_delivers_in_arrival_order_behind_a_failing_head() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<(String, u16)>>> = Arc::default();
+    let log = seen.clone();
+    let port = clearway_tests::support::http_receiver(move |_, body| {
+        let text = String::from_utf8_lossy(body);
+        let pcn = (0..5)
+            .map(|n| format!("ORD-{n}"))
+            .find(|p| text.contains(&format!("\"{p}\"")))
+            .unwrap_or_else(|| "?".into());
+        let mut log = log.lock().unwrap();
+        // The first two requests fail: the head must be tried again before the rest.
+        let status = if log.len() < 2 { 503 } else { 200 };
+        log.push((pcn, status));
+        status
+    });
+    let text = config(port)
+        .replace(
+            "delivery = { breaker_failures = 3, breaker_cooldown_ms = 600000 }",
+            "delivery = { ordered = true }",
+        )
+        .replace(
+            "retry = { max_attempts = 100, initial_backoff_ms = 10, max_backoff_ms = 20 }",
+            "retry = { max_attempts = 100, initial_backoff_ms = 300, max_backoff_ms = 300 }",
+        );
+    assert!(text.contains("ordered = true"), "{text}");
+    let hub = Hub::start(&text);
+    for n in 0..5 {
+        let (status, body) = hub.post_inbound(
+            "in",
+            &serde_json::to_vec(&claim(&format!("ORD-{n}"))).unwrap(),
+        );
+        assert_eq!(status, 202, "{body}");
+    }
+    hub.wait_for("every message delivered", 60, || {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, s)| *s == 200)
+            .count()
+            == 5
+    });
+    let seen = seen.lock().unwrap().clone();
+    let expected: Vec<(String, u16)> = [("ORD-0", 503), ("ORD-0", 503)]
+        .into_iter()
+        .chain((0..5).map(|n| (["ORD-0", "ORD-1", "ORD-2", "ORD-3", "ORD-4"][n], 200)))
+        .map(|(p, s)| (p.to_owned(), s))
+        .collect();
+    assert_eq!(seen, expected, "one at a time, in arrival order");
+    let (_, list) = hub.get("/v1/messages?status=delivered");
+    assert_eq!(list["items"].as_array().unwrap().len(), 5, "{list}");
+}
