@@ -8,8 +8,17 @@
 # clearinghouse, whose 999, 277CA and 835 the console at http://127.0.0.1:8080/ shows.
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/build-plugins.sh
-cargo build --locked --release -p clearway
+# The connectors (wasm32-wasip2, profile `guest`) and the hub (host, `release`) lock
+# different build directories, so they build side by side.
+scripts/build-plugins.sh &
+plugins=$!
+status=0
+cargo build --locked --release -p clearway || status=$?
+wait "$plugins" || status=$?
+if [[ $status -ne 0 ]]; then
+    echo "==> the build failed (see above)" >&2
+    exit "$status"
+fi
 mkdir -p inbox/x12 outbox/x12
 # No default credentials: on an empty data dir, make a local admin token, kept only
 # in data/admin.token (0600). `clearway token create` prints the token and nothing else.

@@ -24,14 +24,22 @@ inline_flags="-C llvm-args=-inline-threshold=1000"
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 packages() { for p in "$@"; do printf -- '-p\n%s\n' "$p"; done; }
 
-echo "==> building plugins: ${inlined[*]} (inline threshold 1000)"
+# The two builds use different target directories, so they run side by side: each
+# ends in a long single-threaded LTO step (codegen-units = 1) that leaves a core idle.
+echo "==> building plugins: ${inlined[*]} (inline threshold 1000) and ${plugins[*]}"
 mapfile -t args < <(packages "${inlined[@]}")
 CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="$inline_flags" \
     cargo build --locked --target wasm32-wasip2 --profile guest \
-    --target-dir "$target_dir/inlined" "${args[@]}"
-echo "==> building plugins: ${plugins[*]}"
+    --target-dir "$target_dir/inlined" "${args[@]}" &
+inlined_build=$!
 mapfile -t args < <(packages "${plugins[@]}")
-cargo build --locked --target wasm32-wasip2 --profile guest "${args[@]}"
+status=0
+cargo build --locked --target wasm32-wasip2 --profile guest "${args[@]}" || status=$?
+wait "$inlined_build" || status=$?
+if [[ $status -ne 0 ]]; then
+    echo "==> building the plugins failed" >&2
+    exit "$status"
+fi
 
 mkdir -p dist/plugins
 copy() {
