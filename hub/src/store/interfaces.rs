@@ -45,7 +45,7 @@ pub(super) enum TxFailure {
 }
 
 impl TxError {
-    /// Give up the change with `e` (returned by [`UnitsOfWork::transact`]).
+    /// Give up the change with `e` (returned by `transact`).
     pub fn abort(e: StoreError) -> TxError {
         TxError(TxFailure::Abort(e))
     }
@@ -67,7 +67,7 @@ pub trait Writes {
     fn get(&self, id: &str) -> TxResult<Option<Record>>;
     /// Write a record (new or changed) and bring its index entries in step.
     fn put(&self, record: &Record) -> TxResult<()>;
-    /// Read, change and write a record ([`Tx::update`] is the generic form).
+    /// Read, change and write a record (`update` on `dyn Writes` is the generic form).
     fn update_with(&self, id: &str, f: &mut dyn FnMut(&mut Record)) -> TxResult<Record>;
     /// Store the raw bytes of an inbound payload (encrypted under the record's data
     /// key, made now if the record has none).
@@ -175,7 +175,7 @@ pub trait Counters: Send + Sync {
 
 /// Atomic changes, durability and health.
 pub trait UnitsOfWork: Send + Sync {
-    /// Run `f` as one atomic change ([`UnitsOfWork::transact`] is the generic form).
+    /// Run `f` as one atomic change (`transact` on `dyn UnitsOfWork` is the generic form).
     fn transact_with(&self, f: &dyn Fn(&Tx<'_>) -> TxResult<()>) -> Result<(), StoreError>;
     /// Make every change committed before this call durable (per the configured
     /// durability); concurrent callers share the work.
@@ -197,7 +197,7 @@ impl dyn UnitsOfWork + '_ {
 }
 
 impl dyn HubStore + '_ {
-    /// [`UnitsOfWork::transact`] on the whole store.
+    /// `transact` on the whole store.
     pub fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         transact(self, f)
     }

@@ -414,7 +414,7 @@ impl Writes for SledTx<'_> {
         Ok(())
     }
 
-    /// Store a message's normalized JSON, encrypted like [`Tx::put_raw`].
+    /// Store a message's normalized JSON, encrypted like [`Writes::put_raw`].
     fn put_normalized(&self, id: &str, json: &str) -> TxResult<()> {
         let value = self.seal(NORMALIZED, id, json.as_bytes())?;
         self.normalized.insert(id.as_bytes(), value)?;
@@ -482,7 +482,7 @@ impl Writes for SledTx<'_> {
         Ok(())
     }
 
-    /// Forget a payload kept by [`Tx::put_outgoing`].
+    /// Forget a payload kept by [`Writes::put_outgoing`].
     fn remove_outgoing(&self, dest: &str, first: &str) -> TxResult<()> {
         self.outbox.remove(keys::queue_id_key(dest, first))?;
         Ok(())
@@ -531,7 +531,7 @@ impl SledTx<'_> {
         self.seal_as(tree, id, id, plain)
     }
 
-    /// [`Tx::seal`] under record `id`'s data key, bound to `(tree, name)`.
+    /// [`SledTx::seal`] under record `id`'s data key, bound to `(tree, name)`.
     fn seal_as(&self, tree: &'static str, id: &str, name: &str, plain: &[u8]) -> TxResult<Vec<u8>> {
         let master = self.key.ok_or_else(|| {
             abort(StoreError::NoKey {
@@ -1117,7 +1117,7 @@ impl Store {
         }
     }
 
-    /// The payload kept for `dest` under message `first` ([`Tx::put_outgoing`]).
+    /// The payload kept for `dest` under message `first` ([`Writes::put_outgoing`]).
     pub fn outgoing(&self, dest: &str, first: &str) -> Result<Option<Outgoing>, StoreError> {
         let name = keys::queue_id_key(dest, first);
         let Some(value) = self.inner.trees.outbox.get(&name)? else {
