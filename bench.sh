@@ -2,6 +2,10 @@
 # Benchmarks (they print figures; nothing here asserts on time). See tests/README.md.
 #   ./bench.sh pipeline [a|b|c] [MESSAGES] [CONCURRENCY] [--rate R] [--stored N]
 #                                                  the three shapes of issue 12, durability on
+#   ./bench.sh pipeline a [MESSAGES] [CONCURRENCY] --rate R --stored N --prune [--pairs K]
+#   ./bench.sh prune [STORED] [RATE] [MESSAGES]    the same with 1,000,000 / 100 / 6,000:
+#                                                  p99 latency while retention prunes STORED
+#                                                  3-year-old messages vs retention off, K (2) pairs
 #   ./bench.sh x12 [CLAIMS]                        x12 connector: WASM vs native vs pyx12 (837P, 835)
 #   ./bench.sh fhir [ENTRIES]                      fhir-r4 connector: WASM vs native vs fhir.resources
 #   ./bench.sh console [CLAIMS]                    console pages over a ledger of CLAIMS claims (100,000)
@@ -17,7 +21,13 @@ case "$what" in
     pipeline)
         scripts/build-plugins.sh
         cargo build --locked --release -p clearway -p clearway-tests --bin clearway --bin bench-pipeline
-        CLEARWAY_BIN="$PWD/target/release/clearway" target/release/bench-pipeline "$@"
+        CLEARWAY_BIN="$target/release/clearway" "$target/release/bench-pipeline" "$@"
+        ;;
+    prune)
+        scripts/build-plugins.sh
+        cargo build --locked --release -p clearway -p clearway-tests --bin clearway --bin bench-pipeline
+        CLEARWAY_BIN="$target/release/clearway" "$target/release/bench-pipeline" a "${3:-6000}" 32 \
+            --rate "${2:-100}" --stored "${1:-1000000}" --prune
         ;;
     x12|fhir)
         scripts/build-plugins.sh
@@ -45,5 +55,5 @@ case "$what" in
         "$target/release/chaos" disk-full --hub "$hub" || status=1
         exit $status
         ;;
-    *) echo "unknown benchmark: $what (expected: pipeline, x12, fhir, console, queue or chaos)" >&2; exit 2 ;;
+    *) echo "unknown benchmark: $what (expected: pipeline, prune, x12, fhir, console, queue or chaos)" >&2; exit 2 ;;
 esac

@@ -79,7 +79,7 @@ pub fn charged_ns(stage: Stage) -> u64 {
 }
 
 /// Seconds with microseconds from nanoseconds, as text (no float arithmetic).
-fn seconds(ns: u64) -> String {
+pub(crate) fn seconds(ns: u64) -> String {
     let micros = ns / 1_000;
     format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
 }

@@ -184,6 +184,39 @@ impl Metrics {
         }
     }
 
+    /// What retention has done since the hub started ([`crate::retention::counts`]).
+    pub fn render_retention(out: &mut String, c: &crate::retention::Counts) {
+        let counters = [
+            (
+                "clearway_retention_looked_total",
+                "Records retention looked at since the hub started.",
+                c.looked,
+            ),
+            (
+                "clearway_retention_payloads_destroyed_total",
+                "Records whose payloads retention destroyed (data key, then bytes) since the hub started.",
+                c.payloads_destroyed,
+            ),
+            (
+                "clearway_retention_records_removed_total",
+                "Records retention removed (with their index entries and payloads) since the hub started.",
+                c.records_removed,
+            ),
+        ];
+        for (name, help, n) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {n}");
+        }
+        out.push_str("# HELP clearway_retention_cpu_seconds_total CPU time of retention's steps (its store transactions are in clearway_cpu_seconds_total{stage=\"store\"} too).\n");
+        out.push_str("# TYPE clearway_retention_cpu_seconds_total counter\n");
+        let _ = writeln!(
+            out,
+            "clearway_retention_cpu_seconds_total {}",
+            crate::cpu::seconds(c.cpu_ns)
+        );
+    }
+
     /// The circuit breakers' state: (endpoint, its view).
     pub fn render_circuits(
         out: &mut String,
@@ -274,5 +307,23 @@ mod tests {
         );
         assert!(text.contains("clearway_decode_duration_seconds_sum{endpoint=\"in\"} 0.003000"));
         assert!(text.contains("clearway_queue_depth{endpoint=\"out\"} 4"));
+    }
+
+    #[test]
+    fn renders_what_retention_did() {
+        let mut text = String::new();
+        Metrics::render_retention(
+            &mut text,
+            &crate::retention::Counts {
+                looked: 7,
+                payloads_destroyed: 2,
+                records_removed: 3,
+                cpu_ns: 1_500_000,
+            },
+        );
+        assert!(text.contains("clearway_retention_looked_total 7\n"));
+        assert!(text.contains("clearway_retention_payloads_destroyed_total 2\n"));
+        assert!(text.contains("clearway_retention_records_removed_total 3\n"));
+        assert!(text.contains("clearway_retention_cpu_seconds_total 0.001500\n"));
     }
 }

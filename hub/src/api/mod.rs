@@ -315,6 +315,7 @@ async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
         if let Some(stats) = hub.store_stats.lock().expect("lock").as_ref() {
             crate::metrics::Metrics::render_store(&mut text, stats);
         }
+        crate::metrics::Metrics::render_retention(&mut text, &crate::retention::counts());
         crate::cpu::render(&mut text);
         text
     })
