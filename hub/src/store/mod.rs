@@ -288,6 +288,91 @@ pub struct Pruned {
     pub kept_busy: usize,
 }
 
+impl Pruned {
+    /// Count `id` as kept because it is busy.
+    fn keep_busy(&mut self, id: &str) {
+        self.kept_busy += 1;
+        // Ids are in the order records are looked at; one found busy inside the
+        // transaction may come before one found busy while reading.
+        if self.first_busy.as_deref().is_none_or(|first| id < first) {
+            self.first_busy = Some(id.to_owned());
+        }
+    }
+}
+
+/// A record one [`Store::prune`] step acts on, as it was when it was decided on.
+struct Chosen {
+    id: String,
+    /// The record as stored then.
+    bytes: sled::IVec,
+    record: Record,
+    /// `Payloads` or `Record`.
+    action: Prune,
+}
+
+/// What a [`Store::prune`] step's transaction did with one [`Chosen`] record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Destroyed,
+    Removed,
+    /// Changed, pending or queued since it was read: kept.
+    Busy,
+    /// Gone already (its payloads or the record itself).
+    Nothing,
+}
+
+impl Chosen {
+    /// Do what was decided in `tx`, unless the record changed or became busy since
+    /// it was read. Reads and writes only `tx`, so it can run again on a conflict.
+    fn apply(&self, tx: &SledTx<'_>) -> TxResult<Done> {
+        let k = self.id.as_bytes();
+        match tx.records.get(k)? {
+            None => return Ok(Done::Nothing),
+            Some(now) if now != self.bytes => return Ok(Done::Busy),
+            Some(_) => {}
+        }
+        if tx.pending.get(k)?.is_some() {
+            return Ok(Done::Busy);
+        }
+        for dest in self.record.deliveries.keys() {
+            if tx
+                .queue_ids
+                .get(keys::queue_id_key(dest, &self.id))?
+                .is_some()
+            {
+                return Ok(Done::Busy);
+            }
+        }
+        match self.action {
+            Prune::Keep => Ok(Done::Nothing),
+            Prune::Payloads => {
+                // The data key first (crypto-shredding), then the bytes; all in one
+                // transaction, so they go together.
+                if tx.datakeys.remove(k)?.is_none() {
+                    return Ok(Done::Nothing);
+                }
+                tx.raw.remove(k)?;
+                tx.normalized.remove(k)?;
+                Ok(Done::Destroyed)
+            }
+            Prune::Record => {
+                for ik in keys::index_keys(&self.record) {
+                    tx.idx.remove(ik)?;
+                }
+                // A payload kept for a retry under this message, if one is left.
+                for dest in self.record.deliveries.keys() {
+                    tx.outbox.remove(keys::queue_id_key(dest, &self.id))?;
+                }
+                tx.datakeys.remove(k)?;
+                tx.records.remove(k)?;
+                tx.raw.remove(k)?;
+                tx.normalized.remove(k)?;
+                Ok(Done::Removed)
+            }
+        }
+    }
+}
+
 /// What [`Store::stats`] found.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoreStats {
@@ -1253,6 +1338,30 @@ impl Store {
     /// the record with its index entries, or keep it. A record still queued or
     /// waiting to be decoded is always kept. Returns the last id looked at, whether
     /// the range is done, and what was done.
+    ///
+    /// The records are read and decided on outside any transaction; what the step
+    /// removes is then removed in one transaction (one log batch for the step,
+    /// where a transaction per record made sled write out its log buffer once per
+    /// record; see docs/operations.md, "Retention"), none if there is nothing to
+    /// remove. Its closure may run more than once, so it only reads and writes its
+    /// own view and returns what it did; the counts are made from that after it
+    /// commits.
+    ///
+    /// What the pipeline may do to an old record meanwhile: a replay re-queues it
+    /// (an inbound one is marked pending and decoded again; a message or
+    /// acknowledgment gets a new delivery and a queue entry), and an
+    /// acknowledgment or a delivery outcome may add to its history. Each of these
+    /// changes the stored record (and marks it pending or queues it) in one
+    /// transaction. So inside its transaction the step reads each record again and
+    /// touches it only if it is byte for byte what was decided on and it is still
+    /// neither pending nor queued for any of its deliveries; otherwise it is kept
+    /// (counted in `kept_busy`, so retention's cursor stops before it and it is
+    /// looked at again next pass). sled runs a transaction alone (no other write
+    /// or read of the store interleaves with it), so the guarantee holds: a record
+    /// the step removes, or whose payloads it destroys, was not pending, not queued
+    /// and unchanged since it was decided on at the moment of removal. A replay
+    /// that comes after finds the record gone (not found) or its payloads
+    /// destroyed, as it would any time later.
     pub fn prune(
         &self,
         after: Option<&str>,
@@ -1265,6 +1374,7 @@ impl Store {
         let start = after.map_or(Bound::Unbounded, |a| Bound::Excluded(a.as_bytes().to_vec()));
         let range = (start, Bound::Excluded(before.as_bytes().to_vec()));
         let mut out = Pruned::default();
+        let mut chosen: Vec<Chosen> = Vec::new();
         for kv in t.records.range::<Vec<u8>, _>(range).take(limit) {
             let (k, v) = kv?;
             let id = String::from_utf8_lossy(&k).into_owned();
@@ -1278,45 +1388,44 @@ impl Store {
                         .unwrap_or(true)
                 });
             if busy {
-                out.kept_busy += 1;
-                if out.first_busy.is_none() {
-                    out.first_busy = Some(id.clone());
-                }
+                out.keep_busy(&id);
                 continue;
             }
-            match decide(&record) {
-                Prune::Keep => {}
-                Prune::Payloads => {
-                    if t.datakeys.contains_key(&k)? {
-                        self.transact_sled(|tx| {
-                            tx.datakeys.remove(k.as_ref())?;
-                            tx.raw.remove(k.as_ref())?;
-                            tx.normalized.remove(k.as_ref())?;
-                            Ok(())
-                        })?;
-                        out.payloads_destroyed += 1;
-                    }
-                }
-                Prune::Record => {
-                    self.transact_sled(|tx| {
-                        for ik in keys::index_keys(&record) {
-                            tx.idx.remove(ik)?;
-                        }
-                        // A payload kept for a retry under this message, if one is left.
-                        for dest in record.deliveries.keys() {
-                            tx.outbox.remove(keys::queue_id_key(dest, &id))?;
-                        }
-                        tx.records.remove(k.as_ref())?;
-                        tx.datakeys.remove(k.as_ref())?;
-                        tx.raw.remove(k.as_ref())?;
-                        tx.normalized.remove(k.as_ref())?;
-                        Ok(())
-                    })?;
-                    out.records_removed += 1;
-                }
+            let action = decide(&record);
+            // Payloads already destroyed: nothing to do.
+            let act = match action {
+                Prune::Keep => false,
+                Prune::Payloads => t.datakeys.contains_key(&k)?,
+                Prune::Record => true,
+            };
+            if act {
+                chosen.push(Chosen {
+                    id,
+                    bytes: v,
+                    record,
+                    action,
+                });
             }
         }
         out.done = out.looked < limit;
+        if chosen.is_empty() {
+            return Ok(out);
+        }
+        let done = self.transact_sled(|tx| {
+            let mut done = Vec::with_capacity(chosen.len());
+            for c in &chosen {
+                done.push(c.apply(tx)?);
+            }
+            Ok(done)
+        })?;
+        for (c, d) in chosen.iter().zip(done) {
+            match d {
+                Done::Destroyed => out.payloads_destroyed += 1,
+                Done::Removed => out.records_removed += 1,
+                Done::Busy => out.keep_busy(&c.id),
+                Done::Nothing => {}
+            }
+        }
         Ok(out)
     }
 

@@ -984,6 +984,231 @@ fn retention_destroys_old_payloads_and_removes_old_records_but_not_queued_ones()
     assert!(s.normalized(&recent).unwrap().is_some());
 }
 
+/// Old messages for the prune tests below: each with a normalized payload, a
+/// correlation key, and a delivery to `out` (delivered, not queued).
+fn old_messages(s: &Store, ages_days: &[u64]) -> Vec<String> {
+    let day = 24 * 60 * 60 * 1000u64;
+    let now = now_ms();
+    let mut ids = Vec::new();
+    for (n, age) in ages_days.iter().enumerate() {
+        let id = id_at(now - age * day, n as u128);
+        let mut r = record(
+            &id,
+            RecordType::Message,
+            Some(Kind::Claim),
+            "in",
+            Status::Delivered,
+            &[("claim_id", "PCN-7")],
+        );
+        let mut d = Delivery::queued();
+        d.state = DeliveryState::Delivered;
+        r.deliveries.insert("out".into(), d);
+        s.transact(|tx| {
+            tx.put(&r)?;
+            tx.put_normalized(&id, "{\"kind\":\"claim\"}")
+        })
+        .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+/// Payloads after 90 days, records after 2555 (as the retention test above).
+fn decide_by_age(r: &Record) -> Prune {
+    let day = 24 * 60 * 60 * 1000u64;
+    let age = (now_ms() - ulid::Ulid::from_string(&r.id).unwrap().timestamp_ms()) / day;
+    if age >= 2555 {
+        Prune::Record
+    } else if age >= 90 {
+        Prune::Payloads
+    } else {
+        Prune::Keep
+    }
+}
+
+fn transactions(s: &Store) -> u64 {
+    s.inner.written.load(Ordering::SeqCst)
+}
+
+#[test]
+fn a_prune_step_removes_what_it_removes_in_one_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    // Three whose payloads are due, three whose records are due, one too young.
+    let ids = old_messages(&s, &[100, 3000, 200, 3001, 300, 3002, 50]);
+    let (payloads, records) = ([&ids[0], &ids[2], &ids[4]], [&ids[1], &ids[3], &ids[5]]);
+    // A payload kept for a retry under one of the records that goes.
+    let out = Outgoing {
+        members: vec![ids[1].clone()],
+        content_type: "application/edi-x12".into(),
+        filename_hint: None,
+        data: b"ISA~".to_vec(),
+    };
+    s.transact(|tx| tx.put_outgoing("out", &out)).unwrap();
+    let before = id_at(now_ms() - 90 * 24 * 60 * 60 * 1000, 0);
+    let written = transactions(&s);
+    let step = s.prune(None, &before, 100, decide_by_age).unwrap();
+    assert_eq!(
+        transactions(&s),
+        written + 1,
+        "one transaction for the step"
+    );
+    assert_eq!(
+        step,
+        Pruned {
+            looked: 6,
+            last: Some(ids[0].clone()),
+            done: true,
+            first_busy: None,
+            payloads_destroyed: 3,
+            records_removed: 3,
+            kept_busy: 0,
+        }
+    );
+    let datakeys = s.tree(DATAKEYS).unwrap();
+    for id in payloads {
+        assert!(s.get(id).unwrap().is_some(), "its history stays");
+        assert!(s.normalized(id).unwrap().is_none());
+        assert!(!datakeys.contains_key(id).unwrap(), "its data key is gone");
+    }
+    for id in records {
+        assert!(s.get(id).unwrap().is_none());
+        assert!(s.normalized(id).unwrap().is_none());
+        assert!(!datakeys.contains_key(id).unwrap(), "its data key is gone");
+    }
+    assert!(
+        s.outgoing("out", &ids[1]).unwrap().is_none(),
+        "its outbox entry is gone"
+    );
+    let page = s
+        .list(
+            &Filter {
+                correlation: Some("PCN-7".into()),
+                ..Filter::default()
+            },
+            None,
+            100,
+        )
+        .unwrap();
+    let mut listed: Vec<&str> = page.items.iter().map(|r| r.id.as_str()).collect();
+    listed.sort_unstable();
+    let mut kept = vec![
+        ids[0].as_str(),
+        ids[2].as_str(),
+        ids[4].as_str(),
+        ids[6].as_str(),
+    ];
+    kept.sort_unstable();
+    assert_eq!(listed, kept, "the removed records' index entries are gone");
+    assert!(s.normalized(&ids[6]).unwrap().is_some(), "too young: kept");
+    // Again: the payloads are gone already, so nothing is done and nothing written.
+    let written = transactions(&s);
+    let step = s.prune(None, &before, 100, decide_by_age).unwrap();
+    assert_eq!(
+        (step.looked, step.payloads_destroyed, step.records_removed),
+        (3, 0, 0)
+    );
+    assert_eq!(
+        transactions(&s),
+        written,
+        "no transaction for a step with nothing to do"
+    );
+}
+
+#[test]
+fn a_record_that_becomes_busy_before_the_steps_transaction_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    // Records due: one gets re-queued (a message's replay), one marked pending (an
+    // inbound's replay), one gets a status change (an acknowledgment), one is left
+    // alone; a payload due gets re-queued too.
+    let ids = old_messages(&s, &[3000, 3001, 3002, 3003, 100]);
+    let (requeued, pending, changed, left, payload) = (&ids[0], &ids[1], &ids[2], &ids[3], &ids[4]);
+    let before = id_at(now_ms() - 90 * 24 * 60 * 60 * 1000, 0);
+    let requeue = |id: &str| {
+        s.transact(|tx| {
+            tx.update(id, |r| {
+                r.deliveries.insert("out".into(), Delivery::queued());
+            })?;
+            tx.enqueue("out", id, QueueEntry::new(0))
+        })
+        .unwrap();
+    };
+    // `decide` runs after a record is read and before the step's transaction: what
+    // it does to the store is what the pipeline could do in between.
+    let step = s
+        .prune(None, &before, 100, |r: &Record| {
+            if r.id == *requeued || r.id == *payload {
+                requeue(&r.id);
+            } else if r.id == *pending {
+                s.transact(|tx| tx.set_pending(&r.id, true)).unwrap();
+            } else if r.id == *changed {
+                s.transact(|tx| {
+                    tx.update(&r.id, |r| {
+                        r.push(StatusChange {
+                            status: Status::Delivered,
+                            at: rfc3339_ms(now_ms()),
+                            actor: "ack".into(),
+                            destination: None,
+                            error: None,
+                            note: Some("accepted".into()),
+                        })
+                    })
+                    .map(|_| ())
+                })
+                .unwrap();
+            }
+            decide_by_age(r)
+        })
+        .unwrap();
+    assert_eq!(
+        (
+            step.looked,
+            step.records_removed,
+            step.payloads_destroyed,
+            step.kept_busy
+        ),
+        (5, 1, 0, 4)
+    );
+    assert_eq!(
+        step.first_busy.as_deref(),
+        Some(changed.as_str()),
+        "the oldest"
+    );
+    assert!(
+        s.get(left).unwrap().is_none(),
+        "the one left alone is removed"
+    );
+    for id in [requeued, pending, changed, payload] {
+        assert!(s.get(id).unwrap().is_some(), "{id} is kept");
+        assert!(
+            s.normalized(id).unwrap().is_some(),
+            "{id} keeps its payload"
+        );
+    }
+    assert_eq!(
+        s.get(changed).unwrap().unwrap().history.len(),
+        2,
+        "its change stays"
+    );
+    // Once delivered again and no longer pending, the next step takes them.
+    s.transact(|tx| {
+        tx.dequeue("out", requeued)?;
+        tx.dequeue("out", payload)?;
+        tx.set_pending(pending, false)
+    })
+    .unwrap();
+    let step = s.prune(None, &before, 100, decide_by_age).unwrap();
+    assert_eq!(
+        (
+            step.records_removed,
+            step.payloads_destroyed,
+            step.kept_busy
+        ),
+        (3, 1, 0)
+    );
+}
+
 /// The store's seam holds: the pipeline, the transports, the API and the console
 /// reach the store through its interfaces (`store/interfaces.rs`), never through a
 /// sled type, so another backend changes none of them.
