@@ -79,7 +79,7 @@ pub(crate) fn read_document(
         &mut report,
         doc.get_ref(),
         0..0,
-        "the top level".to_string(),
+        super::fields::TOP_LEVEL.to_string(),
         TOP_KEYS,
     );
     let hub = parse_hub(&mut report, &root, base_dir);

@@ -8,6 +8,9 @@ use toml::de::{DeArray, DeTable, DeValue};
 
 use super::problem::Report;
 
+/// How problems name the document's top level.
+pub(crate) const TOP_LEVEL: &str = "the top level";
+
 /// A value in the document with its byte span.
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -47,6 +50,16 @@ impl<'t, 'i> Fields<'t, 'i> {
     /// How messages name this table, e.g. `[endpoints.inbox]`.
     pub(crate) fn place(&self) -> &str {
         &self.place
+    }
+
+    /// The place of the table under `key`: `PLACE.key`, or `[key]` under the top
+    /// level (as a problem in `[hub]` names it).
+    fn child_place(&self, key: &str) -> String {
+        if self.place == TOP_LEVEL {
+            format!("[{key}]")
+        } else {
+            format!("{}.{key}", self.place)
+        }
     }
 
     /// The span of the header or of the inline table.
@@ -202,7 +215,7 @@ impl<'t, 'i> Fields<'t, 'i> {
     }
 
     /// An optional table (inline or not), wrapped, with its own unknown keys
-    /// recorded. Its place is named `PLACE.key`.
+    /// recorded. Its place is named `PLACE.key` (`[key]` under the top level).
     pub(crate) fn table(
         &self,
         report: &mut Report<'_>,
@@ -215,7 +228,7 @@ impl<'t, 'i> Fields<'t, 'i> {
                 report,
                 table,
                 value.span(),
-                format!("{}.{key}", self.place),
+                self.child_place(key),
                 allowed,
             )),
             _ => {
@@ -233,7 +246,7 @@ impl<'t, 'i> Fields<'t, 'i> {
             DeValue::Table(table) => Some(Fields {
                 table,
                 span: value.span(),
-                place: format!("{}.{key}", self.place),
+                place: self.child_place(key),
             }),
             _ => {
                 self.wrong_type(report, key, value, "a table");

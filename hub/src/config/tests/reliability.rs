@@ -110,7 +110,9 @@ fn retention_per_stage_and_kind() {
         "{BASE}\n[retention]\nnormalized_days = 365\nhistory_days = 30\n"
     ));
     assert!(
-        msg.contains("must not be less than `normalized_days`"),
+        msg.starts_with(
+            "`history_days` in [retention] (30) must not be less than `normalized_days`"
+        ),
         "{msg}"
     );
     let (_, _, msg) = only(&format!(
