@@ -1,6 +1,8 @@
 //! Retention: a background task that destroys payloads and removes records once
-//! they are older than `[retention]` says, a few hundred records at a time with a
-//! pause between steps, so ingest never waits behind it.
+//! they are older than `[retention]` says, in steps of at most a few hundred
+//! records (each step's removals one store transaction) with a pause between
+//! steps, at most `max_records_per_second` records looked at per second, so
+//! ingest never waits long behind it.
 //!
 //! Payloads are destroyed by removing their record's data key first (crypto-
 //! shredding: the ciphertext is unreadable from that moment, in backups too) and
@@ -13,16 +15,20 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::{RetentionConfig, RetentionDays};
 use crate::store::record::now_ms;
 use crate::store::{Prune, Record, RecordType, Store};
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
-/// Records looked at per step.
-const STEP: usize = 500;
-/// Pause between steps.
+/// Records looked at per step, at most.
+const MAX_STEP: usize = 500;
+/// Steps per second at the cap: a step is a twentieth of a second's worth of
+/// records (100 at the default 2,000 a second), so one step's transaction is
+/// short and ingest's transactions come between steps.
+const STEPS_PER_SECOND: u64 = 20;
+/// The least pause between steps, so ingest's transactions interleave.
 const PAUSE: Duration = Duration::from_millis(20);
 
 static LOOKED: AtomicU64 = AtomicU64::new(0);
@@ -156,6 +162,30 @@ fn stages(cfg: &RetentionConfig) -> Vec<Stage> {
     out
 }
 
+/// Records looked at per step at `rate` records a second: a twentieth of a
+/// second's worth, 1 to [`MAX_STEP`].
+pub(crate) fn step_len(rate: u64) -> usize {
+    usize::try_from(rate / STEPS_PER_SECOND)
+        .unwrap_or(MAX_STEP)
+        .clamp(1, MAX_STEP)
+}
+
+/// How long to wait after a step that looked at `looked` records and took `took`,
+/// so that retention looks at no more than `rate` records a second in the long
+/// run: the rest of the step's share of time (`looked / rate` seconds), but never
+/// less than [`PAUSE`] (ingest's transactions come in between) nor less than the
+/// step took. The last one makes retention yield to a loaded store: a step slowed
+/// down by other work on the store (waiting for it, or for the disk) waits as long
+/// again, so retention is busy at most half the time.
+pub(crate) fn pause_after(looked: usize, took: Duration, rate: u64) -> Duration {
+    // Rounded up, so the rate never goes over the cap by a rounding.
+    let share_ns = (looked as u128)
+        .saturating_mul(1_000_000_000)
+        .div_ceil(u128::from(rate.max(1)));
+    let share = Duration::from_nanos(u64::try_from(share_ns).unwrap_or(u64::MAX));
+    share.saturating_sub(took).max(PAUSE).max(took)
+}
+
 /// The shortest retention configured, in days.
 #[cfg(test)]
 fn shortest(cfg: &RetentionConfig) -> Option<u32> {
@@ -163,15 +193,18 @@ fn shortest(cfg: &RetentionConfig) -> Option<u32> {
 }
 
 /// One pass: each stage goes on from its cursor (kept in the store's `retention`
-/// tree) over the records that have come of age since, in steps. A stage's
-/// cursor does not pass a record kept because it is busy, so that one is looked
-/// at again next time. Returns (payloads destroyed, records removed, looked at).
+/// tree) over the records that have come of age since, in steps paced by
+/// [`pause_after`] (across stages too). A stage's cursor does not pass a record
+/// kept because it is busy, so that one is looked at again next time. Returns
+/// (payloads destroyed, records removed, looked at).
 pub async fn pass(
     store: &Store,
     cfg: &RetentionConfig,
 ) -> Result<(usize, usize, usize), crate::store::StoreError> {
     let cursors = store.tree("retention")?;
     let now = now_ms();
+    let rate = cfg.records_per_second();
+    let limit = step_len(rate);
     let (mut destroyed, mut removed, mut looked) = (0, 0, 0);
     for stage in stages(cfg) {
         let before = ulid::Ulid::from_parts(now.saturating_sub(u64::from(stage.days) * DAY_MS), 0)
@@ -188,9 +221,9 @@ pub async fn pass(
                 before.clone(),
                 after.clone(),
             );
-            let step = tokio::task::spawn_blocking(move || {
-                let started = crate::cpu::thread_ns();
-                let step = s.prune(a.as_deref(), &b, STEP, |r| {
+            let (step, took) = tokio::task::spawn_blocking(move || {
+                let (started, cpu) = (Instant::now(), crate::cpu::thread_ns());
+                let step = s.prune(a.as_deref(), &b, limit, |r| {
                     if st.applies(&c, r) {
                         st.action
                     } else {
@@ -198,9 +231,9 @@ pub async fn pass(
                     }
                 });
                 if let Ok(step) = &step {
-                    count(step, crate::cpu::thread_ns().saturating_sub(started));
+                    count(step, crate::cpu::thread_ns().saturating_sub(cpu));
                 }
-                step
+                step.map(|step| (step, started.elapsed()))
             })
             .await
             .map_err(|e| crate::store::StoreError::backend(e.to_string()))??;
@@ -212,11 +245,16 @@ pub async fn pass(
                 cursors.insert(stage.name.as_bytes(), last.as_bytes())?;
                 store.note_write();
             }
+            // A stage with nothing (more) to look at goes on to the next at once;
+            // otherwise the pause keeps the rate under the cap, the next stage's
+            // first step included.
+            if step.looked > 0 {
+                tokio::time::sleep(pause_after(step.looked, took, rate)).await;
+            }
             if step.done {
                 break;
             }
             after = step.last;
-            tokio::time::sleep(PAUSE).await;
         }
     }
     Ok((destroyed, removed, looked))
@@ -247,7 +285,7 @@ mod tests {
     use crate::config::RetentionDays;
     use clearway_schemas::Kind;
 
-    fn record(ty: RecordType, kind: Option<Kind>) -> Record {
+    pub(super) fn record(ty: RecordType, kind: Option<Kind>) -> Record {
         Record {
             id: "X".into(),
             record_type: ty,
@@ -300,6 +338,78 @@ mod tests {
         assert_eq!(shortest(&cfg), Some(90));
         assert!(enabled(&cfg));
         assert!(!enabled(&RetentionConfig::default()));
+    }
+}
+
+#[cfg(test)]
+mod pacing_tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn a_step_is_a_twentieth_of_a_seconds_worth_within_bounds() {
+        assert_eq!(step_len(2_000), 100);
+        assert_eq!(step_len(20), 1);
+        assert_eq!(step_len(1), 1, "never empty");
+        assert_eq!(step_len(10_000), 500);
+        assert_eq!(step_len(25_000), 500, "never more than 500");
+        assert_eq!(step_len(u64::MAX), 500);
+    }
+
+    #[test]
+    fn the_pause_is_the_rest_of_the_steps_share_of_time() {
+        // 100 records at 2,000/s: a step every 50 ms.
+        assert_eq!(pause_after(100, 10 * MS, 2_000), 40 * MS);
+        assert_eq!(pause_after(100, Duration::ZERO, 2_000), 50 * MS);
+        // A short last step has a short share.
+        assert_eq!(pause_after(60, 5 * MS, 2_000), 25 * MS);
+        // 1 record a second.
+        assert_eq!(pause_after(1, 250 * MS, 1), 750 * MS);
+        // Integer nanoseconds, rounded up: 1 record at 3/s is 333,333,334 ns.
+        assert_eq!(
+            pause_after(1, Duration::ZERO, 3),
+            Duration::from_nanos(333_333_334)
+        );
+        // A rate of 0 (never passed: the config's default stands for it) is 1/s.
+        assert_eq!(pause_after(1, Duration::ZERO, 0), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_pause_is_never_shorter_than_the_least_pause_nor_than_the_step() {
+        // The share is used up or nearly: still 20 ms for ingest.
+        assert_eq!(pause_after(500, 15 * MS, 25_000), PAUSE);
+        assert_eq!(pause_after(100, 10 * MS, 10_000), PAUSE);
+        assert_eq!(pause_after(0, Duration::ZERO, 2_000), PAUSE);
+        // A step slowed down by a loaded store waits as long as it took.
+        assert_eq!(pause_after(100, 30 * MS, 2_000), 30 * MS);
+        assert_eq!(pause_after(100, 200 * MS, 2_000), 200 * MS);
+        assert_eq!(pause_after(usize::MAX, Duration::MAX, 1), Duration::MAX);
+    }
+
+    #[test]
+    fn the_long_run_rate_stays_under_the_cap() {
+        for rate in [1, 7, 100, 2_000, 3_333, 25_000] {
+            let len = step_len(rate);
+            for took_ms in [0, 1, 9, 50, 400] {
+                let took = took_ms * MS;
+                // 1,000 steps: their time (work and pauses) is at least the
+                // records looked at over the rate.
+                let (mut looked, mut spent) = (0u128, Duration::ZERO);
+                for _ in 0..1_000 {
+                    looked += len as u128;
+                    spent += took + pause_after(len, took, rate);
+                }
+                assert!(
+                    spent.as_nanos() * u128::from(rate) >= looked * 1_000_000_000,
+                    "rate {rate}, steps of {took_ms} ms: {looked} records in {spent:?}"
+                );
+                assert!(
+                    spent >= 2 * took * 1_000,
+                    "busy at most half the time: rate {rate}, {took_ms} ms"
+                );
+            }
+        }
     }
 }
 
@@ -364,5 +474,45 @@ mod pass_tests {
         // Nothing new came of age: the next pass looks at nothing.
         let (destroyed, removed, looked) = pass(&store, &cfg).await.unwrap();
         assert_eq!((destroyed, removed, looked), (0, 0, 0));
+    }
+
+    #[tokio::test]
+    async fn a_pass_looks_at_no_more_records_a_second_than_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open_encrypted(dir.path(), SyncMode::Flush, MasterKey::generate().unwrap())
+                .unwrap();
+        let now = now_ms();
+        for n in 0..30u64 {
+            let id = ulid::Ulid::from_parts(now - (100 + n) * DAY_MS, u128::from(n)).to_string();
+            let mut r =
+                super::tests::record(RecordType::Message, Some(clearway_schemas::Kind::Claim));
+            r.id = id.clone();
+            store
+                .transact(|tx| {
+                    tx.put(&r)?;
+                    tx.put_normalized(&id, "{}")
+                })
+                .unwrap();
+        }
+        // 200 a second: steps of 10, each given 50 ms; 30 records take 150 ms at least.
+        let cfg = RetentionConfig {
+            default: RetentionDays {
+                normalized_days: Some(90),
+                history_days: None,
+            },
+            interval_seconds: 60,
+            max_records_per_second: 200,
+            ..RetentionConfig::default()
+        };
+        assert_eq!(step_len(cfg.records_per_second()), 10);
+        let started = std::time::Instant::now();
+        let (destroyed, removed, looked) = pass(&store, &cfg).await.unwrap();
+        assert_eq!((destroyed, removed, looked), (30, 0, 30));
+        assert!(
+            started.elapsed() >= Duration::from_millis(150),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -104,9 +104,30 @@ pub struct RetentionConfig {
     pub kinds: std::collections::BTreeMap<clearway_schemas::Kind, RetentionDays>,
     /// Seconds between pruning passes (default 60).
     pub interval_seconds: u64,
+    /// Records looked at per second, at most, as written (0 or left out: the
+    /// default, [`RetentionConfig::DEFAULT_RATE`]); read it with
+    /// [`RetentionConfig::records_per_second`].
+    pub max_records_per_second: u64,
 }
 
 impl RetentionConfig {
+    /// `max_records_per_second` when it is not set (or 0): a removal rate well
+    /// above what a hub's ingest leaves to remove, below what retention did
+    /// unpaced (docs/operations.md, "Retention").
+    pub const DEFAULT_RATE: u64 = 2_000;
+    /// The highest `max_records_per_second`: retention's steps (500 records at
+    /// most, 20 ms apart at least) go no faster.
+    pub const MAX_RATE: u64 = 25_000;
+
+    /// Records looked at per second, at most: `max_records_per_second`, or the
+    /// default when it is 0.
+    pub fn records_per_second(&self) -> u64 {
+        match self.max_records_per_second {
+            0 => Self::DEFAULT_RATE,
+            n => n.min(Self::MAX_RATE),
+        }
+    }
+
     /// The retention of messages of `kind`.
     pub fn of(&self, kind: Option<clearway_schemas::Kind>) -> RetentionDays {
         kind.and_then(|k| self.kinds.get(&k).copied())

@@ -10,6 +10,7 @@ const KEYS: &[&str] = &[
     "normalized_days",
     "history_days",
     "interval_seconds",
+    "max_records_per_second",
     "kinds",
 ];
 const KIND_KEYS: &[&str] = &["normalized_days", "history_days"];
@@ -33,6 +34,14 @@ pub(crate) fn parse(report: &mut Report<'_>, root: &Fields<'_, '_>) -> Retention
         history_days: days(report, &fields, "history_days"),
     };
     r.interval_seconds = fields.uint(report, "interval_seconds", 1, 86_400, 60);
+    // 0 (or left out): the default (`records_per_second`).
+    r.max_records_per_second = fields.uint(
+        report,
+        "max_records_per_second",
+        0,
+        RetentionConfig::MAX_RATE,
+        0,
+    );
     check_order(report, &fields, r.raw_days, r.default);
     if let Some(kinds) = fields.map(report, "kinds") {
         for (name, value) in kinds.entries() {

@@ -80,6 +80,43 @@ fn unknown_keys_are_reported_in_every_table_at_the_key() {
 }
 
 #[test]
+fn retention_names_its_keys_and_checks_its_rate_at_the_value() {
+    assert_eq!(
+        only(&format!("{BASE}\n[retention]\nhistory_days = 2555\nrate = 10\n")),
+        (
+            15,
+            1,
+            "unknown key `rate` in [retention] (expected one of: raw_days, normalized_days, history_days, interval_seconds, max_records_per_second, kinds)".into()
+        )
+    );
+    assert_eq!(
+        triples(&problems(&format!(
+            "{BASE}\n[retention]\nhistory_days = 2555\nmax_records_per_second = 25001\n\n[retention.kinds.claim]\nhistory_days = 3650\n"
+        ))),
+        vec![(
+            15,
+            26,
+            "`max_records_per_second` in [retention] must be between 0 and 25000".into()
+        )]
+    );
+    assert_eq!(
+        only(&format!(
+            "{BASE}\n[retention]\nmax_records_per_second = -1\n"
+        )),
+        (
+            14,
+            26,
+            "`max_records_per_second` in [retention] must be between 0 and 25000".into()
+        )
+    );
+    let (line, column, message) = only(&format!(
+        "{BASE}\n[retention]\nmax_records_per_second = 1.5\n"
+    ));
+    assert_eq!((line, column), (14, 26));
+    assert!(message.contains("an integer"), "{message}");
+}
+
+#[test]
 fn keys_of_another_transport_are_unknown_keys() {
     let (line, column, message) = only(&format!("{BASE}poll_ms = 100\n"));
     assert_eq!((line, column), (12, 1));
