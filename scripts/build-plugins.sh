@@ -18,7 +18,7 @@ fi
 inlined=(clearway-x12)
 plugins=(clearway-json clearway-fhir-r4)
 if [[ "${1:-}" == "--test-guests" ]]; then
-    plugins+=(guest-loop guest-greedy guest-panic guest-oversize guest-snoop guest-counter)
+    plugins+=(guest-loop guest-greedy guest-panic guest-oversize guest-snoop guest-counter guest-remember)
 fi
 inline_flags="-C llvm-args=-inline-threshold=1000"
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')

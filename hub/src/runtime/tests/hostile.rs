@@ -120,3 +120,28 @@ async fn calls_work_from_spawn_blocking() {
     );
     assert_eq!(result.1.expect("ok after a trap").len(), 1);
 }
+
+#[test]
+fn a_call_finds_nothing_an_earlier_call_left_in_memory() {
+    // Calls follow each other in the same pooled slot, whose memory the host
+    // resets in place (only the pages written, where the kernel can say which):
+    // the static and the heap block each earlier call filled must read back as
+    // a fresh instance has them.
+    let plugin = load("guest_remember", Limits::default());
+    for n in 0..5 {
+        let input = format!("secret-{n}");
+        let messages = plugin
+            .decode(input.as_bytes(), &inbound())
+            .unwrap_or_else(|err| panic!("call {n}: {err}"));
+        let message: serde_json::Value =
+            serde_json::from_str(&messages[0]).expect("the message is JSON");
+        let ext = &message["extensions"];
+        assert_eq!(
+            ext["remember.static"],
+            serde_json::json!([]),
+            "call {n}: {message}"
+        );
+        assert_eq!(ext["remember.heap-dirty-bytes"], 0, "call {n}: {message}");
+    }
+    assert_ok_still_works(&plugin);
+}
