@@ -9,11 +9,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 # The connectors (wasm32-wasip2, profile `guest`) and the hub (host, `release`) lock
-# different build directories, so they build side by side.
+# different build directories, so they build side by side. CLEARWAY_TIMINGS=1 has
+# every build write cargo's timing report (target/cargo-timings/, and
+# target/inlined/cargo-timings/ for x12), to see where set-up time goes.
+timings=()
+if [[ -n "${CLEARWAY_TIMINGS:-}" ]]; then timings=(--timings); fi
 scripts/build-plugins.sh &
 plugins=$!
 status=0
-cargo build --locked --release -p clearway || status=$?
+cargo build --locked --release "${timings[@]}" -p clearway || status=$?
 wait "$plugins" || status=$?
 if [[ $status -ne 0 ]]; then
     echo "==> the build failed (see above)" >&2

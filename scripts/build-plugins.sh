@@ -22,6 +22,9 @@ if [[ "${1:-}" == "--test-guests" ]]; then
 fi
 inline_flags="-C llvm-args=-inline-threshold=1000"
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+# CLEARWAY_TIMINGS=1: cargo's timing report for each build (see run.sh).
+timings=()
+if [[ -n "${CLEARWAY_TIMINGS:-}" ]]; then timings=(--timings); fi
 packages() { for p in "$@"; do printf -- '-p\n%s\n' "$p"; done; }
 
 # The two builds use different target directories, so they run side by side: each
@@ -29,12 +32,12 @@ packages() { for p in "$@"; do printf -- '-p\n%s\n' "$p"; done; }
 echo "==> building plugins: ${inlined[*]} (inline threshold 1000) and ${plugins[*]}"
 mapfile -t args < <(packages "${inlined[@]}")
 CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="$inline_flags" \
-    cargo build --locked --target wasm32-wasip2 --profile guest \
+    cargo build --locked --target wasm32-wasip2 --profile guest "${timings[@]}" \
     --target-dir "$target_dir/inlined" "${args[@]}" &
 inlined_build=$!
 mapfile -t args < <(packages "${plugins[@]}")
 status=0
-cargo build --locked --target wasm32-wasip2 --profile guest "${args[@]}" || status=$?
+cargo build --locked --target wasm32-wasip2 --profile guest "${timings[@]}" "${args[@]}" || status=$?
 wait "$inlined_build" || status=$?
 if [[ $status -ne 0 ]]; then
     echo "==> building the plugins failed" >&2

@@ -27,7 +27,7 @@
 //! `clearway_cpu_seconds_total` stages of `/metrics`: decode, encode, store; the rest
 //! is HTTP, routing, transports and the runtime).
 //!
-//! `./bench.sh pipeline [a|b|c] [N] [CONCURRENCY] [--rate R] [--stored N] [--prune [--pairs K]]`.
+//! `./bench.sh pipeline [a|b|c] [N] [CONCURRENCY] [--rate R] [--stored N] [--prune [--pairs K] [--prune-rate R]]`.
 #![allow(clippy::float_arithmetic)] // rates and percent-style figures for a person, not money
 
 use std::path::Path;
@@ -54,6 +54,9 @@ struct Args {
     stored: usize,
     prune: bool,
     pairs: usize,
+    /// `[retention] max_records_per_second` for the "on" runs of `--prune` (the hub's
+    /// default when absent).
+    prune_rate: Option<u32>,
 }
 
 fn args() -> Args {
@@ -63,6 +66,7 @@ fn args() -> Args {
     let mut stored = 0;
     let mut prune = false;
     let mut pairs = 2;
+    let mut prune_rate = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -71,8 +75,9 @@ fn args() -> Args {
             "--stored" => stored = it.next().and_then(|s| s.parse().ok()).unwrap_or(0),
             "--prune" => prune = true,
             "--pairs" => pairs = it.next().and_then(|s| s.parse().ok()).unwrap_or(2),
+            "--prune-rate" => prune_rate = it.next().and_then(|s| s.parse().ok()),
             n => numbers.push(n.parse::<usize>().unwrap_or_else(|_| {
-                panic!("usage: bench-pipeline [a|b|c] [N] [CONCURRENCY] [--rate R] [--stored N] [--prune [--pairs K]]; not understood: {n}")
+                panic!("usage: bench-pipeline [a|b|c] [N] [CONCURRENCY] [--rate R] [--stored N] [--prune [--pairs K] [--prune-rate R]]; not understood: {n}")
             })),
         }
     }
@@ -84,6 +89,7 @@ fn args() -> Args {
         stored,
         prune,
         pairs: pairs.max(1),
+        prune_rate,
     }
 }
 

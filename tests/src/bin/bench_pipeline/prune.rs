@@ -80,7 +80,11 @@ pub fn run(a: &Args, partner: &Receiver) -> anyhow::Result<()> {
     let n = a.n.unwrap_or(6_000);
     let warmup = (n / 10).clamp(100, 1000);
     let off = config('a', partner.port);
-    let on = format!("{off}{RETENTION}");
+    let retention = match a.prune_rate {
+        Some(r) => format!("{RETENTION}max_records_per_second = {r}\n"),
+        None => RETENTION.to_owned(),
+    };
+    let on = format!("{off}{retention}");
 
     println!(
         "prune benchmark (a): http -> json -> dir-out + http-out, durability fsync, {} keep-alive senders, {rate} requests/s offered, {n} messages measured after {warmup} of warm-up",
@@ -102,7 +106,7 @@ pub fn run(a: &Args, partner: &Receiver) -> anyhow::Result<()> {
     );
     println!(
         "retention (on runs):   {}",
-        RETENTION.trim().replace('\n', "; ")
+        retention.trim().replace('\n', "; ")
     );
     let mut ratios = Vec::new();
     for pair in 1..=a.pairs {
