@@ -2,7 +2,7 @@
 # Benchmarks (they print figures; nothing here asserts on time). See tests/README.md.
 #   ./bench.sh pipeline [a|b|c] [MESSAGES] [CONCURRENCY] [--rate R] [--stored N]
 #                                                  the three shapes of issue 12, durability on
-#   ./bench.sh pipeline a [MESSAGES] [CONCURRENCY] --rate R --stored N --prune [--pairs K]
+#   ./bench.sh pipeline a [MESSAGES] [CONCURRENCY] --rate R --stored N --prune [--pairs K] [--prune-rate R]
 #   ./bench.sh prune [STORED] [RATE] [MESSAGES]    the same with 1,000,000 / 100 / 6,000:
 #                                                  p99 latency while retention prunes STORED
 #                                                  3-year-old messages vs retention off, K (2) pairs

@@ -111,10 +111,11 @@ pub struct RetentionConfig {
 }
 
 impl RetentionConfig {
-    /// `max_records_per_second` when it is not set (or 0): a removal rate well
-    /// above what a hub's ingest leaves to remove, below what retention did
-    /// unpaced (docs/operations.md, "Retention").
-    pub const DEFAULT_RATE: u64 = 2_000;
+    /// `max_records_per_second` when it is not set (or 0): well above what a
+    /// practice's or billing company's ingest leaves to remove, and low enough that
+    /// ingest's p99 latency holds while retention works (`./bench.sh prune`: within
+    /// 5% at 500, twice as high at 2,000; docs/operations.md, "Retention").
+    pub const DEFAULT_RATE: u64 = 500;
     /// The highest `max_records_per_second`: retention's steps (500 records at
     /// most, 20 ms apart at least) go no faster.
     pub const MAX_RATE: u64 = 25_000;
