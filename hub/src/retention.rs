@@ -25,7 +25,7 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// Records looked at per step, at most.
 const MAX_STEP: usize = 500;
 /// Steps per second at the cap: a step is a twentieth of a second's worth of
-/// records (100 at the default 2,000 a second), so one step's transaction is
+/// records (25 at the default 500 a second), so one step's transaction is
 /// short and ingest's transactions come between steps.
 const STEPS_PER_SECOND: u64 = 20;
 /// The least pause between steps, so ingest's transactions interleave.
